@@ -1,0 +1,1 @@
+//! Configuration: where credentials and settings come from.

@@ -1,0 +1,257 @@
+//! The project's own vocabulary. Twitter's wire names (`for_user_id`, `message_create`, ...)
+//! stop at [`crate::twitter`]; from here on the code speaks of accounts, customers, inbound
+//! messages and conversations.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Errors raised when a value from the network is not a well-formed identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error(
+        "{what} must be a non-empty string of ASCII digits (a Twitter snowflake id), got {got:?}"
+    )]
+    NotASnowflake { what: &'static str, got: String },
+}
+
+/// Twitter ids are decimal strings (snowflakes). They are kept as strings on the wire because
+/// they do not fit in a JavaScript number; we validate that they are digits so that they can be
+/// used safely inside storage keys (`CONV#<account>#<customer>`).
+fn check_snowflake(what: &'static str, s: &str) -> Result<(), IdError> {
+    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(IdError::NotASnowflake {
+            what,
+            got: s.chars().take(64).collect(),
+        });
+    }
+    Ok(())
+}
+
+macro_rules! snowflake_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses a decimal snowflake id; anything else is refused.
+            pub fn parse(s: impl Into<String>) -> Result<Self, IdError> {
+                let s = s.into();
+                check_snowflake($what, &s)?;
+                Ok(Self(s))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::parse(s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+snowflake_id!(
+    /// A Twitter user id: a subscribed business account or a customer.
+    UserId,
+    "user id"
+);
+snowflake_id!(
+    /// A Direct Message event id. Snowflakes grow with time, so ids of one conversation sort
+    /// in the order Twitter created them (compare numerically, see [`EventId::numeric`]).
+    EventId,
+    "event id"
+);
+
+impl EventId {
+    /// The id as a number, for ordering. Snowflakes fit in 64 bits.
+    pub fn numeric(&self) -> u128 {
+        // check_snowflake guarantees at most 32 digits, which always fits in u128.
+        self.0.parse().unwrap_or(u128::MAX)
+    }
+}
+
+/// The subscribed account (the business) a delivery is for: Twitter's `for_user_id`.
+pub type AccountId = UserId;
+
+/// One conversation: a business account talking with one customer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ConversationKey {
+    pub account: AccountId,
+    pub customer: UserId,
+}
+
+impl ConversationKey {
+    pub fn new(account: AccountId, customer: UserId) -> Self {
+        Self { account, customer }
+    }
+}
+
+impl fmt::Display for ConversationKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.account, self.customer)
+    }
+}
+
+/// Media a customer attached to a message (Twitter hosts it; fetching needs an OAuth-signed GET).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundMedia {
+    pub id: String,
+    pub url: String,
+    /// `photo`, `animated_gif` or `video`.
+    pub kind: String,
+}
+
+/// A Direct Message a customer sent to a subscribed account: the bot's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    pub event_id: EventId,
+    pub conversation: ConversationKey,
+    /// Milliseconds since the epoch, as Twitter stamped it.
+    pub created_ms: u64,
+    pub text: String,
+    /// `quick_reply_response.metadata` when the customer tapped a quick-reply option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_reply_metadata: Option<String>,
+    /// `initiated_via.welcome_message_id` when the conversation was opened from a welcome message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub welcome_message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<InboundMedia>,
+    /// The customer's screen name and display name when the delivery's `users` map had them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_screen_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_name: Option<String>,
+}
+
+/// A message a person sent from the business account (not through our bot): a human agent has
+/// taken over. Ingestion records it as a hand-over signal for the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentActivity {
+    pub event_id: EventId,
+    pub conversation: ConversationKey,
+    pub created_ms: u64,
+}
+
+/// Where a stored inbound message is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum InboundStatus {
+    /// Stored, waiting for the dispatcher.
+    Pending,
+    /// The dispatcher handled it. `reply_event_id` is the id Twitter gave our reply (absent
+    /// when the engine decided not to answer, e.g. during a hand-over).
+    Answered {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_event_id: Option<EventId>,
+        at_ms: u64,
+    },
+    /// A permanent failure: the reason says what went wrong; `dmbot failures redrive` retries.
+    Failed { reason: String, at_ms: u64 },
+}
+
+/// An inbound message as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundRecord {
+    pub message: InboundMessage,
+    pub status: InboundStatus,
+    /// When ingestion stored it (ms since epoch).
+    pub received_ms: u64,
+}
+
+/// Why the bot is paused in a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffReason {
+    /// The flow reached a hand-over node (the customer asked for a person).
+    FlowNode,
+    /// A person wrote from the account.
+    AgentWrote,
+}
+
+/// A hand-over in progress: the bot stays quiet until it resumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    pub since_ms: u64,
+    pub reason: HandoffReason,
+}
+
+/// What the engine remembers about a conversation between messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationState {
+    /// The flow node the conversation is at (None: not started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// Free-form variables a flow may keep.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub vars: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<Handoff>,
+    /// The last customer message the bot answered (guards against answering twice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_answered: Option<EventId>,
+    /// When the customer or an agent last wrote (ms since epoch).
+    #[serde(default)]
+    pub last_activity_ms: u64,
+}
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snowflake_ids_accept_digits_only() {
+        assert!(UserId::parse("4337869213").is_ok());
+        assert!(UserId::parse("").is_err());
+        assert!(UserId::parse("12#34").is_err());
+        assert!(EventId::parse("9544918301161553960000000000000000000").is_err());
+    }
+
+    #[test]
+    fn event_ids_order_numerically() {
+        let a = EventId::parse("999").unwrap();
+        let b = EventId::parse("1000").unwrap();
+        assert!(a.numeric() < b.numeric());
+    }
+
+    #[test]
+    fn ids_deserialize_through_validation() {
+        let ok: Result<UserId, _> = serde_json::from_str("\"123\"");
+        assert!(ok.is_ok());
+        let bad: Result<UserId, _> = serde_json::from_str("\"abc\"");
+        assert!(bad.is_err());
+    }
+}

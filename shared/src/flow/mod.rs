@@ -1,0 +1,1 @@
+//! Operator-written bot flows: the definition (a TOML file), its validation, and the engine.

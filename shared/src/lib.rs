@@ -1,0 +1,19 @@
+//! `dmbot-shared`: everything the dmbot functions and the CLI have in common.
+//!
+//! The crate is split the way the architecture is:
+//! - [`domain`]: the project's own vocabulary (accounts, customers, inbound messages,
+//!   conversations). No wire formats, no AWS or HTTP types.
+//! - [`twitter`]: Twitter's side of the wire: webhook security (CRC, signatures), the Account
+//!   Activity envelope, request types whose limits are enforced by construction, OAuth 1.0a and
+//!   (feature `client`) the API client.
+//! - [`flow`]: operator-written bot flows, their validation and the pure conversation engine.
+//! - [`store`]: the storage port (small traits) and its adapters (feature `dynamodb`,
+//!   feature `embedded`), plus an in-memory one for tests.
+//! - [`config`]: where credentials and settings come from (environment, `.env`, Secrets Manager).
+
+pub mod config;
+pub mod domain;
+pub mod flow;
+pub mod store;
+pub mod telemetry;
+pub mod twitter;

@@ -1,0 +1,303 @@
+//! An in-process store: the reference behaviour of the storage port, used by unit tests.
+//! Everything lives in one mutex-guarded map; nothing survives the process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{
+    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows, Inbox,
+    MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+};
+use crate::domain::{
+    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
+    InboundStatus,
+};
+
+#[derive(Default)]
+struct Inner {
+    inbound: BTreeMap<(ConversationKey, EventId), (InboundRecord, Option<u64>)>,
+    sent: BTreeMap<(ConversationKey, EventId), u64>,
+    conversations: HashMap<ConversationKey, (ConversationState, u64)>,
+    agent_activity: HashMap<ConversationKey, u64>,
+    accounts: BTreeMap<AccountId, AccountRecord>,
+    flows: BTreeMap<(String, u64), FlowRecord>,
+    media: HashMap<(AccountId, String), MediaRef>,
+    /// When set, every call fails with `Unavailable` (to test failure paths).
+    failing: bool,
+}
+
+/// In-memory store. Cloning shares the same data.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes every following call fail with [`StoreError::Unavailable`] (or work again).
+    pub fn set_failing(&self, failing: bool) {
+        self.lock_raw().failing = failing;
+    }
+
+    /// Every stored inbound record, in key order (for assertions in tests).
+    pub fn all_inbound(&self) -> Vec<InboundRecord> {
+        self.lock_raw()
+            .inbound
+            .values()
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+
+    fn lock_raw(&self) -> MutexGuard<'_, Inner> {
+        // A poisoned lock only means another test thread panicked; the data is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        let guard = self.lock_raw();
+        if guard.failing {
+            return Err(StoreError::Unavailable(
+                "memory store set to fail".to_string(),
+            ));
+        }
+        Ok(guard)
+    }
+}
+
+impl Inbox for MemoryStore {
+    async fn put_inbound(&self, record: &InboundRecord) -> Result<PutOutcome, StoreError> {
+        let mut g = self.lock()?;
+        let key = (
+            record.message.conversation.clone(),
+            record.message.event_id.clone(),
+        );
+        if g.inbound.contains_key(&key) {
+            return Ok(PutOutcome::Duplicate);
+        }
+        g.inbound.insert(key, (record.clone(), None));
+        Ok(PutOutcome::Inserted)
+    }
+
+    async fn get_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        let g = self.lock()?;
+        Ok(g.inbound
+            .get(&(conversation.clone(), event.clone()))
+            .map(|(r, _)| r.clone()))
+    }
+
+    async fn claim_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        now_ms: u64,
+        lease_ms: u64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        let mut g = self.lock()?;
+        let Some((record, lease)) = g.inbound.get_mut(&(conversation.clone(), event.clone()))
+        else {
+            return Ok(ClaimOutcome::Missing);
+        };
+        if record.status != InboundStatus::Pending {
+            return Ok(ClaimOutcome::Done(record.status.clone()));
+        }
+        if matches!(lease, Some(until) if *until > now_ms) {
+            return Ok(ClaimOutcome::Busy);
+        }
+        *lease = Some(now_ms.saturating_add(lease_ms));
+        Ok(ClaimOutcome::Claimed(record.clone()))
+    }
+
+    async fn set_inbound_status(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        status: &InboundStatus,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        let Some((record, lease)) = g.inbound.get_mut(&(conversation.clone(), event.clone()))
+        else {
+            return Err(StoreError::Rejected(format!(
+                "no inbound message {event} in conversation {conversation}"
+            )));
+        };
+        record.status = status.clone();
+        *lease = None;
+        Ok(())
+    }
+
+    async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
+        let g = self.lock()?;
+        let mut failed: Vec<InboundRecord> = g
+            .inbound
+            .values()
+            .filter(|(r, _)| matches!(r.status, InboundStatus::Failed { .. }))
+            .map(|(r, _)| r.clone())
+            .collect();
+        failed.sort_by_key(|r| std::cmp::Reverse(r.message.event_id.numeric()));
+        failed.truncate(limit);
+        Ok(failed)
+    }
+}
+
+impl Outbox for MemoryStore {
+    async fn record_sent(
+        &self,
+        conversation: &ConversationKey,
+        sent: &EventId,
+        at_ms: u64,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.sent.insert((conversation.clone(), sent.clone()), at_ms);
+        Ok(())
+    }
+
+    async fn is_sent_by_bot(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+    ) -> Result<bool, StoreError> {
+        let g = self.lock()?;
+        Ok(g.sent.contains_key(&(conversation.clone(), event.clone())))
+    }
+}
+
+impl Conversations for MemoryStore {
+    async fn load_conversation(
+        &self,
+        conversation: &ConversationKey,
+    ) -> Result<Conversation, StoreError> {
+        let g = self.lock()?;
+        let (state, version) = g
+            .conversations
+            .get(conversation)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Conversation {
+            state,
+            version,
+            agent_last_active_ms: g.agent_activity.get(conversation).copied(),
+        })
+    }
+
+    async fn save_conversation(
+        &self,
+        conversation: &ConversationKey,
+        state: &ConversationState,
+        expected_version: u64,
+    ) -> Result<u64, StoreError> {
+        let mut g = self.lock()?;
+        let current = g.conversations.get(conversation).map_or(0, |(_, v)| *v);
+        if current != expected_version {
+            return Err(StoreError::Conflict {
+                what: format!("conversation {conversation}"),
+            });
+        }
+        let next = current + 1;
+        g.conversations
+            .insert(conversation.clone(), (state.clone(), next));
+        Ok(next)
+    }
+
+    async fn record_agent_activity(&self, activity: &AgentActivity) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        let entry = g
+            .agent_activity
+            .entry(activity.conversation.clone())
+            .or_insert(0);
+        *entry = (*entry).max(activity.created_ms);
+        Ok(())
+    }
+}
+
+impl Accounts for MemoryStore {
+    async fn put_account(&self, account: &AccountRecord) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.accounts.insert(account.id.clone(), account.clone());
+        Ok(())
+    }
+
+    async fn get_account(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
+        Ok(self.lock()?.accounts.get(id).cloned())
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        Ok(self.lock()?.accounts.values().cloned().collect())
+    }
+
+    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
+        let mut g = self.lock()?;
+        let mut removed = 0u64;
+        removed += u64::from(g.accounts.remove(id).is_some());
+        let before = g.inbound.len();
+        g.inbound.retain(|(k, _), _| &k.account != id);
+        removed += (before - g.inbound.len()) as u64;
+        let before = g.sent.len();
+        g.sent.retain(|(k, _), _| &k.account != id);
+        removed += (before - g.sent.len()) as u64;
+        let before = g.conversations.len();
+        g.conversations.retain(|k, _| &k.account != id);
+        removed += (before - g.conversations.len()) as u64;
+        g.agent_activity.retain(|k, _| &k.account != id);
+        g.media.retain(|(a, _), _| a != id);
+        Ok(removed)
+    }
+}
+
+impl Flows for MemoryStore {
+    async fn put_flow(&self, flow: &FlowRecord) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        let newest = g
+            .flows
+            .range((flow.flow_id.clone(), 0)..=(flow.flow_id.clone(), u64::MAX))
+            .next_back()
+            .map(|((_, v), _)| *v);
+        if newest.is_some_and(|v| v >= flow.version) {
+            return Err(StoreError::Conflict {
+                what: format!("flow {} version {}", flow.flow_id, flow.version),
+            });
+        }
+        g.flows
+            .insert((flow.flow_id.clone(), flow.version), flow.clone());
+        Ok(())
+    }
+
+    async fn get_flow(&self, flow_id: &str) -> Result<Option<FlowRecord>, StoreError> {
+        let g = self.lock()?;
+        Ok(g.flows
+            .range((flow_id.to_string(), 0)..=(flow_id.to_string(), u64::MAX))
+            .next_back()
+            .map(|(_, f)| f.clone()))
+    }
+}
+
+impl MediaCache for MemoryStore {
+    async fn get_media(
+        &self,
+        account: &AccountId,
+        content_sha256: &str,
+    ) -> Result<Option<MediaRef>, StoreError> {
+        let g = self.lock()?;
+        Ok(g.media
+            .get(&(account.clone(), content_sha256.to_string()))
+            .cloned())
+    }
+
+    async fn put_media(
+        &self,
+        account: &AccountId,
+        content_sha256: &str,
+        media: &MediaRef,
+    ) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.media
+            .insert((account.clone(), content_sha256.to_string()), media.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! The storage port: small traits, one per concern, so that each function depends on (and, in
+//! AWS, is granted IAM permissions for) only what it uses.
+//!
+//! Implementations:
+//! - [`memory::MemoryStore`]: in-process, for unit tests and as the reference behaviour;
+//! - `embedded::EmbeddedStore` (feature `embedded`): a file on disk, for `dmbot serve`;
+//! - `dynamodb::DynamoStore` (feature `dynamodb`): the single-table design of ARCHITECTURE.md.
+//!
+//! One contract test suite (`tests/store_contract.rs`) runs against every implementation.
+//!
+//! The traits use `impl Future + Send` returns so handlers can be generic over them (no `dyn`)
+//! and still be spawned on a multi-threaded runtime.
+
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
+    InboundStatus,
+};
+
+pub mod memory;
+
+/// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
+pub const EVENT_TTL_SECS: u64 = 30 * 24 * 3600;
+
+/// What can go wrong in a store. Every variant says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend could not be reached or throttled us. Safe to retry.
+    #[error("the store is unavailable: {0}; the operation can be retried")]
+    Unavailable(String),
+    /// An optimistic-locking check failed: someone else changed the item first.
+    #[error("version conflict on {what}: it changed since it was read; reload and retry")]
+    Conflict { what: String },
+    /// An item exists but cannot be decoded. Not retryable; the item needs attention.
+    #[error("stored {what} could not be decoded: {detail}")]
+    Corrupt { what: String, detail: String },
+    /// The store refused the request as invalid (a bug or a misconfiguration, e.g. a missing
+    /// table). Not retryable.
+    #[error("the store rejected the request: {0}")]
+    Rejected(String),
+}
+
+impl StoreError {
+    /// Whether retrying the same call may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Conflict { .. }
+        )
+    }
+}
+
+/// Result of a conditional insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// The item was new and is now stored durably.
+    Inserted,
+    /// An item with this key already existed (a redelivery): nothing was written.
+    Duplicate,
+}
+
+/// Result of trying to claim an inbound message for dispatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    /// This caller now owns the message until the lease ends.
+    Claimed(InboundRecord),
+    /// Someone else holds a live lease on it: leave it alone.
+    Busy,
+    /// It is already answered or failed: nothing to do.
+    Done(InboundStatus),
+    /// No such message.
+    Missing,
+}
+
+/// A conversation as stored: the engine's state plus the optimistic-locking version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Conversation {
+    pub state: ConversationState,
+    /// 0 when the conversation has never been saved.
+    pub version: u64,
+    /// When a person last wrote from the account in this conversation (ms since epoch).
+    pub agent_last_active_ms: Option<u64>,
+}
+
+/// Inbound customer messages: at once the de-duplication record, the durable inbox and (through
+/// the DynamoDB stream, or the embedded store's notifications) the dispatcher's queue.
+pub trait Inbox: Send + Sync {
+    /// Stores a new inbound message with a conditional write keyed on its event id. A
+    /// redelivery of the same event returns [`PutOutcome::Duplicate`] and changes nothing.
+    /// Returns only once the write is durable.
+    fn put_inbound(
+        &self,
+        record: &InboundRecord,
+    ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+
+    fn get_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+    ) -> impl Future<Output = Result<Option<InboundRecord>, StoreError>> + Send;
+
+    /// Claims a pending message for dispatch for `lease_ms`. A message whose lease has run out
+    /// (a dispatcher died) can be claimed again.
+    fn claim_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        now_ms: u64,
+        lease_ms: u64,
+    ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
+
+    /// Records the final status of a message (answered or failed), or puts a failed one back to
+    /// pending for a redrive.
+    fn set_inbound_status(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        status: &InboundStatus,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Messages that failed permanently, newest first, at most `limit`.
+    fn list_failed(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
+}
+
+/// The bot's own sent messages, so the webhook recognises them when Twitter echoes them back.
+pub trait Outbox: Send + Sync {
+    fn record_sent(
+        &self,
+        conversation: &ConversationKey,
+        sent: &EventId,
+        at_ms: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn is_sent_by_bot(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Conversation state with optimistic locking, and the hand-over signal from human agents.
+pub trait Conversations: Send + Sync {
+    /// The conversation, or a fresh one (version 0) when none is stored.
+    fn load_conversation(
+        &self,
+        conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<Conversation, StoreError>> + Send;
+
+    /// Saves the state if the stored version is still `expected_version` (0: must not exist),
+    /// returning the new version; [`StoreError::Conflict`] otherwise.
+    fn save_conversation(
+        &self,
+        conversation: &ConversationKey,
+        state: &ConversationState,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records that a person wrote from the account (keeps the latest time).
+    fn record_agent_activity(
+        &self,
+        activity: &AgentActivity,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// OAuth 1.0a user tokens of a connected account. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountTokens {
+    pub token: String,
+    pub token_secret: String,
+}
+
+impl std::fmt::Debug for AccountTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountTokens")
+            .field("token", &"<redacted>")
+            .field("token_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A subscribed business account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_name: Option<String>,
+    /// Tokens from Twitter Sign-in. Absent for the app owner, whose tokens live in the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<AccountTokens>,
+    /// The flow this account's conversations run (None: the default flow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_id: Option<String>,
+    pub created_ms: u64,
+}
+
+/// Connected accounts.
+pub trait Accounts: Send + Sync {
+    fn put_account(
+        &self,
+        account: &AccountRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn get_account(
+        &self,
+        id: &AccountId,
+    ) -> impl Future<Output = Result<Option<AccountRecord>, StoreError>> + Send;
+
+    fn list_accounts(&self) -> impl Future<Output = Result<Vec<AccountRecord>, StoreError>> + Send;
+
+    /// Removes everything held for the account: its record and tokens, its conversations, their
+    /// inbound and sent messages (a `user_event.revoke`). Returns how many items were removed.
+    fn forget_account(
+        &self,
+        id: &AccountId,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// A stored flow document (validated JSON) with the Twitter ids `dmbot flow sync` created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    pub flow_id: String,
+    pub version: u64,
+    /// The flow as JSON, with its synced Twitter ids.
+    pub document: String,
+    pub stored_ms: u64,
+}
+
+/// Bot flows, versioned. The newest version of a flow id is the active one.
+pub trait Flows: Send + Sync {
+    /// Stores a new version; the version must be greater than every stored one
+    /// ([`StoreError::Conflict`] otherwise).
+    fn put_flow(&self, flow: &FlowRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest version of the flow, if any.
+    fn get_flow(
+        &self,
+        flow_id: &str,
+    ) -> impl Future<Output = Result<Option<FlowRecord>, StoreError>> + Send;
+}
+
+/// A media id Twitter gave an uploaded file, reusable until it expires (24 h after upload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRef {
+    pub media_id: String,
+    pub expires_ms: u64,
+}
+
+/// Uploaded media ids by account and content hash, so a file is uploaded once a day at most.
+pub trait MediaCache: Send + Sync {
+    fn get_media(
+        &self,
+        account: &AccountId,
+        content_sha256: &str,
+    ) -> impl Future<Output = Result<Option<MediaRef>, StoreError>> + Send;
+
+    fn put_media(
+        &self,
+        account: &AccountId,
+        content_sha256: &str,
+        media: &MediaRef,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Everything a full deployment needs, for code (the local stack, tests) that uses all of it.
+pub trait Store: Inbox + Outbox + Conversations + Accounts + Flows + MediaCache {}
+impl<T: Inbox + Outbox + Conversations + Accounts + Flows + MediaCache> Store for T {}

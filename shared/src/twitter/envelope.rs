@@ -1,0 +1,1 @@
+//! The Account Activity webhook envelope.

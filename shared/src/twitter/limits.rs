@@ -1,0 +1,1 @@
+//! Twitter's limits on what can be sent, as types.

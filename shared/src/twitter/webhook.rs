@@ -1,0 +1,1 @@
+//! Webhook security: CRC answers and signature checks.

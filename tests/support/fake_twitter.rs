@@ -1,0 +1,1 @@
+//! A fake Twitter API for tests.

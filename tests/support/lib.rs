@@ -1,0 +1,9 @@
+//! Support code for the workspace integration tests.
+//!
+//! - [`moto`]: starts moto's server (DynamoDB, Secrets Manager) on a free port for a test run.
+//! - [`fake_twitter`]: a fake Twitter HTTP API that checks OAuth 1.0a signatures with its own
+//!   implementation (independent of the signer under test), enforces Twitter's limits, and can
+//!   be told to answer 429 or 5xx.
+
+pub mod fake_twitter;
+pub mod moto;
