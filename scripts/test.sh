@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs the pinned Python test tools
+# (moto's server for DynamoDB and Secrets Manager, cfn-lint for the SAM template), lints the
+# template, then runs the whole Rust test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> installing pinned test tools (tests/requirements.txt)"
+python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+echo "==> cfn-lint template.yaml"
+cfn-lint template.yaml
+
+echo "==> cargo test"
+cargo test --workspace --all-features
