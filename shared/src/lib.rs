@@ -14,6 +14,7 @@
 pub mod config;
 pub mod domain;
 pub mod flow;
+pub mod ingest;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;

@@ -168,8 +168,9 @@ fn de_u64_from_str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D:
             f.write_str("milliseconds since the epoch as a string of digits")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-            v.parse()
-                .map_err(|_| E::custom(format_args!("{:?} is not a number", truncate(v.into(), 32))))
+            v.parse().map_err(|_| {
+                E::custom(format_args!("{:?} is not a number", truncate(v.into(), 32)))
+            })
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
             Ok(v)
@@ -450,7 +451,9 @@ mod tests {
     #[test]
     fn typing_and_read_events_parse() {
         let env = Envelope::parse(fixture!("webhook_typing.json")).unwrap();
-        let typing = env.direct_message_indicate_typing_events[0].parse().unwrap();
+        let typing = env.direct_message_indicate_typing_events[0]
+            .parse()
+            .unwrap();
         assert_eq!(typing.sender_id.as_str(), "3001969357");
         assert_eq!(typing.created_timestamp, 1_518_127_183_443);
 
@@ -466,10 +469,7 @@ mod tests {
         assert!(env.for_user_id.is_none());
         let revoke = env.user_event.unwrap().parse().unwrap().revoke.unwrap();
         assert_eq!(revoke.source.user_id.as_str(), "3001969357");
-        assert_eq!(
-            revoke.target.unwrap().app_id.as_deref(),
-            Some("13090192")
-        );
+        assert_eq!(revoke.target.unwrap().app_id.as_deref(), Some("13090192"));
     }
 
     #[test]
@@ -495,7 +495,10 @@ mod tests {
         assert_eq!(env.direct_message_events.len(), 2);
         let err = env.direct_message_events[0].parse().unwrap_err();
         assert!(err.to_string().contains("event id"), "{err}");
-        assert_eq!(env.direct_message_events[1].parse().unwrap().id.as_str(), "5");
+        assert_eq!(
+            env.direct_message_events[1].parse().unwrap().id.as_str(),
+            "5"
+        );
     }
 
     #[test]
@@ -512,8 +515,8 @@ mod tests {
 
     #[test]
     fn when_an_event_array_is_not_an_array_should_say_wrong_shape_and_where() {
-        let err = Envelope::parse(br#"{"for_user_id":"1","direct_message_events":{}}"#)
-            .unwrap_err();
+        let err =
+            Envelope::parse(br#"{"for_user_id":"1","direct_message_events":{}}"#).unwrap_err();
         let EnvelopeError::WrongShape { detail } = &err else {
             panic!("{err:?}");
         };

@@ -281,7 +281,10 @@ mod tests {
     fn when_header_is_missing_or_blank_should_say_missing() {
         let s = WebhookSecret::new("test");
         assert_eq!(s.verify_body(None, b"x"), Err(SignatureError::Missing));
-        assert_eq!(s.verify_body(Some("  "), b"x"), Err(SignatureError::Missing));
+        assert_eq!(
+            s.verify_body(Some("  "), b"x"),
+            Err(SignatureError::Missing)
+        );
     }
 
     #[test]
@@ -332,20 +335,27 @@ mod tests {
             Some("SHA256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI="),
             body,
         );
-        assert!(matches!(r, Err(SignatureError::UnsupportedAlgorithm { .. })), "{r:?}");
+        assert!(
+            matches!(r, Err(SignatureError::UnsupportedAlgorithm { .. })),
+            "{r:?}"
+        );
     }
 
     #[test]
     fn crc_query_signature_covers_the_raw_query_string() {
         let s = WebhookSecret::new(FIXTURE_SECRET);
-        let query = "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ";
+        let query =
+            "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ";
         let header = s.sign(query.as_bytes());
         assert_eq!(s.verify_crc_query(Some(&header), query), Ok(()));
         assert_eq!(
             s.verify_crc_query(Some(&header), "crc_token=other&nonce=MTUxOTIzNjM5NTk1NQ"),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(s.verify_crc_query(None, query), Err(SignatureError::Missing));
+        assert_eq!(
+            s.verify_crc_query(None, query),
+            Err(SignatureError::Missing)
+        );
     }
 
     #[test]
