@@ -20,6 +20,10 @@ use crate::domain::{
     InboundStatus,
 };
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "embedded")]
+pub mod embedded;
 pub mod memory;
 
 /// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
