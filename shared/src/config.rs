@@ -238,10 +238,7 @@ impl SecretDocument {
                 "access_token_secret",
                 &self.access_token_secret,
             )?,
-            bearer_token: self
-                .bearer_token
-                .clone()
-                .filter(|v| !v.trim().is_empty()),
+            bearer_token: self.bearer_token.clone().filter(|v| !v.trim().is_empty()),
         })
     }
 }
@@ -397,7 +394,13 @@ mod tests {
             .collect();
         let err = TwitterAppCredentials::from_lookup(env(&partial)).unwrap_err();
         assert!(
-            matches!(err, ConfigError::Missing { var: "TWITTER_ACCESS_TOKEN_SECRET", .. }),
+            matches!(
+                err,
+                ConfigError::Missing {
+                    var: "TWITTER_ACCESS_TOKEN_SECRET",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         let shown = err.to_string();
@@ -407,8 +410,8 @@ mod tests {
 
     #[test]
     fn a_blank_variable_counts_as_unset() {
-        let err = ConsumerSecret::from_lookup(env(&[("TWITTER_CONSUMER_SECRET", "  ")]))
-            .unwrap_err();
+        let err =
+            ConsumerSecret::from_lookup(env(&[("TWITTER_CONSUMER_SECRET", "  ")])).unwrap_err();
         assert!(matches!(err, ConfigError::Missing { .. }));
     }
 
@@ -450,7 +453,8 @@ mod tests {
 
     #[test]
     fn when_a_secret_field_is_missing_the_error_names_the_field_and_the_secret() {
-        let json = r#"{"consumer_key":"ck-value","consumer_secret":"cs-value","access_token":"at-value"}"#;
+        let json =
+            r#"{"consumer_key":"ck-value","consumer_secret":"cs-value","access_token":"at-value"}"#;
         let err = SecretDocument::parse("arn:aws:secretsmanager:x", json)
             .unwrap()
             .credentials("arn:aws:secretsmanager:x")
@@ -499,7 +503,10 @@ mod tests {
             ("TWITTER_UPLOAD_BASE_URL", "http://127.0.0.1:9001"),
             ("TWITTER_APP_ID", "13090192"),
             ("TABLE_NAME", "dmbot"),
-            ("TWITTER_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:x"),
+            (
+                "TWITTER_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+            ),
         ]))
         .unwrap();
         assert_eq!(s.require_env_name().unwrap(), "prod");
@@ -516,11 +523,29 @@ mod tests {
     #[test]
     fn a_bad_base_url_or_app_id_is_refused_with_the_variable_name() {
         let err = Settings::from_lookup(env(&[("TWITTER_API_BASE_URL", "ftp://x")])).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { var: "TWITTER_API_BASE_URL", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                var: "TWITTER_API_BASE_URL",
+                ..
+            }
+        ));
         let err =
             Settings::from_lookup(env(&[("TWITTER_UPLOAD_BASE_URL", "not a url")])).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { var: "TWITTER_UPLOAD_BASE_URL", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                var: "TWITTER_UPLOAD_BASE_URL",
+                ..
+            }
+        ));
         let err = Settings::from_lookup(env(&[("TWITTER_APP_ID", "acme")])).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { var: "TWITTER_APP_ID", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                var: "TWITTER_APP_ID",
+                ..
+            }
+        ));
     }
 }

@@ -68,11 +68,9 @@ pub async fn cached_secret_document(
 async fn client(sdk: Option<&SdkConfig>) -> aws_sdk_secretsmanager::Client {
     match sdk {
         Some(config) => aws_sdk_secretsmanager::Client::new(config),
-        None => {
-            aws_sdk_secretsmanager::Client::new(
-                &aws_config::load_defaults(BehaviorVersion::latest()).await,
-            )
-        }
+        None => aws_sdk_secretsmanager::Client::new(
+            &aws_config::load_defaults(BehaviorVersion::latest()).await,
+        ),
     }
 }
 

@@ -141,7 +141,8 @@ async fn start() -> Result<Moto, String> {
         return Err(NOT_INSTALLED.to_string());
     }
     let port = free_port()?;
-    let log_file = std::env::temp_dir().join(format!("dmbot-moto-{}-{port}.log", std::process::id()));
+    let log_file =
+        std::env::temp_dir().join(format!("dmbot-moto-{}-{port}.log", std::process::id()));
     let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(WATCHDOG)
@@ -156,7 +157,10 @@ async fn start() -> Result<Moto, String> {
 
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
         if let Ok(Some(status)) = watchdog.try_wait() {
@@ -167,9 +171,7 @@ async fn start() -> Result<Moto, String> {
         }
         if Instant::now() > deadline {
             // SIGTERM (not SIGKILL) so that the watchdog's trap stops moto too.
-            let _ = Command::new("kill")
-                .arg(watchdog.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg(watchdog.id().to_string()).status();
             return Err(format!(
                 "moto_server did not answer on port {port} within {START_TIMEOUT:?}; its output:\n{}",
                 log_tail(&log_file)
