@@ -222,7 +222,7 @@ pub struct IngestSummary {
     pub typing: u32,
     /// Read receipts: acknowledged, nothing stored.
     pub read_receipts: u32,
-    /// Accounts whose data was removed after a `user_event.revoke`.
+    /// `user_event.revoke`s processed: the revoking user's data was removed (if there was any).
     pub accounts_forgotten: u32,
 }
 
