@@ -10,10 +10,17 @@
 //! - [`store`]: the storage port (small traits) and its adapters (feature `dynamodb`,
 //!   feature `embedded`), plus an in-memory one for tests.
 //! - [`config`]: where credentials and settings come from (environment, `.env`, Secrets Manager).
+//! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
+//!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
 
 pub mod config;
 pub mod domain;
 pub mod flow;
+pub mod ingest;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+#[cfg(feature = "secretsmanager")]
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;

@@ -244,8 +244,12 @@ impl Accounts for MemoryStore {
         let before = g.conversations.len();
         g.conversations.retain(|k, _| &k.account != id);
         removed += (before - g.conversations.len()) as u64;
+        let before = g.agent_activity.len();
         g.agent_activity.retain(|k, _| &k.account != id);
+        removed += (before - g.agent_activity.len()) as u64;
+        let before = g.media.len();
         g.media.retain(|(a, _), _| a != id);
+        removed += (before - g.media.len()) as u64;
         Ok(removed)
     }
 }

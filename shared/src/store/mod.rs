@@ -20,6 +20,10 @@ use crate::domain::{
     InboundStatus,
 };
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+#[cfg(feature = "embedded")]
+pub mod embedded;
 pub mod memory;
 
 /// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
@@ -213,8 +217,10 @@ pub trait Accounts: Send + Sync {
 
     fn list_accounts(&self) -> impl Future<Output = Result<Vec<AccountRecord>, StoreError>> + Send;
 
-    /// Removes everything held for the account: its record and tokens, its conversations, their
-    /// inbound and sent messages (a `user_event.revoke`). Returns how many items were removed.
+    /// Removes everything held for the account: its record and tokens, its conversations (state
+    /// and agent activity), their inbound and sent messages, and its media cache (a
+    /// `user_event.revoke`). Other accounts' data is untouched. Returns how many entries were
+    /// removed, counting each of those (0 when nothing was stored); running it again is safe.
     fn forget_account(
         &self,
         id: &AccountId,

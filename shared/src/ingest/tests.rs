@@ -1,0 +1,886 @@
+//! Handler tests: every fixture through the whole POST path, against the in-memory store.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::domain::{EventId, UserId};
+use crate::store::memory::MemoryStore;
+use crate::store::{AccountRecord, ClaimOutcome, Conversation};
+
+const SECRET: &str = "fixture-consumer-secret";
+const ACCOUNT: &str = "4337869213";
+const CUSTOMER: &str = "3001969357";
+const OUR_APP: &str = "13090192";
+const NOW: u64 = 1_700_000_000_000;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../shared/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+}
+
+fn deps<S>(store: S, app_id: Option<&str>) -> WebhookDeps<S> {
+    WebhookDeps {
+        store,
+        secret: WebhookSecret::new(SECRET),
+        app_id: app_id.map(str::to_string),
+    }
+}
+
+fn post_with_header(body: Vec<u8>, signature: Option<String>) -> HttpRequestParts {
+    let mut headers = Headers::new().with("Content-Type", "application/json; charset=utf-8");
+    if let Some(signature) = signature {
+        headers.insert("X-Twitter-Webhooks-Signature", signature);
+    }
+    HttpRequestParts {
+        method: http::Method::POST,
+        raw_query: String::new(),
+        headers,
+        body: Bytes::from(body),
+    }
+}
+
+fn signed_post(body: Vec<u8>) -> HttpRequestParts {
+    let signature = WebhookSecret::new(SECRET).sign(&body);
+    post_with_header(body, Some(signature))
+}
+
+fn summary_of(response: &HttpResponse) -> IngestSummary {
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(response.content_type, "application/json");
+    serde_json::from_str(&response.body).unwrap()
+}
+
+fn error_of(response: &HttpResponse) -> ErrorBody {
+    assert_eq!(response.content_type, "application/json");
+    serde_json::from_str(&response.body).unwrap()
+}
+
+fn conv(account: &str, customer: &str) -> ConversationKey {
+    ConversationKey::new(
+        UserId::parse(account).unwrap(),
+        UserId::parse(customer).unwrap(),
+    )
+}
+
+fn event(id: &str) -> EventId {
+    EventId::parse(id).unwrap()
+}
+
+async fn post_fixture(deps: &WebhookDeps<MemoryStore>, name: &str) -> HttpResponse {
+    handle_webhook_post(deps, &signed_post(fixture(name)), NOW).await
+}
+
+async fn agent_activity(store: &MemoryStore, customer: &str) -> Option<u64> {
+    let Conversation {
+        agent_last_active_ms,
+        ..
+    } = store
+        .load_conversation(&conv(ACCOUNT, customer))
+        .await
+        .unwrap();
+    agent_last_active_ms
+}
+
+// ---------------------------------------------------------------- CRC
+
+#[test]
+fn when_crc_token_is_given_should_answer_200_with_the_hmac_of_the_decoded_token() {
+    let response = handle_crc(
+        &WebhookSecret::new(SECRET),
+        "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ",
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.content_type, "application/json");
+    assert_eq!(
+        response.body,
+        r#"{"response_token":"sha256=csVzm5ramL8kQHmchJuir2bLUcQ/rl3P9DOMmRYuI7o="}"#
+    );
+}
+
+#[test]
+fn crc_token_is_percent_decoded_before_hashing() {
+    let secret = WebhookSecret::new(SECRET);
+    let response = handle_crc(&secret, "nonce=1&crc_token=a%2Bb%2Fc%3D");
+    let body: CrcResponse = serde_json::from_str(&response.body).unwrap();
+    assert_eq!(body.response_token, secret.crc_response_token("a+b/c="));
+}
+
+#[test]
+fn when_crc_token_is_missing_should_return_400() {
+    let response = handle_crc(&WebhookSecret::new(SECRET), "nonce=abc");
+    assert_eq!(response.status, 400);
+    assert_eq!(error_of(&response).error, "crc_token_missing");
+    let response = handle_crc(&WebhookSecret::new(SECRET), "");
+    assert_eq!(response.status, 400);
+}
+
+#[test]
+fn when_crc_token_is_empty_should_return_400() {
+    let response = handle_crc(&WebhookSecret::new(SECRET), "crc_token=&nonce=abc");
+    assert_eq!(response.status, 400);
+    assert_eq!(error_of(&response).error, "crc_token_empty");
+}
+
+// ---------------------------------------------------------------- refusals
+
+#[tokio::test]
+async fn when_body_is_over_1_mib_should_return_413_before_checking_the_signature() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let response = handle_webhook_post(
+        &d,
+        &post_with_header(vec![b' '; MAX_BODY_BYTES + 1], None),
+        NOW,
+    )
+    .await;
+    assert_eq!(response.status, 413);
+    assert_eq!(error_of(&response).error, "body_too_large");
+}
+
+#[tokio::test]
+async fn a_body_of_exactly_1_mib_is_not_too_large() {
+    let d = deps(MemoryStore::new(), None);
+    let mut body = br#"{"for_user_id":"1"}"#.to_vec();
+    body.resize(MAX_BODY_BYTES, b' ');
+    let response = handle_webhook_post(&d, &signed_post(body), NOW).await;
+    assert_eq!(response.status, 200, "{}", response.body);
+}
+
+#[tokio::test]
+async fn when_signature_is_missing_should_return_401_and_store_nothing() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let response = handle_webhook_post(
+        &d,
+        &post_with_header(fixture("webhook_dm_text.json"), None),
+        NOW,
+    )
+    .await;
+    assert_eq!(response.status, 401);
+    assert_eq!(error_of(&response).error, "signature_missing");
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn when_signature_is_wrong_should_return_401_and_store_nothing() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let body = fixture("webhook_dm_text.json");
+    let forged = WebhookSecret::new("not-our-secret").sign(&body);
+    let response = handle_webhook_post(&d, &post_with_header(body, Some(forged)), NOW).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(error_of(&response).error, "signature_mismatch");
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn when_signature_is_malformed_should_return_401() {
+    let d = deps(MemoryStore::new(), None);
+    let response = handle_webhook_post(
+        &d,
+        &post_with_header(fixture("webhook_dm_text.json"), Some("sha256=abc".into())),
+        NOW,
+    )
+    .await;
+    assert_eq!(response.status, 401);
+    assert_eq!(error_of(&response).error, "signature_malformed");
+}
+
+#[tokio::test]
+async fn when_signature_uses_another_algorithm_should_return_401() {
+    let d = deps(MemoryStore::new(), None);
+    let body = fixture("webhook_dm_text.json");
+    let sha256 = WebhookSecret::new(SECRET).sign(&body);
+    let sha1 = sha256.replacen("sha256=", "sha1=", 1);
+    let response = handle_webhook_post(&d, &post_with_header(body, Some(sha1)), NOW).await;
+    assert_eq!(response.status, 401);
+    assert_eq!(error_of(&response).error, "signature_algorithm_unsupported");
+}
+
+#[tokio::test]
+async fn when_signed_body_is_not_json_should_return_400() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let response = handle_webhook_post(&d, &signed_post(b"for_user_id=1".to_vec()), NOW).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error_of(&response).error, "body_not_json");
+}
+
+#[tokio::test]
+async fn when_signed_body_has_the_wrong_shape_should_return_400_saying_what_was_wrong() {
+    let d = deps(MemoryStore::new(), None);
+    let response = handle_webhook_post(
+        &d,
+        &signed_post(br#"{"for_user_id":"1","direct_message_events":"oops"}"#.to_vec()),
+        NOW,
+    )
+    .await;
+    assert_eq!(response.status, 400);
+    let error = error_of(&response);
+    assert_eq!(error.error, "envelope_wrong_shape");
+    assert!(error.detail.contains("sequence"), "{}", error.detail);
+}
+
+#[tokio::test]
+async fn when_dms_arrive_without_for_user_id_should_return_400() {
+    let d = deps(MemoryStore::new(), None);
+    let response = handle_webhook_post(
+        &d,
+        &signed_post(br#"{"direct_message_events":[]}"#.to_vec()),
+        NOW,
+    )
+    .await;
+    // An empty array is harmless; a non-empty one without for_user_id is not.
+    assert_eq!(response.status, 200);
+    let body = fixture("webhook_dm_text.json");
+    let text = String::from_utf8(body).unwrap();
+    let without = text.replacen(r#""for_user_id": "4337869213","#, "", 1);
+    assert_ne!(without, text, "fixture layout changed");
+    let response = handle_webhook_post(&d, &signed_post(without.into_bytes()), NOW).await;
+    assert_eq!(response.status, 400);
+    assert_eq!(error_of(&response).error, "for_user_id_missing");
+}
+
+// ---------------------------------------------------------------- customer messages
+
+#[tokio::test]
+async fn when_a_customer_writes_should_store_a_pending_inbound_message_with_their_names() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), Some(OUR_APP));
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_text.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 1,
+            ..IngestSummary::default()
+        }
+    );
+    let record = store
+        .get_inbound(&conv(ACCOUNT, CUSTOMER), &event("954491830116155396"))
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(record.status, InboundStatus::Pending);
+    assert_eq!(record.received_ms, NOW);
+    let m = &record.message;
+    assert_eq!(m.text, "Hello, where is my order?");
+    assert_eq!(m.created_ms, 1_516_403_560_557);
+    assert_eq!(m.customer_screen_name.as_deref(), Some("furiouscamper"));
+    assert_eq!(m.customer_name.as_deref(), Some("Jordan Brinks"));
+    assert_eq!(m.quick_reply_metadata, None);
+    assert_eq!(m.welcome_message_id, None);
+    assert_eq!(m.media, None);
+}
+
+#[tokio::test]
+async fn a_quick_reply_answer_keeps_its_metadata() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    assert_eq!(
+        summary_of(&post_fixture(&d, "webhook_dm_quick_reply.json").await).stored,
+        1
+    );
+    let record = &store.all_inbound()[0];
+    assert_eq!(
+        record.message.quick_reply_metadata.as_deref(),
+        Some("order_status")
+    );
+    assert_eq!(record.message.text, "Order status");
+}
+
+#[tokio::test]
+async fn a_conversation_opened_from_a_welcome_message_keeps_its_id() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    assert_eq!(
+        summary_of(&post_fixture(&d, "webhook_dm_from_welcome.json").await).stored,
+        1
+    );
+    let m = &store.all_inbound()[0].message;
+    assert_eq!(m.welcome_message_id.as_deref(), Some("844385345234"));
+    assert_eq!(m.quick_reply_metadata.as_deref(), Some("returns"));
+}
+
+#[tokio::test]
+async fn a_photo_keeps_its_exact_id_and_https_url() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    assert_eq!(
+        summary_of(&post_fixture(&d, "webhook_dm_with_media.json").await).stored,
+        1
+    );
+    let media = store.all_inbound()[0].message.media.clone().expect("media");
+    assert_eq!(media.id, "954491830116155400");
+    assert_eq!(media.kind, "photo");
+    assert_eq!(
+        media.url,
+        "https://ton.twitter.com/1.1/ton/data/dm/954491830116155399/954491830116155400/abc.jpg"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_of_three_stores_each_message_in_its_customers_conversation() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), Some(OUR_APP));
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_batch.json").await);
+    assert_eq!(summary.stored, 3);
+    let jordan = conv(ACCOUNT, CUSTOMER);
+    let other = conv(ACCOUNT, "2244994945");
+    for (c, id, text) in [
+        (&jordan, "954491830116155403", "first"),
+        (&other, "954491830116155404", "hi there"),
+        (&jordan, "954491830116155405", "second"),
+    ] {
+        let record = store.get_inbound(c, &event(id)).await.unwrap();
+        assert_eq!(record.expect(id).message.text, text);
+    }
+    // The second customer is not in `users`: stored without names.
+    let record = store
+        .get_inbound(&other, &event("954491830116155404"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.message.customer_screen_name, None);
+}
+
+#[tokio::test]
+async fn when_the_same_delivery_comes_twice_the_second_is_a_no_op() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    assert_eq!(
+        summary_of(&post_fixture(&d, "webhook_dm_text.json").await).stored,
+        1
+    );
+    // Dispatch has claimed it in between: a redelivery must not reset it.
+    let c = conv(ACCOUNT, CUSTOMER);
+    let id = event("954491830116155396");
+    assert!(matches!(
+        store.claim_inbound(&c, &id, NOW, 60_000).await.unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
+    let again =
+        handle_webhook_post(&d, &signed_post(fixture("webhook_dm_text.json")), NOW + 5).await;
+    assert_eq!(
+        summary_of(&again),
+        IngestSummary {
+            duplicates: 1,
+            ..IngestSummary::default()
+        }
+    );
+    let records = store.all_inbound();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].received_ms, NOW);
+    assert_eq!(
+        store.claim_inbound(&c, &id, NOW + 5, 60_000).await.unwrap(),
+        ClaimOutcome::Busy
+    );
+}
+
+// ---------------------------------------------------------------- the account's own messages
+
+#[tokio::test]
+async fn an_echo_of_the_bots_reply_recorded_in_the_outbox_is_ignored() {
+    let store = MemoryStore::new();
+    let c = conv(ACCOUNT, CUSTOMER);
+    store
+        .record_sent(&c, &event("954491830116155401"), NOW - 1)
+        .await
+        .unwrap();
+    let d = deps(store.clone(), None);
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            bot_echoes: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert!(store.all_inbound().is_empty());
+    assert_eq!(agent_activity(&store, CUSTOMER).await, None);
+}
+
+#[tokio::test]
+async fn an_echo_sent_through_our_app_is_ignored_even_before_the_outbox_knows_it() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), Some(OUR_APP));
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await);
+    assert_eq!(summary.bot_echoes, 1);
+    assert_eq!(summary.agent_messages, 0);
+    assert!(store.all_inbound().is_empty());
+    assert_eq!(agent_activity(&store, CUSTOMER).await, None);
+}
+
+#[tokio::test]
+async fn without_app_id_or_outbox_record_an_echo_cannot_be_told_from_a_person() {
+    // The race TWITTER_APP_ID closes: documented here so that a change is deliberate.
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await);
+    assert_eq!(summary.agent_messages, 1);
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn when_a_person_writes_from_the_account_should_record_a_hand_over_signal_and_store_nothing()
+{
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), Some(OUR_APP));
+    let summary = summary_of(&post_fixture(&d, "webhook_dm_from_human_agent.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            agent_messages: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert!(store.all_inbound().is_empty());
+    assert_eq!(
+        agent_activity(&store, CUSTOMER).await,
+        Some(1_516_403_560_557)
+    );
+}
+
+#[tokio::test]
+async fn a_message_neither_from_nor_to_the_account_is_ignored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let body = String::from_utf8(fixture("webhook_dm_text.json"))
+        .unwrap()
+        .replacen(
+            r#""recipient_id": "4337869213""#,
+            r#""recipient_id": "42""#,
+            1,
+        );
+    let summary = summary_of(&handle_webhook_post(&d, &signed_post(body.into_bytes()), NOW).await);
+    assert_eq!(summary.ignored, 1);
+    assert!(store.all_inbound().is_empty());
+}
+
+// ---------------------------------------------------------------- other events
+
+#[tokio::test]
+async fn typing_indicators_are_acknowledged_and_not_stored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let summary = summary_of(&post_fixture(&d, "webhook_typing.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            typing: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn read_receipts_are_acknowledged_and_not_stored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let summary = summary_of(&post_fixture(&d, "webhook_mark_read.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            read_receipts: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn favorites_and_unknown_events_are_acknowledged_and_ignored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let summary = summary_of(&post_fixture(&d, "webhook_favorite.json").await);
+    assert_eq!(summary, IngestSummary::default());
+    let unknown = br#"{"for_user_id":"4337869213","brand_new_events":[{"a":[1,{"b":null}]}]}"#;
+    let summary = summary_of(&handle_webhook_post(&d, &signed_post(unknown.to_vec()), NOW).await);
+    assert_eq!(summary, IngestSummary::default());
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn a_direct_message_event_of_another_type_is_ignored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let body = String::from_utf8(fixture("webhook_dm_text.json"))
+        .unwrap()
+        .replacen(
+            r#""type": "message_create""#,
+            r#""type": "message_delete""#,
+            1,
+        );
+    let summary = summary_of(&handle_webhook_post(&d, &signed_post(body.into_bytes()), NOW).await);
+    assert_eq!(summary.ignored, 1);
+    assert!(store.all_inbound().is_empty());
+}
+
+#[tokio::test]
+async fn a_revoke_forgets_everything_about_the_account() {
+    let store = MemoryStore::new();
+    let revoking = UserId::parse(CUSTOMER).unwrap();
+    store
+        .put_account(&AccountRecord {
+            id: revoking.clone(),
+            screen_name: Some("furiouscamper".into()),
+            tokens: None,
+            flow_id: None,
+            created_ms: 1,
+        })
+        .await
+        .unwrap();
+    let d = deps(store.clone(), None);
+    // Something stored under the revoking account, and something under another one.
+    let as_business = String::from_utf8(fixture("webhook_dm_text.json"))
+        .unwrap()
+        .replace(ACCOUNT, "PLACEHOLDER")
+        .replace(CUSTOMER, ACCOUNT)
+        .replace("PLACEHOLDER", CUSTOMER);
+    summary_of(&handle_webhook_post(&d, &signed_post(as_business.into_bytes()), NOW).await);
+    summary_of(&post_fixture(&d, "webhook_dm_quick_reply.json").await);
+    assert_eq!(store.all_inbound().len(), 2);
+
+    let summary = summary_of(&post_fixture(&d, "webhook_revoke.json").await);
+    assert_eq!(
+        summary,
+        IngestSummary {
+            accounts_forgotten: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert_eq!(store.get_account(&revoking).await.unwrap(), None);
+    let left = store.all_inbound();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].message.conversation.account.as_str(), ACCOUNT);
+}
+
+// ---------------------------------------------------------------- malformed events
+
+#[tokio::test]
+async fn one_malformed_event_is_skipped_and_the_rest_of_the_batch_is_stored() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), None);
+    let body = String::from_utf8(fixture("webhook_dm_batch.json"))
+        .unwrap()
+        .replacen(
+            r#""id": "954491830116155404""#,
+            r#""id": 954491830116155404"#,
+            1,
+        );
+    let summary = summary_of(&handle_webhook_post(&d, &signed_post(body.into_bytes()), NOW).await);
+    assert_eq!(summary.stored, 2);
+    assert_eq!(summary.malformed, 1);
+    assert_eq!(store.all_inbound().len(), 2);
+}
+
+#[tokio::test]
+async fn malformed_events_of_every_kind_never_panic_and_are_counted() {
+    let d = deps(MemoryStore::new(), None);
+    let body = br#"{"for_user_id":"1",
+        "direct_message_events":[null, 3, {"type":"message_create","id":"5","created_timestamp":"x"},
+            {"type":"message_create","id":"6","created_timestamp":"1"}],
+        "direct_message_indicate_typing_events":[{}],
+        "direct_message_mark_read_events":["?"],
+        "users":{"2":7},
+        "user_event":{"revoke":{"source":{}}}}"#;
+    let summary = summary_of(&handle_webhook_post(&d, &signed_post(body.to_vec()), NOW).await);
+    assert_eq!(summary.malformed, 5, "{summary:?}");
+    assert_eq!(summary.typing, 1);
+    assert_eq!(summary.read_receipts, 1);
+    assert_eq!(summary.accounts_forgotten, 0);
+}
+
+// ---------------------------------------------------------------- store failures
+
+#[tokio::test]
+async fn when_the_store_fails_should_return_503_and_report_no_counts() {
+    let store = MemoryStore::new();
+    store.set_failing(true);
+    let d = deps(store.clone(), None);
+    let response = post_fixture(&d, "webhook_dm_text.json").await;
+    assert_eq!(response.status, 503);
+    let error = error_of(&response);
+    assert_eq!(error.error, "store_unavailable");
+    assert!(!response.body.contains("stored\":"), "{}", response.body);
+
+    // Twitter retries; once the store is back the same delivery goes through.
+    store.set_failing(false);
+    assert!(store.all_inbound().is_empty());
+    assert_eq!(
+        summary_of(&post_fixture(&d, "webhook_dm_text.json").await).stored,
+        1
+    );
+}
+
+#[tokio::test]
+async fn when_the_outbox_lookup_fails_the_hand_over_is_not_acknowledged() {
+    let store = MemoryStore::new();
+    store.set_failing(true);
+    let d = deps(store.clone(), None);
+    let response = post_fixture(&d, "webhook_dm_from_human_agent.json").await;
+    assert_eq!(response.status, 503);
+}
+
+/// Fails the n-th `put_inbound` (1-based) once, then works: a store that breaks mid-batch.
+#[derive(Clone)]
+struct FailsOnce {
+    inner: MemoryStore,
+    calls: Arc<AtomicUsize>,
+    fail_on: usize,
+    error: fn() -> StoreError,
+}
+
+impl Inbox for FailsOnce {
+    async fn put_inbound(&self, record: &InboundRecord) -> Result<PutOutcome, StoreError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_on {
+            return Err((self.error)());
+        }
+        self.inner.put_inbound(record).await
+    }
+    async fn get_inbound(
+        &self,
+        c: &ConversationKey,
+        e: &EventId,
+    ) -> Result<Option<InboundRecord>, StoreError> {
+        self.inner.get_inbound(c, e).await
+    }
+    async fn claim_inbound(
+        &self,
+        c: &ConversationKey,
+        e: &EventId,
+        now: u64,
+        lease: u64,
+    ) -> Result<ClaimOutcome, StoreError> {
+        self.inner.claim_inbound(c, e, now, lease).await
+    }
+    async fn set_inbound_status(
+        &self,
+        c: &ConversationKey,
+        e: &EventId,
+        s: &InboundStatus,
+    ) -> Result<(), StoreError> {
+        self.inner.set_inbound_status(c, e, s).await
+    }
+    async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.list_failed(limit).await
+    }
+}
+
+impl Outbox for FailsOnce {
+    async fn record_sent(
+        &self,
+        c: &ConversationKey,
+        e: &EventId,
+        at: u64,
+    ) -> Result<(), StoreError> {
+        self.inner.record_sent(c, e, at).await
+    }
+    async fn is_sent_by_bot(&self, c: &ConversationKey, e: &EventId) -> Result<bool, StoreError> {
+        self.inner.is_sent_by_bot(c, e).await
+    }
+}
+
+impl Conversations for FailsOnce {
+    async fn load_conversation(&self, c: &ConversationKey) -> Result<Conversation, StoreError> {
+        self.inner.load_conversation(c).await
+    }
+    async fn save_conversation(
+        &self,
+        c: &ConversationKey,
+        s: &crate::domain::ConversationState,
+        v: u64,
+    ) -> Result<u64, StoreError> {
+        self.inner.save_conversation(c, s, v).await
+    }
+    async fn record_agent_activity(&self, a: &AgentActivity) -> Result<(), StoreError> {
+        self.inner.record_agent_activity(a).await
+    }
+}
+
+impl Accounts for FailsOnce {
+    async fn put_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
+        self.inner.put_account(a).await
+    }
+    async fn get_account(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
+        self.inner.get_account(id).await
+    }
+    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
+        self.inner.list_accounts().await
+    }
+    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
+        self.inner.forget_account(id).await
+    }
+}
+
+#[tokio::test]
+async fn when_the_store_fails_mid_batch_the_retry_stores_the_rest_without_doubles() {
+    let inner = MemoryStore::new();
+    let store = FailsOnce {
+        inner: inner.clone(),
+        calls: Arc::new(AtomicUsize::new(0)),
+        fail_on: 2,
+        error: || StoreError::Unavailable("throttled".into()),
+    };
+    let d = deps(store, None);
+    let body = fixture("webhook_dm_batch.json");
+    let first = handle_webhook_post(&d, &signed_post(body.clone()), NOW).await;
+    assert_eq!(first.status, 503);
+    assert_eq!(inner.all_inbound().len(), 1, "the first write stays");
+
+    let retry = handle_webhook_post(&d, &signed_post(body), NOW + 3_000).await;
+    assert_eq!(
+        summary_of(&retry),
+        IngestSummary {
+            stored: 2,
+            duplicates: 1,
+            ..IngestSummary::default()
+        }
+    );
+    assert_eq!(inner.all_inbound().len(), 3);
+}
+
+#[tokio::test]
+async fn a_permanent_store_error_answers_500() {
+    let store = FailsOnce {
+        inner: MemoryStore::new(),
+        calls: Arc::new(AtomicUsize::new(0)),
+        fail_on: 1,
+        error: || StoreError::Rejected("no such table".into()),
+    };
+    let d = deps(store, None);
+    let response =
+        handle_webhook_post(&d, &signed_post(fixture("webhook_dm_text.json")), NOW).await;
+    assert_eq!(response.status, 500);
+    // Internal details stay in the logs.
+    assert!(
+        !response.body.contains("no such table"),
+        "{}",
+        response.body
+    );
+}
+
+// ---------------------------------------------------------------- planning and routing
+
+#[test]
+fn actions_run_in_event_id_order_whatever_the_delivery_order() {
+    let body = String::from_utf8(fixture("webhook_dm_batch.json"))
+        .unwrap()
+        .replacen("954491830116155403", "954491830116155409", 1);
+    let envelope = Envelope::parse(body.as_bytes()).unwrap();
+    let plan = plan_delivery(&envelope, None);
+    let ids: Vec<String> = plan
+        .actions
+        .iter()
+        .map(|a| match a {
+            Action::StoreInbound(m) => m.event_id.to_string(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "954491830116155404",
+            "954491830116155405",
+            "954491830116155409"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn requests_are_routed_by_method() {
+    let d = deps(MemoryStore::new(), None);
+    let get = HttpRequestParts {
+        method: http::Method::GET,
+        raw_query: "crc_token=abc".into(),
+        headers: Headers::new(),
+        body: Bytes::new(),
+    };
+    let response = handle_request(&d, &get, NOW).await;
+    assert_eq!(response.status, 200);
+    assert!(response.body.contains("response_token"));
+
+    let post = signed_post(fixture("webhook_dm_text.json"));
+    assert_eq!(handle_request(&d, &post, NOW).await.status, 200);
+
+    let delete = HttpRequestParts {
+        method: http::Method::DELETE,
+        ..get
+    };
+    assert_eq!(handle_request(&d, &delete, NOW).await.status, 405);
+}
+
+#[test]
+fn header_lookup_ignores_case() {
+    let headers = Headers::new().with("X-Twitter-Webhooks-Signature", "sha256=x");
+    assert_eq!(
+        headers.get("x-twitter-webhooks-signature"),
+        Some("sha256=x")
+    );
+    assert_eq!(
+        headers.get("X-TWITTER-WEBHOOKS-SIGNATURE"),
+        Some("sha256=x")
+    );
+    assert_eq!(headers.get("content-type"), None);
+}
+
+#[test]
+fn headers_from_an_http_map_keep_only_what_the_handlers_use() {
+    let mut map = http::HeaderMap::new();
+    map.insert("x-twitter-webhooks-signature", "sha256=x".parse().unwrap());
+    map.insert("content-type", "application/json".parse().unwrap());
+    map.insert("authorization", "Bearer secret".parse().unwrap());
+    let headers = Headers::from_http(&map);
+    assert_eq!(headers.get(SIGNATURE_HEADER), Some("sha256=x"));
+    assert_eq!(headers.get("content-type"), Some("application/json"));
+    assert_eq!(headers.get("authorization"), None);
+}
+
+// ---------------------------------------------------------------- tampering, exhaustively
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_tampered_delivery_is_refused_with_401_and_stores_nothing(
+        index in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+        cut in any::<prop::sample::Index>(),
+        mode in 0u8..3,
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let body = fixture("webhook_dm_text.json");
+        let signature = WebhookSecret::new(SECRET).sign(&body);
+        let (body, signature) = match mode {
+            0 => {
+                let mut b = body;
+                let i = index.index(b.len());
+                b[i] ^= flip;
+                (b, signature)
+            }
+            1 => {
+                let b = body[..cut.index(body.len())].to_vec();
+                (b, signature)
+            }
+            _ => {
+                let mut s = signature.into_bytes();
+                // Only the base64 part, so that the header keeps its form.
+                let i = 7 + index.index(s.len() - 8);
+                let replacement = if s[i] == b'A' { b'B' } else { b'A' };
+                s[i] = replacement;
+                (body, String::from_utf8(s).unwrap())
+            }
+        };
+        let store = MemoryStore::new();
+        let d = deps(store.clone(), None);
+        let response = runtime.block_on(handle_webhook_post(&d, &post_with_header(body, Some(signature)), NOW));
+        prop_assert_eq!(response.status, 401);
+        prop_assert!(store.all_inbound().is_empty());
+    }
+}

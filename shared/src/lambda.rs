@@ -1,0 +1,166 @@
+//! Glue between `lambda_http` (API Gateway HTTP API events) and the framework-free handlers of
+//! [`crate::ingest`] (feature `lambda`).
+//!
+//! The one thing that matters here is the body: Twitter's signature covers the body's **raw
+//! bytes**. API Gateway hands the body over either as text or, with `isBase64Encoded: true`, as
+//! base64; `lambda_http` decodes the latter into [`Body::Binary`]. Either way the bytes given to
+//! the handler are exactly the bytes Twitter sent, and nothing here re-encodes or re-serialises
+//! them.
+
+use bytes::Bytes;
+use lambda_http::{Body, Request, Response};
+
+use crate::ingest::{Headers, HttpRequestParts, HttpResponse};
+
+/// Turns a `lambda_http` request into the handlers' request parts. The query string is the raw
+/// one (API Gateway's `rawQueryString`, still percent-encoded): `lambda_http` puts it in the URI
+/// as received.
+pub fn request_parts(request: Request) -> HttpRequestParts {
+    let (parts, body) = request.into_parts();
+    let body = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text.into_bytes()),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        // `Body` is non-exhaustive; a future variant would need handling here. An empty body
+        // fails the signature check, which is the safe outcome.
+        _ => Bytes::new(),
+    };
+    HttpRequestParts {
+        method: parts.method,
+        raw_query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: Headers::from_http(&parts.headers),
+        body,
+    }
+}
+
+/// Turns the handlers' response into a `lambda_http` response (a text body: ours are JSON).
+pub fn into_response(response: HttpResponse) -> Response<Body> {
+    let mut out = Response::new(Body::Text(response.body));
+    *out.status_mut() = http::StatusCode::from_u16(response.status)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    out.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(response.content_type),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{WebhookDeps, handle_crc, handle_webhook_post};
+    use crate::store::memory::MemoryStore;
+    use crate::twitter::webhook::{SIGNATURE_HEADER, WebhookSecret};
+
+    const SECRET: &str = "fixture-consumer-secret";
+
+    fn event(name: &str) -> Request {
+        let path = format!(
+            "{}/../../shared/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let json = std::fs::read_to_string(&path).unwrap();
+        lambda_http::request::from_str(&json).unwrap()
+    }
+
+    fn fixture_body() -> String {
+        let json = std::fs::read_to_string(format!(
+            "{}/../../shared/fixtures/apigw_webhook_post.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        value["body"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn crc_get_keeps_the_raw_percent_encoded_query() {
+        let parts = request_parts(event("apigw_crc_get.json"));
+        assert_eq!(parts.method, http::Method::GET);
+        assert_eq!(
+            parts.raw_query,
+            "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ"
+        );
+        assert!(parts.body.is_empty());
+    }
+
+    #[test]
+    fn crc_get_through_the_adapter_answers_the_expected_token() {
+        let parts = request_parts(event("apigw_crc_get.json"));
+        let response = into_response(handle_crc(&WebhookSecret::new(SECRET), &parts.raw_query));
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()[http::header::CONTENT_TYPE],
+            "application/json"
+        );
+        let Body::Text(body) = response.body() else {
+            panic!("{:?}", response.body());
+        };
+        assert_eq!(
+            body,
+            r#"{"response_token":"sha256=csVzm5ramL8kQHmchJuir2bLUcQ/rl3P9DOMmRYuI7o="}"#
+        );
+    }
+
+    #[test]
+    fn text_post_body_is_passed_through_byte_for_byte() {
+        let parts = request_parts(event("apigw_webhook_post.json"));
+        assert_eq!(parts.method, http::Method::POST);
+        assert_eq!(parts.body, fixture_body().as_bytes());
+        let secret = WebhookSecret::new(SECRET);
+        assert_eq!(
+            secret.verify_body(parts.headers.get(SIGNATURE_HEADER), &parts.body),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn base64_post_body_is_decoded_to_the_bytes_twitter_signed() {
+        let parts = request_parts(event("apigw_webhook_post_base64.json"));
+        assert_eq!(parts.body, fixture_body().as_bytes());
+        let secret = WebhookSecret::new(SECRET);
+        assert_eq!(
+            secret.verify_body(parts.headers.get(SIGNATURE_HEADER), &parts.body),
+            Ok(())
+        );
+    }
+
+    #[tokio::test]
+    async fn both_post_encodings_store_the_customers_message_once() {
+        let store = MemoryStore::new();
+        let deps = WebhookDeps {
+            store: store.clone(),
+            secret: WebhookSecret::new(SECRET),
+            app_id: Some("13090192".into()),
+        };
+        for (name, stored, duplicates) in [
+            ("apigw_webhook_post.json", 1, 0),
+            ("apigw_webhook_post_base64.json", 0, 1),
+        ] {
+            let parts = request_parts(event(name));
+            let response = into_response(handle_webhook_post(&deps, &parts, 1).await);
+            assert_eq!(response.status(), 200, "{name}");
+            let Body::Text(body) = response.body() else {
+                panic!("{name}");
+            };
+            let summary: serde_json::Value = serde_json::from_str(body).unwrap();
+            assert_eq!(summary["stored"], stored, "{name}: {body}");
+            assert_eq!(summary["duplicates"], duplicates, "{name}: {body}");
+        }
+        let records = store.all_inbound();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].message.text, "Hello, where is my order?");
+    }
+
+    #[tokio::test]
+    async fn a_post_with_another_secret_is_answered_401() {
+        let deps = WebhookDeps {
+            store: MemoryStore::new(),
+            secret: WebhookSecret::new("another-secret"),
+            app_id: None,
+        };
+        let parts = request_parts(event("apigw_webhook_post_base64.json"));
+        let response = into_response(handle_webhook_post(&deps, &parts, 1).await);
+        assert_eq!(response.status(), 401);
+    }
+}

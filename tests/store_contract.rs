@@ -1,0 +1,1179 @@
+//! The storage contract: one set of behaviour tests, written once as generic functions over
+//! [`Store`], run against every implementation:
+//! - `memory_store`: [`MemoryStore`], the reference behaviour;
+//! - `embedded_store`: [`EmbeddedStore`] on a file in a temporary directory;
+//! - `dynamo_store`: [`DynamoStore`] on a fresh table in moto (fails, never skips, when moto is
+//!   not installed).
+//!
+//! Then a few tests of what only one adapter has (restart survival and notifications of the
+//! embedded store, the DynamoDB item layout and error mapping).
+
+use std::collections::BTreeMap;
+
+use dmbot_shared::domain::{
+    AgentActivity, ConversationKey, ConversationState, EventId, Handoff, HandoffReason,
+    InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
+};
+use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::store::embedded::EmbeddedStore;
+use dmbot_shared::store::memory::MemoryStore;
+use dmbot_shared::store::{
+    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, MediaRef, PutOutcome, Store, StoreError,
+};
+use dmbot_tests::moto::Moto;
+
+/// A store under test and whatever must live as long as it (a temporary directory).
+struct Fixture<S> {
+    store: S,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn memory() -> Fixture<MemoryStore> {
+    Fixture {
+        store: MemoryStore::new(),
+        _dir: None,
+    }
+}
+
+async fn embedded() -> Fixture<EmbeddedStore> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = EmbeddedStore::open(dir.path().join("data").join("dmbot.redb"))
+        .expect("the embedded store opens in a fresh directory");
+    Fixture {
+        store,
+        _dir: Some(dir),
+    }
+}
+
+async fn dynamo() -> Fixture<DynamoStore> {
+    Fixture {
+        store: Moto::shared().await.fresh_table().await,
+        _dir: None,
+    }
+}
+
+/// Test data builders.
+mod data {
+    use super::*;
+
+    pub fn user(id: &str) -> UserId {
+        UserId::parse(id).expect("test ids are digits")
+    }
+
+    pub fn event(id: &str) -> EventId {
+        EventId::parse(id).expect("test ids are digits")
+    }
+
+    pub fn conv(account: &str, customer: &str) -> ConversationKey {
+        ConversationKey::new(user(account), user(customer))
+    }
+
+    /// A pending inbound message with every optional field set, so that a lossy round trip
+    /// shows up.
+    pub fn inbound(
+        conversation: &ConversationKey,
+        event_id: &str,
+        received_ms: u64,
+    ) -> InboundRecord {
+        InboundRecord {
+            message: InboundMessage {
+                event_id: event(event_id),
+                conversation: conversation.clone(),
+                created_ms: received_ms.saturating_sub(100),
+                text: format!("message {event_id}: héllo 👋"),
+                quick_reply_metadata: Some("external_id_1".to_string()),
+                welcome_message_id: Some("844385345234".to_string()),
+                media: Some(InboundMedia {
+                    id: "9000".to_string(),
+                    url: "https://ton.twitter.com/1.1/ton/data/dm/1/2/photo.jpg".to_string(),
+                    kind: "photo".to_string(),
+                }),
+                customer_screen_name: Some("customer".to_string()),
+                customer_name: Some("A Customer".to_string()),
+            },
+            status: InboundStatus::Pending,
+            received_ms,
+        }
+    }
+
+    pub fn plain_inbound(conversation: &ConversationKey, event_id: &str) -> InboundRecord {
+        let mut r = inbound(conversation, event_id, 1_700_000_000_000);
+        r.message.quick_reply_metadata = None;
+        r.message.welcome_message_id = None;
+        r.message.media = None;
+        r.message.customer_screen_name = None;
+        r.message.customer_name = None;
+        r
+    }
+
+    pub fn state(node: &str) -> ConversationState {
+        ConversationState {
+            node: Some(node.to_string()),
+            vars: BTreeMap::from([("order".to_string(), "A-17".to_string())]),
+            handoff: Some(Handoff {
+                since_ms: 5,
+                reason: HandoffReason::AgentWrote,
+            }),
+            last_answered: Some(event("77")),
+            last_activity_ms: 1_700_000_000_000,
+        }
+    }
+
+    pub fn account(id: &str) -> AccountRecord {
+        AccountRecord {
+            id: user(id),
+            screen_name: Some(format!("business_{id}")),
+            tokens: Some(AccountTokens {
+                token: format!("{id}-token"),
+                token_secret: "not-a-real-secret".to_string(),
+            }),
+            flow_id: Some("support".to_string()),
+            created_ms: 1_700_000_000_000,
+        }
+    }
+
+    pub fn flow(id: &str, version: u64) -> FlowRecord {
+        FlowRecord {
+            flow_id: id.to_string(),
+            version,
+            document: format!(r#"{{"id":"{id}","version":{version}}}"#),
+            stored_ms: 1_700_000_000_000 + version,
+        }
+    }
+
+    pub fn failed(reason: &str, at_ms: u64) -> InboundStatus {
+        InboundStatus::Failed {
+            reason: reason.to_string(),
+            at_ms,
+        }
+    }
+}
+
+/// The contract, once. Every function takes any [`Store`].
+mod cases {
+    use super::data::*;
+    use super::*;
+
+    pub async fn a_redelivered_event_is_stored_once<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        let first = inbound(&c, "1001", 1_000);
+        assert_eq!(
+            store.put_inbound(&first).await.unwrap(),
+            PutOutcome::Inserted
+        );
+
+        let mut redelivery = first.clone();
+        redelivery.message.text = "a different body under the same event id".to_string();
+        redelivery.received_ms = 2_000;
+        assert_eq!(
+            store.put_inbound(&redelivery).await.unwrap(),
+            PutOutcome::Duplicate
+        );
+        assert_eq!(
+            store.get_inbound(&c, &event("1001")).await.unwrap(),
+            Some(first),
+            "a duplicate must not overwrite the stored message"
+        );
+    }
+
+    pub async fn get_inbound_returns_the_stored_record_or_nothing<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        let rich = inbound(&c, "1001", 1_000);
+        let plain = plain_inbound(&c, "1002");
+        store.put_inbound(&rich).await.unwrap();
+        store.put_inbound(&plain).await.unwrap();
+
+        assert_eq!(
+            store.get_inbound(&c, &event("1001")).await.unwrap(),
+            Some(rich)
+        );
+        assert_eq!(
+            store.get_inbound(&c, &event("1002")).await.unwrap(),
+            Some(plain)
+        );
+        assert_eq!(store.get_inbound(&c, &event("1003")).await.unwrap(), None);
+        assert_eq!(
+            store
+                .get_inbound(&conv("10", "21"), &event("1001"))
+                .await
+                .unwrap(),
+            None,
+            "an event id belongs to one conversation"
+        );
+    }
+
+    pub async fn the_same_event_id_in_two_conversations_is_two_messages<S: Store>(store: &S) {
+        // When two subscribed accounts talk to each other, each gets the event for itself.
+        let a = inbound(&conv("10", "20"), "1001", 1_000);
+        let b = inbound(&conv("20", "10"), "1001", 1_000);
+        assert_eq!(store.put_inbound(&a).await.unwrap(), PutOutcome::Inserted);
+        assert_eq!(store.put_inbound(&b).await.unwrap(), PutOutcome::Inserted);
+    }
+
+    pub async fn a_claim_holds_the_message_until_its_lease_runs_out<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        let record = inbound(&c, "1001", 1_000);
+        store.put_inbound(&record).await.unwrap();
+
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_000, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed(record.clone())
+        );
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_001, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Busy
+        );
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_499, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Busy,
+            "the lease is live until its last millisecond"
+        );
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_500, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed(record.clone()),
+            "a dispatcher that died must not block the message forever"
+        );
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_600, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Busy,
+            "the re-claim took a new lease"
+        );
+    }
+
+    pub async fn claiming_a_finished_or_unknown_message_says_so<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
+        store
+            .claim_inbound(&c, &event("1001"), 10_000, 60_000)
+            .await
+            .unwrap();
+        let answered = InboundStatus::Answered {
+            reply_event_id: Some(event("1002")),
+            at_ms: 10_100,
+        };
+        store
+            .set_inbound_status(&c, &event("1001"), &answered)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("1001"), 99_000, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Done(answered)
+        );
+        assert_eq!(
+            store
+                .claim_inbound(&c, &event("4242"), 10_000, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Missing
+        );
+    }
+
+    pub async fn final_statuses_are_stored_as_given<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        for id in ["1", "2", "3"] {
+            store.put_inbound(&inbound(&c, id, 1_000)).await.unwrap();
+        }
+        let statuses = [
+            (
+                "1",
+                InboundStatus::Answered {
+                    reply_event_id: Some(event("99")),
+                    at_ms: 2_000,
+                },
+            ),
+            (
+                "2",
+                InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 2_001,
+                },
+            ),
+            (
+                "3",
+                failed(
+                    "Twitter answered 403: the customer blocked the account",
+                    2_002,
+                ),
+            ),
+        ];
+        for (id, status) in &statuses {
+            store
+                .set_inbound_status(&c, &event(id), status)
+                .await
+                .unwrap();
+        }
+        for (id, status) in statuses {
+            let stored = store.get_inbound(&c, &event(id)).await.unwrap().unwrap();
+            assert_eq!(stored.status, status);
+            assert_eq!(stored.message, inbound(&c, id, 1_000).message);
+        }
+    }
+
+    pub async fn setting_the_status_of_an_unknown_message_is_refused<S: Store>(store: &S) {
+        let result = store
+            .set_inbound_status(&conv("10", "20"), &event("1"), &failed("x", 1))
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::Rejected(_))),
+            "got {result:?}"
+        );
+        assert_eq!(
+            store
+                .get_inbound(&conv("10", "20"), &event("1"))
+                .await
+                .unwrap(),
+            None,
+            "a status update must not create a message"
+        );
+    }
+
+    pub async fn failures_are_listed_newest_event_first_up_to_the_limit<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        let other = conv("11", "21");
+        // "200" < "30" as text, 30 < 200 as snowflakes: the order must be numeric.
+        for (conversation, id) in [(&c, "5"), (&c, "30"), (&other, "200"), (&c, "7"), (&c, "8")] {
+            store
+                .put_inbound(&inbound(conversation, id, 1_000))
+                .await
+                .unwrap();
+        }
+        for (conversation, id) in [(&c, "5"), (&c, "30"), (&other, "200")] {
+            store
+                .set_inbound_status(conversation, &event(id), &failed(&format!("bad {id}"), 9))
+                .await
+                .unwrap();
+        }
+        store
+            .set_inbound_status(
+                &c,
+                &event("7"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 9,
+                },
+            )
+            .await
+            .unwrap();
+
+        let ids = |records: Vec<InboundRecord>| {
+            records
+                .into_iter()
+                .map(|r| r.message.event_id.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(store.list_failed(10).await.unwrap()),
+            ["200", "30", "5"]
+        );
+        assert_eq!(ids(store.list_failed(2).await.unwrap()), ["200", "30"]);
+        assert!(store.list_failed(0).await.unwrap().is_empty());
+        let listed = store.list_failed(1).await.unwrap();
+        assert_eq!(listed[0].status, failed("bad 200", 9));
+    }
+
+    pub async fn a_redriven_failure_is_pending_and_claimable_again<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
+        // Claimed with a long lease, then failed: the redrive must not wait for that lease.
+        store
+            .claim_inbound(&c, &event("1001"), 10_000, 3_600_000)
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&c, &event("1001"), &failed("Twitter answered 400", 10_001))
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&c, &event("1001"), &InboundStatus::Pending)
+            .await
+            .unwrap();
+
+        let stored = store
+            .get_inbound(&c, &event("1001"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, InboundStatus::Pending);
+        assert!(store.list_failed(10).await.unwrap().is_empty());
+        assert!(matches!(
+            store
+                .claim_inbound(&c, &event("1001"), 10_002, 500)
+                .await
+                .unwrap(),
+            ClaimOutcome::Claimed(_)
+        ));
+    }
+
+    pub async fn the_bot_recognises_only_its_own_sent_messages<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        assert!(!store.is_sent_by_bot(&c, &event("500")).await.unwrap());
+        store.record_sent(&c, &event("500"), 1_000).await.unwrap();
+        store.record_sent(&c, &event("500"), 1_001).await.unwrap();
+
+        assert!(store.is_sent_by_bot(&c, &event("500")).await.unwrap());
+        assert!(!store.is_sent_by_bot(&c, &event("501")).await.unwrap());
+        assert!(
+            !store
+                .is_sent_by_bot(&conv("10", "21"), &event("500"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.get_inbound(&c, &event("500")).await.unwrap(),
+            None,
+            "a sent marker is not an inbound message"
+        );
+    }
+
+    pub async fn an_unknown_conversation_loads_as_new<S: Store>(store: &S) {
+        let loaded = store.load_conversation(&conv("10", "20")).await.unwrap();
+        assert_eq!(loaded.version, 0);
+        assert_eq!(loaded.state, ConversationState::default());
+        assert_eq!(loaded.agent_last_active_ms, None);
+    }
+
+    pub async fn each_save_bumps_the_version<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("start"), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!(loaded.version, 1);
+        assert_eq!(loaded.state, state("start"));
+
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("menu"), 1)
+                .await
+                .unwrap(),
+            2
+        );
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!((loaded.version, loaded.state), (2, state("menu")));
+        assert_eq!(
+            store
+                .load_conversation(&conv("10", "21"))
+                .await
+                .unwrap()
+                .version,
+            0,
+            "conversations do not share state"
+        );
+    }
+
+    pub async fn a_save_on_a_stale_version_is_a_conflict<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
+        store
+            .save_conversation(&c, &state("menu"), 1)
+            .await
+            .unwrap();
+
+        for stale in [0, 1, 3] {
+            let result = store.save_conversation(&c, &state("lost"), stale).await;
+            assert!(
+                matches!(result, Err(StoreError::Conflict { .. })),
+                "expected version {stale}: got {result:?}"
+            );
+        }
+        let result = store
+            .save_conversation(&conv("10", "21"), &state("x"), 4)
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::Conflict { .. })),
+            "a missing conversation has version 0: got {result:?}"
+        );
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!((loaded.version, loaded.state), (2, state("menu")));
+    }
+
+    pub async fn of_concurrent_saves_on_one_version_exactly_one_wins<S: Store + Clone + 'static>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let store = store.clone();
+            let c = c.clone();
+            tasks.spawn(async move {
+                let result = store
+                    .save_conversation(&c, &state(&format!("writer {i}")), 0)
+                    .await;
+                (i, result)
+            });
+        }
+        let mut winners = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (i, result) = joined.expect("the task does not panic");
+            match result {
+                Ok(version) => {
+                    assert_eq!(version, 1);
+                    winners.push(i);
+                }
+                Err(StoreError::Conflict { .. }) => {}
+                Err(other) => panic!("writer {i}: unexpected {other:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "winners: {winners:?}");
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!(loaded.version, 1);
+        assert_eq!(loaded.state, state(&format!("writer {}", winners[0])));
+    }
+
+    pub async fn agent_activity_keeps_the_latest_time_without_touching_the_version<S: Store>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        let activity = |event_id: &str, created_ms| AgentActivity {
+            event_id: event(event_id),
+            conversation: c.clone(),
+            created_ms,
+        };
+        store
+            .record_agent_activity(&activity("1", 2_000))
+            .await
+            .unwrap();
+        store
+            .record_agent_activity(&activity("2", 1_000))
+            .await
+            .unwrap();
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!(loaded.agent_last_active_ms, Some(2_000));
+        assert_eq!(loaded.version, 0);
+
+        // The engine's optimistic save is not disturbed by agent activity, before or after.
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("start"), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        store
+            .record_agent_activity(&activity("3", 3_000))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("menu"), 1)
+                .await
+                .unwrap(),
+            2
+        );
+
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!(loaded.agent_last_active_ms, Some(3_000));
+        assert_eq!((loaded.version, loaded.state), (2, state("menu")));
+        assert_eq!(
+            store
+                .load_conversation(&conv("10", "21"))
+                .await
+                .unwrap()
+                .agent_last_active_ms,
+            None
+        );
+    }
+
+    pub async fn accounts_are_stored_listed_by_id_and_replaced<S: Store>(store: &S) {
+        assert!(store.list_accounts().await.unwrap().is_empty());
+        assert_eq!(store.get_account(&user("300")).await.unwrap(), None);
+
+        store.put_account(&account("300")).await.unwrap();
+        store.put_account(&account("100")).await.unwrap();
+        let mut owner = account("200");
+        owner.tokens = None;
+        owner.screen_name = None;
+        owner.flow_id = None;
+        store.put_account(&owner).await.unwrap();
+
+        assert_eq!(
+            store.get_account(&user("300")).await.unwrap(),
+            Some(account("300"))
+        );
+        assert_eq!(
+            store.get_account(&user("200")).await.unwrap(),
+            Some(owner.clone())
+        );
+        assert_eq!(
+            store.list_accounts().await.unwrap(),
+            [account("100"), owner.clone(), account("300")]
+        );
+
+        let mut renamed = account("300");
+        renamed.screen_name = Some("renamed".to_string());
+        store.put_account(&renamed).await.unwrap();
+        assert_eq!(
+            store.get_account(&user("300")).await.unwrap(),
+            Some(renamed)
+        );
+        assert_eq!(store.list_accounts().await.unwrap().len(), 3);
+    }
+
+    /// Gives account `id` one of everything: 2 inbound, 1 sent, a state, agent activity, media.
+    async fn populate<S: Store>(store: &S, id: &str, customer: &str) -> ConversationKey {
+        let c = conv(id, customer);
+        store.put_account(&account(id)).await.unwrap();
+        store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "2", 1_000)).await.unwrap();
+        store.record_sent(&c, &event("3"), 1_000).await.unwrap();
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
+        store
+            .record_agent_activity(&AgentActivity {
+                event_id: event("4"),
+                conversation: c.clone(),
+                created_ms: 1_000,
+            })
+            .await
+            .unwrap();
+        store
+            .put_media(
+                &user(id),
+                "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
+                &MediaRef {
+                    media_id: "710511363345354753".to_string(),
+                    expires_ms: 2_000_000_000_000,
+                },
+            )
+            .await
+            .unwrap();
+        c
+    }
+
+    pub async fn forgetting_an_account_removes_all_of_its_data_and_nothing_else<S: Store>(
+        store: &S,
+    ) {
+        // "12" is a prefix of "123": the removal must match whole ids.
+        let gone = populate(store, "12", "20").await;
+        let kept = populate(store, "123", "20").await;
+        let kept_other_customer = populate(store, "123", "12").await;
+        const SHA: &str = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
+        // account + 2 inbound + 1 sent + state + agent activity + media
+        assert_eq!(store.forget_account(&user("12")).await.unwrap(), 7);
+
+        assert_eq!(store.get_account(&user("12")).await.unwrap(), None);
+        assert_eq!(store.get_inbound(&gone, &event("1")).await.unwrap(), None);
+        assert_eq!(store.get_inbound(&gone, &event("2")).await.unwrap(), None);
+        assert!(!store.is_sent_by_bot(&gone, &event("3")).await.unwrap());
+        let loaded = store.load_conversation(&gone).await.unwrap();
+        assert_eq!((loaded.version, loaded.agent_last_active_ms), (0, None));
+        assert_eq!(store.get_media(&user("12"), SHA).await.unwrap(), None);
+
+        for c in [&kept, &kept_other_customer] {
+            assert!(store.get_inbound(c, &event("1")).await.unwrap().is_some());
+            assert!(store.get_inbound(c, &event("2")).await.unwrap().is_some());
+            assert!(store.is_sent_by_bot(c, &event("3")).await.unwrap());
+            let loaded = store.load_conversation(c).await.unwrap();
+            assert_eq!(
+                (loaded.version, loaded.agent_last_active_ms),
+                (1, Some(1_000))
+            );
+        }
+        assert_eq!(
+            store.get_account(&user("123")).await.unwrap(),
+            Some(account("123"))
+        );
+        assert!(store.get_media(&user("123"), SHA).await.unwrap().is_some());
+        assert_eq!(store.list_accounts().await.unwrap(), [account("123")]);
+
+        assert_eq!(
+            store.forget_account(&user("12")).await.unwrap(),
+            0,
+            "forgetting twice is harmless"
+        );
+    }
+
+    pub async fn forgetting_an_account_with_many_messages_removes_them_all<S: Store>(store: &S) {
+        // More than one DynamoDB batch (25 writes).
+        let c = conv("10", "20");
+        for i in 0..60u32 {
+            store
+                .put_inbound(&plain_inbound(&c, &(1_000 + i).to_string()))
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.forget_account(&user("10")).await.unwrap(), 60);
+        for i in [0u32, 24, 25, 59] {
+            assert_eq!(
+                store
+                    .get_inbound(&c, &event(&(1_000 + i).to_string()))
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
+    }
+
+    pub async fn the_newest_flow_version_is_the_active_one<S: Store>(store: &S) {
+        assert_eq!(store.get_flow("support").await.unwrap(), None);
+        store.put_flow(&flow("support", 1)).await.unwrap();
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 1))
+        );
+        // 9 -> 10: string order would say "10" < "9".
+        store.put_flow(&flow("support", 9)).await.unwrap();
+        store.put_flow(&flow("support", 10)).await.unwrap();
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 10))
+        );
+
+        store.put_flow(&flow("sales", 3)).await.unwrap();
+        assert_eq!(
+            store.get_flow("sales").await.unwrap(),
+            Some(flow("sales", 3))
+        );
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 10))
+        );
+        assert_eq!(store.get_flow("support-v2").await.unwrap(), None);
+    }
+
+    pub async fn an_older_or_equal_flow_version_is_refused<S: Store>(store: &S) {
+        store.put_flow(&flow("support", 5)).await.unwrap();
+        for version in [5, 4, 1] {
+            let result = store.put_flow(&flow("support", version)).await;
+            assert!(
+                matches!(result, Err(StoreError::Conflict { .. })),
+                "version {version}: got {result:?}"
+            );
+        }
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 5))
+        );
+        store.put_flow(&flow("support", 6)).await.unwrap();
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 6))
+        );
+    }
+
+    pub async fn media_ids_are_cached_per_account_and_content<S: Store>(store: &S) {
+        let sha = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+        let first = MediaRef {
+            media_id: "710511363345354753".to_string(),
+            expires_ms: 1_700_086_400_000,
+        };
+        assert_eq!(store.get_media(&user("10"), sha).await.unwrap(), None);
+        store.put_media(&user("10"), sha, &first).await.unwrap();
+        assert_eq!(
+            store.get_media(&user("10"), sha).await.unwrap(),
+            Some(first)
+        );
+        assert_eq!(store.get_media(&user("11"), sha).await.unwrap(), None);
+        assert_eq!(store.get_media(&user("10"), "00ff").await.unwrap(), None);
+
+        let reupload = MediaRef {
+            media_id: "710511363345354754".to_string(),
+            expires_ms: 1_700_172_800_000,
+        };
+        store.put_media(&user("10"), sha, &reupload).await.unwrap();
+        assert_eq!(
+            store.get_media(&user("10"), sha).await.unwrap(),
+            Some(reupload)
+        );
+    }
+}
+
+/// Runs every case against every store: `<store>::<case>`.
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod memory_store {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture = super::memory().await;
+                    super::cases::$case(&fixture.store).await;
+                }
+            )*
+        }
+        mod embedded_store {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture = super::embedded().await;
+                    super::cases::$case(&fixture.store).await;
+                }
+            )*
+        }
+        mod dynamo_store {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture = super::dynamo().await;
+                    super::cases::$case(&fixture.store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    a_redelivered_event_is_stored_once,
+    get_inbound_returns_the_stored_record_or_nothing,
+    the_same_event_id_in_two_conversations_is_two_messages,
+    a_claim_holds_the_message_until_its_lease_runs_out,
+    claiming_a_finished_or_unknown_message_says_so,
+    final_statuses_are_stored_as_given,
+    setting_the_status_of_an_unknown_message_is_refused,
+    failures_are_listed_newest_event_first_up_to_the_limit,
+    a_redriven_failure_is_pending_and_claimable_again,
+    the_bot_recognises_only_its_own_sent_messages,
+    an_unknown_conversation_loads_as_new,
+    each_save_bumps_the_version,
+    a_save_on_a_stale_version_is_a_conflict,
+    of_concurrent_saves_on_one_version_exactly_one_wins,
+    agent_activity_keeps_the_latest_time_without_touching_the_version,
+    accounts_are_stored_listed_by_id_and_replaced,
+    forgetting_an_account_removes_all_of_its_data_and_nothing_else,
+    forgetting_an_account_with_many_messages_removes_them_all,
+    the_newest_flow_version_is_the_active_one,
+    an_older_or_equal_flow_version_is_refused,
+    media_ids_are_cached_per_account_and_content,
+);
+
+/// What only the embedded store does: survive restarts, notify the local dispatcher.
+mod embedded_only {
+    use super::data::*;
+    use super::*;
+    use dmbot_shared::store::{Accounts, Conversations, Flows, Inbox, MediaCache, Outbox};
+    use tokio::sync::broadcast::error::TryRecvError;
+
+    #[tokio::test]
+    async fn when_reopened_the_embedded_store_has_everything_written_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dmbot.redb");
+        let c = conv("10", "20");
+        {
+            let store = EmbeddedStore::open(&path).unwrap();
+            store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
+            store.put_inbound(&inbound(&c, "2", 1_000)).await.unwrap();
+            store
+                .set_inbound_status(&c, &event("2"), &failed("boom", 5))
+                .await
+                .unwrap();
+            store.record_sent(&c, &event("3"), 1_000).await.unwrap();
+            store
+                .save_conversation(&c, &state("menu"), 0)
+                .await
+                .unwrap();
+            store.put_account(&account("10")).await.unwrap();
+            store.put_flow(&flow("support", 2)).await.unwrap();
+            store
+                .put_media(
+                    &user("10"),
+                    "ab",
+                    &MediaRef {
+                        media_id: "1".to_string(),
+                        expires_ms: 9,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(
+            store.get_inbound(&c, &event("1")).await.unwrap(),
+            Some(inbound(&c, "1", 1_000))
+        );
+        assert_eq!(store.list_failed(10).await.unwrap().len(), 1);
+        assert!(store.is_sent_by_bot(&c, &event("3")).await.unwrap());
+        let loaded = store.load_conversation(&c).await.unwrap();
+        assert_eq!((loaded.version, loaded.state), (1, state("menu")));
+        assert_eq!(
+            store.get_account(&user("10")).await.unwrap(),
+            Some(account("10"))
+        );
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 2))
+        );
+        assert!(store.get_media(&user("10"), "ab").await.unwrap().is_some());
+        assert_eq!(
+            store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap(),
+            PutOutcome::Duplicate,
+            "de-duplication survives a restart"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_open_of_the_same_file_is_refused_with_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dmbot.redb");
+        let _first = EmbeddedStore::open(&path).unwrap();
+        match EmbeddedStore::open(&path) {
+            Err(StoreError::Rejected(message)) => {
+                assert!(message.contains("already open"), "{message}")
+            }
+            other => panic!("expected Rejected, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_hear_of_each_new_message_once_and_not_of_duplicates() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let mut rx = store.subscribe_inbound();
+
+        store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "2", 1_001)).await.unwrap();
+
+        assert_eq!(rx.recv().await.unwrap(), inbound(&c, "1", 1_000));
+        assert_eq!(rx.recv().await.unwrap(), inbound(&c, "2", 1_001));
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    }
+
+    #[tokio::test]
+    async fn pending_messages_are_listed_oldest_first_for_recovery() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let other = conv("11", "20");
+        store.put_inbound(&inbound(&c, "30", 3_000)).await.unwrap();
+        store
+            .put_inbound(&inbound(&other, "200", 1_000))
+            .await
+            .unwrap();
+        store.put_inbound(&inbound(&c, "5", 2_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "6", 2_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "7", 500)).await.unwrap();
+        store
+            .set_inbound_status(&c, &event("7"), &failed("x", 1))
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(
+                &c,
+                &event("6"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 1,
+                },
+            )
+            .await
+            .unwrap();
+        // A leased message is still pending: after a restart its lease means nothing.
+        store
+            .claim_inbound(&c, &event("30"), 0, 1_000_000)
+            .await
+            .unwrap();
+
+        let ids: Vec<String> = store
+            .pending_inbound()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.message.event_id.to_string())
+            .collect();
+        assert_eq!(ids, ["200", "5", "30"]);
+    }
+}
+
+/// What only the DynamoDB store does: the item layout the stream filter relies on, and errors
+/// that tell the operator what to do.
+mod dynamo_only {
+    use super::data::*;
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use dmbot_shared::store::Inbox;
+    use dmbot_shared::store::dynamodb::{self as layout, ItemView};
+    use std::collections::HashMap;
+
+    async fn raw_item(store: &DynamoStore, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+        store
+            .client()
+            .get_item()
+            .table_name(store.table_name())
+            .key("pk", AttributeValue::S(pk.to_string()))
+            .key("sk", AttributeValue::S(sk.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("the item exists")
+    }
+
+    #[tokio::test]
+    async fn inbound_items_carry_the_attributes_the_stream_filter_and_ttl_use() {
+        let store = Moto::shared().await.fresh_table().await;
+        let c = conv("10", "20");
+        let record = inbound(&c, "1001", 1_700_000_000_000);
+        store.put_inbound(&record).await.unwrap();
+
+        let item = raw_item(&store, "CONV#10#20", "EVT#1001").await;
+        assert_eq!(
+            item.string_attr(layout::ATTR_KIND),
+            Some(layout::KIND_INBOUND)
+        );
+        assert_eq!(
+            item.string_attr(layout::ATTR_STATUS),
+            Some(layout::STATUS_PENDING)
+        );
+        assert_eq!(item.string_attr(layout::ATTR_EVENT_ID), Some("1001"));
+        assert_eq!(item.string_attr(layout::ATTR_ACCOUNT_ID), Some("10"));
+        assert_eq!(item.string_attr(layout::ATTR_CUSTOMER_ID), Some("20"));
+        assert_eq!(
+            item.number_attr(layout::ATTR_EXPIRES_AT),
+            Some(
+                (1_700_000_000 + dmbot_shared::store::EVENT_TTL_SECS)
+                    .to_string()
+                    .as_str()
+            )
+        );
+        assert_eq!(layout::decode_inbound_item(&item).unwrap(), record);
+    }
+
+    #[tokio::test]
+    async fn a_redrive_is_marked_for_the_stream_until_the_next_claim() {
+        let store = Moto::shared().await.fresh_table().await;
+        let c = conv("10", "20");
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&c, &event("1001"), &failed("x", 1))
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&c, &event("1001"), &InboundStatus::Pending)
+            .await
+            .unwrap();
+        let item = raw_item(&store, "CONV#10#20", "EVT#1001").await;
+        assert_eq!(
+            item.string_attr(layout::ATTR_REDRIVE),
+            Some(layout::REDRIVE_REQUESTED)
+        );
+        assert_eq!(item.string_attr(layout::ATTR_FAILURE_REASON), None);
+
+        store
+            .claim_inbound(&c, &event("1001"), 5, 500)
+            .await
+            .unwrap();
+        let item = raw_item(&store, "CONV#10#20", "EVT#1001").await;
+        assert_eq!(item.string_attr(layout::ATTR_REDRIVE), None);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_item_is_reported_as_corrupt() {
+        let store = Moto::shared().await.fresh_table().await;
+        let c = conv("10", "20");
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
+        store
+            .client()
+            .update_item()
+            .table_name(store.table_name())
+            .key("pk", AttributeValue::S("CONV#10#20".to_string()))
+            .key("sk", AttributeValue::S("EVT#1001".to_string()))
+            .update_expression("SET message = :m")
+            .expression_attribute_values(":m", AttributeValue::S("{truncated".to_string()))
+            .send()
+            .await
+            .unwrap();
+        let result = store.get_inbound(&c, &event("1001")).await;
+        assert!(
+            matches!(result, Err(StoreError::Corrupt { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_table_is_rejected_with_what_to_do() {
+        let moto = Moto::shared().await;
+        let store = DynamoStore::new(moto.dynamodb().await, "no-such-table");
+        match store.get_inbound(&conv("10", "20"), &event("1")).await {
+            Err(e @ StoreError::Rejected(_)) => {
+                assert!(!e.is_transient());
+                let message = e.to_string();
+                assert!(message.contains("no-such-table"), "{message}");
+                assert!(message.contains("TABLE_NAME"), "{message}");
+            }
+            other => panic!("expected Rejected, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_endpoint_is_unavailable_and_retryable() {
+        // A port nobody listens on.
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config =
+            aws_sdk_dynamodb::config::Builder::from(&Moto::shared().await.sdk_config().await)
+                .endpoint_url(format!("http://127.0.0.1:{port}"))
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .build();
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
+        let result = store
+            .put_inbound(&inbound(&conv("10", "20"), "1", 1_000))
+            .await;
+        match result {
+            Err(e @ StoreError::Unavailable(_)) => assert!(e.is_transient()),
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn creating_an_existing_table_again_is_harmless() {
+        let store = Moto::shared().await.fresh_table().await;
+        store
+            .put_inbound(&inbound(&conv("10", "20"), "1", 1_000))
+            .await
+            .unwrap();
+        store.create_table_if_missing().await.unwrap();
+        assert!(
+            store
+                .get_inbound(&conv("10", "20"), &event("1"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
