@@ -11,15 +11,14 @@
 use std::collections::BTreeMap;
 
 use dmbot_shared::domain::{
-    AgentActivity, ConversationKey, ConversationState, EventId, Handoff,
-    HandoffReason, InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
+    AgentActivity, ConversationKey, ConversationState, EventId, Handoff, HandoffReason,
+    InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
 };
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::{
-    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, MediaRef, PutOutcome, Store,
-    StoreError,
+    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, MediaRef, PutOutcome, Store, StoreError,
 };
 use dmbot_tests::moto::Moto;
 
@@ -71,7 +70,11 @@ mod data {
 
     /// A pending inbound message with every optional field set, so that a lossy round trip
     /// shows up.
-    pub fn inbound(conversation: &ConversationKey, event_id: &str, received_ms: u64) -> InboundRecord {
+    pub fn inbound(
+        conversation: &ConversationKey,
+        event_id: &str,
+        received_ms: u64,
+    ) -> InboundRecord {
         InboundRecord {
             message: InboundMessage {
                 event_id: event(event_id),
@@ -154,7 +157,10 @@ mod cases {
     pub async fn a_redelivered_event_is_stored_once<S: Store>(store: &S) {
         let c = conv("10", "20");
         let first = inbound(&c, "1001", 1_000);
-        assert_eq!(store.put_inbound(&first).await.unwrap(), PutOutcome::Inserted);
+        assert_eq!(
+            store.put_inbound(&first).await.unwrap(),
+            PutOutcome::Inserted
+        );
 
         let mut redelivery = first.clone();
         redelivery.message.text = "a different body under the same event id".to_string();
@@ -177,8 +183,14 @@ mod cases {
         store.put_inbound(&rich).await.unwrap();
         store.put_inbound(&plain).await.unwrap();
 
-        assert_eq!(store.get_inbound(&c, &event("1001")).await.unwrap(), Some(rich));
-        assert_eq!(store.get_inbound(&c, &event("1002")).await.unwrap(), Some(plain));
+        assert_eq!(
+            store.get_inbound(&c, &event("1001")).await.unwrap(),
+            Some(rich)
+        );
+        assert_eq!(
+            store.get_inbound(&c, &event("1002")).await.unwrap(),
+            Some(plain)
+        );
         assert_eq!(store.get_inbound(&c, &event("1003")).await.unwrap(), None);
         assert_eq!(
             store
@@ -204,25 +216,40 @@ mod cases {
         store.put_inbound(&record).await.unwrap();
 
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 10_000, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_000, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Claimed(record.clone())
         );
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 10_001, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_001, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Busy
         );
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 10_499, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_499, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Busy,
             "the lease is live until its last millisecond"
         );
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 10_500, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_500, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Claimed(record.clone()),
             "a dispatcher that died must not block the message forever"
         );
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 10_600, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_600, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Busy,
             "the re-claim took a new lease"
         );
@@ -230,8 +257,14 @@ mod cases {
 
     pub async fn claiming_a_finished_or_unknown_message_says_so<S: Store>(store: &S) {
         let c = conv("10", "20");
-        store.put_inbound(&inbound(&c, "1001", 1_000)).await.unwrap();
-        store.claim_inbound(&c, &event("1001"), 10_000, 60_000).await.unwrap();
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
+        store
+            .claim_inbound(&c, &event("1001"), 10_000, 60_000)
+            .await
+            .unwrap();
         let answered = InboundStatus::Answered {
             reply_event_id: Some(event("1002")),
             at_ms: 10_100,
@@ -242,11 +275,17 @@ mod cases {
             .unwrap();
 
         assert_eq!(
-            store.claim_inbound(&c, &event("1001"), 99_000, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 99_000, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Done(answered)
         );
         assert_eq!(
-            store.claim_inbound(&c, &event("4242"), 10_000, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("4242"), 10_000, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Missing
         );
     }
@@ -271,10 +310,19 @@ mod cases {
                     at_ms: 2_001,
                 },
             ),
-            ("3", failed("Twitter answered 403: the customer blocked the account", 2_002)),
+            (
+                "3",
+                failed(
+                    "Twitter answered 403: the customer blocked the account",
+                    2_002,
+                ),
+            ),
         ];
         for (id, status) in &statuses {
-            store.set_inbound_status(&c, &event(id), status).await.unwrap();
+            store
+                .set_inbound_status(&c, &event(id), status)
+                .await
+                .unwrap();
         }
         for (id, status) in statuses {
             let stored = store.get_inbound(&c, &event(id)).await.unwrap().unwrap();
@@ -292,7 +340,10 @@ mod cases {
             "got {result:?}"
         );
         assert_eq!(
-            store.get_inbound(&conv("10", "20"), &event("1")).await.unwrap(),
+            store
+                .get_inbound(&conv("10", "20"), &event("1"))
+                .await
+                .unwrap(),
             None,
             "a status update must not create a message"
         );
@@ -303,7 +354,10 @@ mod cases {
         let other = conv("11", "21");
         // "200" < "30" as text, 30 < 200 as snowflakes: the order must be numeric.
         for (conversation, id) in [(&c, "5"), (&c, "30"), (&other, "200"), (&c, "7"), (&c, "8")] {
-            store.put_inbound(&inbound(conversation, id, 1_000)).await.unwrap();
+            store
+                .put_inbound(&inbound(conversation, id, 1_000))
+                .await
+                .unwrap();
         }
         for (conversation, id) in [(&c, "5"), (&c, "30"), (&other, "200")] {
             store
@@ -329,7 +383,10 @@ mod cases {
                 .map(|r| r.message.event_id.to_string())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(ids(store.list_failed(10).await.unwrap()), ["200", "30", "5"]);
+        assert_eq!(
+            ids(store.list_failed(10).await.unwrap()),
+            ["200", "30", "5"]
+        );
         assert_eq!(ids(store.list_failed(2).await.unwrap()), ["200", "30"]);
         assert!(store.list_failed(0).await.unwrap().is_empty());
         let listed = store.list_failed(1).await.unwrap();
@@ -338,9 +395,15 @@ mod cases {
 
     pub async fn a_redriven_failure_is_pending_and_claimable_again<S: Store>(store: &S) {
         let c = conv("10", "20");
-        store.put_inbound(&inbound(&c, "1001", 1_000)).await.unwrap();
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
         // Claimed with a long lease, then failed: the redrive must not wait for that lease.
-        store.claim_inbound(&c, &event("1001"), 10_000, 3_600_000).await.unwrap();
+        store
+            .claim_inbound(&c, &event("1001"), 10_000, 3_600_000)
+            .await
+            .unwrap();
         store
             .set_inbound_status(&c, &event("1001"), &failed("Twitter answered 400", 10_001))
             .await
@@ -350,11 +413,18 @@ mod cases {
             .await
             .unwrap();
 
-        let stored = store.get_inbound(&c, &event("1001")).await.unwrap().unwrap();
+        let stored = store
+            .get_inbound(&c, &event("1001"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.status, InboundStatus::Pending);
         assert!(store.list_failed(10).await.unwrap().is_empty());
         assert!(matches!(
-            store.claim_inbound(&c, &event("1001"), 10_002, 500).await.unwrap(),
+            store
+                .claim_inbound(&c, &event("1001"), 10_002, 500)
+                .await
+                .unwrap(),
             ClaimOutcome::Claimed(_)
         ));
     }
@@ -367,7 +437,12 @@ mod cases {
 
         assert!(store.is_sent_by_bot(&c, &event("500")).await.unwrap());
         assert!(!store.is_sent_by_bot(&c, &event("501")).await.unwrap());
-        assert!(!store.is_sent_by_bot(&conv("10", "21"), &event("500")).await.unwrap());
+        assert!(
+            !store
+                .is_sent_by_bot(&conv("10", "21"), &event("500"))
+                .await
+                .unwrap()
+        );
         assert_eq!(
             store.get_inbound(&c, &event("500")).await.unwrap(),
             None,
@@ -384,16 +459,32 @@ mod cases {
 
     pub async fn each_save_bumps_the_version<S: Store>(store: &S) {
         let c = conv("10", "20");
-        assert_eq!(store.save_conversation(&c, &state("start"), 0).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("start"), 0)
+                .await
+                .unwrap(),
+            1
+        );
         let loaded = store.load_conversation(&c).await.unwrap();
         assert_eq!(loaded.version, 1);
         assert_eq!(loaded.state, state("start"));
 
-        assert_eq!(store.save_conversation(&c, &state("menu"), 1).await.unwrap(), 2);
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("menu"), 1)
+                .await
+                .unwrap(),
+            2
+        );
         let loaded = store.load_conversation(&c).await.unwrap();
         assert_eq!((loaded.version, loaded.state), (2, state("menu")));
         assert_eq!(
-            store.load_conversation(&conv("10", "21")).await.unwrap().version,
+            store
+                .load_conversation(&conv("10", "21"))
+                .await
+                .unwrap()
+                .version,
             0,
             "conversations do not share state"
         );
@@ -401,8 +492,14 @@ mod cases {
 
     pub async fn a_save_on_a_stale_version_is_a_conflict<S: Store>(store: &S) {
         let c = conv("10", "20");
-        store.save_conversation(&c, &state("start"), 0).await.unwrap();
-        store.save_conversation(&c, &state("menu"), 1).await.unwrap();
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
+        store
+            .save_conversation(&c, &state("menu"), 1)
+            .await
+            .unwrap();
 
         for stale in [0, 1, 3] {
             let result = store.save_conversation(&c, &state("lost"), stale).await;
@@ -411,7 +508,9 @@ mod cases {
                 "expected version {stale}: got {result:?}"
             );
         }
-        let result = store.save_conversation(&conv("10", "21"), &state("x"), 4).await;
+        let result = store
+            .save_conversation(&conv("10", "21"), &state("x"), 4)
+            .await;
         assert!(
             matches!(result, Err(StoreError::Conflict { .. })),
             "a missing conversation has version 0: got {result:?}"
@@ -429,7 +528,9 @@ mod cases {
             let store = store.clone();
             let c = c.clone();
             tasks.spawn(async move {
-                let result = store.save_conversation(&c, &state(&format!("writer {i}")), 0).await;
+                let result = store
+                    .save_conversation(&c, &state(&format!("writer {i}")), 0)
+                    .await;
                 (i, result)
             });
         }
@@ -460,16 +561,37 @@ mod cases {
             conversation: c.clone(),
             created_ms,
         };
-        store.record_agent_activity(&activity("1", 2_000)).await.unwrap();
-        store.record_agent_activity(&activity("2", 1_000)).await.unwrap();
+        store
+            .record_agent_activity(&activity("1", 2_000))
+            .await
+            .unwrap();
+        store
+            .record_agent_activity(&activity("2", 1_000))
+            .await
+            .unwrap();
         let loaded = store.load_conversation(&c).await.unwrap();
         assert_eq!(loaded.agent_last_active_ms, Some(2_000));
         assert_eq!(loaded.version, 0);
 
         // The engine's optimistic save is not disturbed by agent activity, before or after.
-        assert_eq!(store.save_conversation(&c, &state("start"), 0).await.unwrap(), 1);
-        store.record_agent_activity(&activity("3", 3_000)).await.unwrap();
-        assert_eq!(store.save_conversation(&c, &state("menu"), 1).await.unwrap(), 2);
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("start"), 0)
+                .await
+                .unwrap(),
+            1
+        );
+        store
+            .record_agent_activity(&activity("3", 3_000))
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .save_conversation(&c, &state("menu"), 1)
+                .await
+                .unwrap(),
+            2
+        );
 
         let loaded = store.load_conversation(&c).await.unwrap();
         assert_eq!(loaded.agent_last_active_ms, Some(3_000));
@@ -496,8 +618,14 @@ mod cases {
         owner.flow_id = None;
         store.put_account(&owner).await.unwrap();
 
-        assert_eq!(store.get_account(&user("300")).await.unwrap(), Some(account("300")));
-        assert_eq!(store.get_account(&user("200")).await.unwrap(), Some(owner.clone()));
+        assert_eq!(
+            store.get_account(&user("300")).await.unwrap(),
+            Some(account("300"))
+        );
+        assert_eq!(
+            store.get_account(&user("200")).await.unwrap(),
+            Some(owner.clone())
+        );
         assert_eq!(
             store.list_accounts().await.unwrap(),
             [account("100"), owner.clone(), account("300")]
@@ -506,7 +634,10 @@ mod cases {
         let mut renamed = account("300");
         renamed.screen_name = Some("renamed".to_string());
         store.put_account(&renamed).await.unwrap();
-        assert_eq!(store.get_account(&user("300")).await.unwrap(), Some(renamed));
+        assert_eq!(
+            store.get_account(&user("300")).await.unwrap(),
+            Some(renamed)
+        );
         assert_eq!(store.list_accounts().await.unwrap().len(), 3);
     }
 
@@ -517,7 +648,10 @@ mod cases {
         store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
         store.put_inbound(&inbound(&c, "2", 1_000)).await.unwrap();
         store.record_sent(&c, &event("3"), 1_000).await.unwrap();
-        store.save_conversation(&c, &state("start"), 0).await.unwrap();
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
         store
             .record_agent_activity(&AgentActivity {
                 event_id: event("4"),
@@ -565,9 +699,15 @@ mod cases {
             assert!(store.get_inbound(c, &event("2")).await.unwrap().is_some());
             assert!(store.is_sent_by_bot(c, &event("3")).await.unwrap());
             let loaded = store.load_conversation(c).await.unwrap();
-            assert_eq!((loaded.version, loaded.agent_last_active_ms), (1, Some(1_000)));
+            assert_eq!(
+                (loaded.version, loaded.agent_last_active_ms),
+                (1, Some(1_000))
+            );
         }
-        assert_eq!(store.get_account(&user("123")).await.unwrap(), Some(account("123")));
+        assert_eq!(
+            store.get_account(&user("123")).await.unwrap(),
+            Some(account("123"))
+        );
         assert!(store.get_media(&user("123"), SHA).await.unwrap().is_some());
         assert_eq!(store.list_accounts().await.unwrap(), [account("123")]);
 
@@ -602,15 +742,27 @@ mod cases {
     pub async fn the_newest_flow_version_is_the_active_one<S: Store>(store: &S) {
         assert_eq!(store.get_flow("support").await.unwrap(), None);
         store.put_flow(&flow("support", 1)).await.unwrap();
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 1)));
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 1))
+        );
         // 9 -> 10: string order would say "10" < "9".
         store.put_flow(&flow("support", 9)).await.unwrap();
         store.put_flow(&flow("support", 10)).await.unwrap();
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 10)));
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 10))
+        );
 
         store.put_flow(&flow("sales", 3)).await.unwrap();
-        assert_eq!(store.get_flow("sales").await.unwrap(), Some(flow("sales", 3)));
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 10)));
+        assert_eq!(
+            store.get_flow("sales").await.unwrap(),
+            Some(flow("sales", 3))
+        );
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 10))
+        );
         assert_eq!(store.get_flow("support-v2").await.unwrap(), None);
     }
 
@@ -623,9 +775,15 @@ mod cases {
                 "version {version}: got {result:?}"
             );
         }
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 5)));
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 5))
+        );
         store.put_flow(&flow("support", 6)).await.unwrap();
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 6)));
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 6))
+        );
     }
 
     pub async fn media_ids_are_cached_per_account_and_content<S: Store>(store: &S) {
@@ -636,7 +794,10 @@ mod cases {
         };
         assert_eq!(store.get_media(&user("10"), sha).await.unwrap(), None);
         store.put_media(&user("10"), sha, &first).await.unwrap();
-        assert_eq!(store.get_media(&user("10"), sha).await.unwrap(), Some(first));
+        assert_eq!(
+            store.get_media(&user("10"), sha).await.unwrap(),
+            Some(first)
+        );
         assert_eq!(store.get_media(&user("11"), sha).await.unwrap(), None);
         assert_eq!(store.get_media(&user("10"), "00ff").await.unwrap(), None);
 
@@ -645,7 +806,10 @@ mod cases {
             expires_ms: 1_700_172_800_000,
         };
         store.put_media(&user("10"), sha, &reupload).await.unwrap();
-        assert_eq!(store.get_media(&user("10"), sha).await.unwrap(), Some(reupload));
+        assert_eq!(
+            store.get_media(&user("10"), sha).await.unwrap(),
+            Some(reupload)
+        );
     }
 }
 
@@ -727,7 +891,10 @@ mod embedded_only {
                 .await
                 .unwrap();
             store.record_sent(&c, &event("3"), 1_000).await.unwrap();
-            store.save_conversation(&c, &state("menu"), 0).await.unwrap();
+            store
+                .save_conversation(&c, &state("menu"), 0)
+                .await
+                .unwrap();
             store.put_account(&account("10")).await.unwrap();
             store.put_flow(&flow("support", 2)).await.unwrap();
             store
@@ -752,8 +919,14 @@ mod embedded_only {
         assert!(store.is_sent_by_bot(&c, &event("3")).await.unwrap());
         let loaded = store.load_conversation(&c).await.unwrap();
         assert_eq!((loaded.version, loaded.state), (1, state("menu")));
-        assert_eq!(store.get_account(&user("10")).await.unwrap(), Some(account("10")));
-        assert_eq!(store.get_flow("support").await.unwrap(), Some(flow("support", 2)));
+        assert_eq!(
+            store.get_account(&user("10")).await.unwrap(),
+            Some(account("10"))
+        );
+        assert_eq!(
+            store.get_flow("support").await.unwrap(),
+            Some(flow("support", 2))
+        );
         assert!(store.get_media(&user("10"), "ab").await.unwrap().is_some());
         assert_eq!(
             store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap(),
@@ -798,7 +971,10 @@ mod embedded_only {
         let c = conv("10", "20");
         let other = conv("11", "20");
         store.put_inbound(&inbound(&c, "30", 3_000)).await.unwrap();
-        store.put_inbound(&inbound(&other, "200", 1_000)).await.unwrap();
+        store
+            .put_inbound(&inbound(&other, "200", 1_000))
+            .await
+            .unwrap();
         store.put_inbound(&inbound(&c, "5", 2_000)).await.unwrap();
         store.put_inbound(&inbound(&c, "6", 2_000)).await.unwrap();
         store.put_inbound(&inbound(&c, "7", 500)).await.unwrap();
@@ -818,7 +994,10 @@ mod embedded_only {
             .await
             .unwrap();
         // A leased message is still pending: after a restart its lease means nothing.
-        store.claim_inbound(&c, &event("30"), 0, 1_000_000).await.unwrap();
+        store
+            .claim_inbound(&c, &event("30"), 0, 1_000_000)
+            .await
+            .unwrap();
 
         let ids: Vec<String> = store
             .pending_inbound()
@@ -864,14 +1043,24 @@ mod dynamo_only {
         store.put_inbound(&record).await.unwrap();
 
         let item = raw_item(&store, "CONV#10#20", "EVT#1001").await;
-        assert_eq!(item.string_attr(layout::ATTR_KIND), Some(layout::KIND_INBOUND));
-        assert_eq!(item.string_attr(layout::ATTR_STATUS), Some(layout::STATUS_PENDING));
+        assert_eq!(
+            item.string_attr(layout::ATTR_KIND),
+            Some(layout::KIND_INBOUND)
+        );
+        assert_eq!(
+            item.string_attr(layout::ATTR_STATUS),
+            Some(layout::STATUS_PENDING)
+        );
         assert_eq!(item.string_attr(layout::ATTR_EVENT_ID), Some("1001"));
         assert_eq!(item.string_attr(layout::ATTR_ACCOUNT_ID), Some("10"));
         assert_eq!(item.string_attr(layout::ATTR_CUSTOMER_ID), Some("20"));
         assert_eq!(
             item.number_attr(layout::ATTR_EXPIRES_AT),
-            Some((1_700_000_000 + dmbot_shared::store::EVENT_TTL_SECS).to_string().as_str())
+            Some(
+                (1_700_000_000 + dmbot_shared::store::EVENT_TTL_SECS)
+                    .to_string()
+                    .as_str()
+            )
         );
         assert_eq!(layout::decode_inbound_item(&item).unwrap(), record);
     }
@@ -880,7 +1069,10 @@ mod dynamo_only {
     async fn a_redrive_is_marked_for_the_stream_until_the_next_claim() {
         let store = Moto::shared().await.fresh_table().await;
         let c = conv("10", "20");
-        store.put_inbound(&inbound(&c, "1001", 1_000)).await.unwrap();
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
         store
             .set_inbound_status(&c, &event("1001"), &failed("x", 1))
             .await
@@ -896,7 +1088,10 @@ mod dynamo_only {
         );
         assert_eq!(item.string_attr(layout::ATTR_FAILURE_REASON), None);
 
-        store.claim_inbound(&c, &event("1001"), 5, 500).await.unwrap();
+        store
+            .claim_inbound(&c, &event("1001"), 5, 500)
+            .await
+            .unwrap();
         let item = raw_item(&store, "CONV#10#20", "EVT#1001").await;
         assert_eq!(item.string_attr(layout::ATTR_REDRIVE), None);
     }
@@ -905,7 +1100,10 @@ mod dynamo_only {
     async fn a_corrupt_item_is_reported_as_corrupt() {
         let store = Moto::shared().await.fresh_table().await;
         let c = conv("10", "20");
-        store.put_inbound(&inbound(&c, "1001", 1_000)).await.unwrap();
+        store
+            .put_inbound(&inbound(&c, "1001", 1_000))
+            .await
+            .unwrap();
         store
             .client()
             .update_item()
@@ -918,7 +1116,10 @@ mod dynamo_only {
             .await
             .unwrap();
         let result = store.get_inbound(&c, &event("1001")).await;
-        assert!(matches!(result, Err(StoreError::Corrupt { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(StoreError::Corrupt { .. })),
+            "{result:?}"
+        );
     }
 
     #[tokio::test]
@@ -944,12 +1145,15 @@ mod dynamo_only {
             .local_addr()
             .unwrap()
             .port();
-        let config = aws_sdk_dynamodb::config::Builder::from(&Moto::shared().await.sdk_config().await)
-            .endpoint_url(format!("http://127.0.0.1:{port}"))
-            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-            .build();
+        let config =
+            aws_sdk_dynamodb::config::Builder::from(&Moto::shared().await.sdk_config().await)
+                .endpoint_url(format!("http://127.0.0.1:{port}"))
+                .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+                .build();
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
-        let result = store.put_inbound(&inbound(&conv("10", "20"), "1", 1_000)).await;
+        let result = store
+            .put_inbound(&inbound(&conv("10", "20"), "1", 1_000))
+            .await;
         match result {
             Err(e @ StoreError::Unavailable(_)) => assert!(e.is_transient()),
             other => panic!("expected Unavailable, got {other:?}"),
@@ -959,12 +1163,17 @@ mod dynamo_only {
     #[tokio::test]
     async fn creating_an_existing_table_again_is_harmless() {
         let store = Moto::shared().await.fresh_table().await;
-        store.put_inbound(&inbound(&conv("10", "20"), "1", 1_000)).await.unwrap();
-        store.create_table_if_missing().await.unwrap();
-        assert!(store
-            .get_inbound(&conv("10", "20"), &event("1"))
+        store
+            .put_inbound(&inbound(&conv("10", "20"), "1", 1_000))
             .await
-            .unwrap()
-            .is_some());
+            .unwrap();
+        store.create_table_if_missing().await.unwrap();
+        assert!(
+            store
+                .get_inbound(&conv("10", "20"), &event("1"))
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 }

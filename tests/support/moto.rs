@@ -31,7 +31,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const WATCHDOG: &str = r#"
 moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
 moto=$!
-trap 'kill "$moto" 2>/dev/null' EXIT HUP INT TERM
+trap 'kill "$moto" 2>/dev/null; wait "$moto"; exit 0' EXIT HUP INT TERM
 while kill -0 "$PPID" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do
     sleep 1
 done
@@ -141,7 +141,8 @@ async fn start() -> Result<Moto, String> {
         return Err(NOT_INSTALLED.to_string());
     }
     let port = free_port()?;
-    let log_file = std::env::temp_dir().join(format!("dmbot-moto-{}-{port}.log", std::process::id()));
+    let log_file =
+        std::env::temp_dir().join(format!("dmbot-moto-{}-{port}.log", std::process::id()));
     let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(WATCHDOG)
@@ -156,20 +157,21 @@ async fn start() -> Result<Moto, String> {
 
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             break;
         }
-        if let Ok(Some(status)) = watchdog.try_wait() {
+        if let Ok(Some(_)) = watchdog.try_wait() {
             return Err(format!(
-                "{NOT_INSTALLED} (moto_server exited with {status}; its output:\n{})",
+                "{NOT_INSTALLED} (moto_server stopped right after starting; its output:\n{})",
                 log_tail(&log_file)
             ));
         }
         if Instant::now() > deadline {
             // SIGTERM (not SIGKILL) so that the watchdog's trap stops moto too.
-            let _ = Command::new("kill")
-                .arg(watchdog.id().to_string())
-                .status();
+            let _ = Command::new("kill").arg(watchdog.id().to_string()).status();
             return Err(format!(
                 "moto_server did not answer on port {port} within {START_TIMEOUT:?}; its output:\n{}",
                 log_tail(&log_file)

@@ -39,8 +39,8 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS,
-    FlowRecord, Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
+    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
 };
 use crate::domain::{
     AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundMessage,
@@ -248,8 +248,13 @@ fn json<T: serde::de::DeserializeOwned>(
     name: &str,
 ) -> Result<T, StoreError> {
     let text = req_s(item, what, name)?;
-    serde_json::from_str(text)
-        .map_err(|e| corrupt(item, what, format!("attribute `{name}` is not valid JSON: {e}")))
+    serde_json::from_str(text).map_err(|e| {
+        corrupt(
+            item,
+            what,
+            format!("attribute `{name}` is not valid JSON: {e}"),
+        )
+    })
 }
 
 /// Decodes an inbound-message item (a `GetItem` result or a stream's `NewImage`).
@@ -281,9 +286,8 @@ pub fn decode_inbound_item(item: &impl ItemView) -> Result<InboundRecord, StoreE
             let reply_event_id = item
                 .string_attr(ATTR_REPLY_EVENT_ID)
                 .map(|id| {
-                    EventId::parse(id).map_err(|e| {
-                        corrupt(item, WHAT, format!("`{ATTR_REPLY_EVENT_ID}`: {e}"))
-                    })
+                    EventId::parse(id)
+                        .map_err(|e| corrupt(item, WHAT, format!("`{ATTR_REPLY_EVENT_ID}`: {e}")))
                 })
                 .transpose()?;
             InboundStatus::Answered {
@@ -296,11 +300,7 @@ pub fn decode_inbound_item(item: &impl ItemView) -> Result<InboundRecord, StoreE
             at_ms: req_n(item, WHAT, ATTR_STATUS_AT_MS)?,
         },
         other => {
-            return Err(corrupt(
-                item,
-                WHAT,
-                format!("unknown status {other:?}"),
-            ));
+            return Err(corrupt(item, WHAT, format!("unknown status {other:?}")));
         }
     };
     Ok(InboundRecord {
@@ -331,12 +331,21 @@ fn encode_inbound(record: &InboundRecord) -> Result<HashMap<String, AttributeVal
         (ATTR_SK.to_string(), s(inbound_sk(&m.event_id))),
         (ATTR_KIND.to_string(), s(KIND_INBOUND)),
         (ATTR_EVENT_ID.to_string(), s(m.event_id.as_str())),
-        (ATTR_ACCOUNT_ID.to_string(), s(m.conversation.account.as_str())),
-        (ATTR_CUSTOMER_ID.to_string(), s(m.conversation.customer.as_str())),
+        (
+            ATTR_ACCOUNT_ID.to_string(),
+            s(m.conversation.account.as_str()),
+        ),
+        (
+            ATTR_CUSTOMER_ID.to_string(),
+            s(m.conversation.customer.as_str()),
+        ),
         (ATTR_CREATED_MS.to_string(), n(m.created_ms)),
         (ATTR_RECEIVED_MS.to_string(), n(record.received_ms)),
         (ATTR_MESSAGE.to_string(), s(to_json("inbound message", m)?)),
-        (ATTR_EXPIRES_AT.to_string(), n(expires_at(record.received_ms))),
+        (
+            ATTR_EXPIRES_AT.to_string(),
+            n(expires_at(record.received_ms)),
+        ),
     ]);
     match &record.status {
         InboundStatus::Pending => {
@@ -557,9 +566,12 @@ impl DynamoStore {
         let table = &self.table;
         let Op(op) = op;
         match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(
-                format!("DynamoDB {op} on table {table} did not get through: {}", DisplayErrorContext(&err)),
-            ),
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+                StoreError::Unavailable(format!(
+                    "DynamoDB {op} on table {table} did not get through: {}",
+                    DisplayErrorContext(&err)
+                ))
+            }
             SdkError::ResponseError(_) => StoreError::Unavailable(format!(
                 "DynamoDB {op} on table {table} got an unreadable response: {}",
                 DisplayErrorContext(&err)
@@ -576,15 +588,17 @@ impl DynamoStore {
                     "ResourceNotFoundException" => StoreError::Rejected(format!(
                         "table {table} does not exist ({op}): deploy the stack or set TABLE_NAME to the stack's table"
                     )),
-                    "ValidationException" | "SerializationException" => StoreError::Rejected(
-                        format!("DynamoDB refused {op} on table {table} as invalid (a bug): {code}: {message}"),
-                    ),
-                    "AccessDeniedException" | "UnrecognizedClientException"
-                    | "MissingAuthenticationTokenException" | "InvalidSignatureException" => {
+                    "ValidationException" | "SerializationException" => {
                         StoreError::Rejected(format!(
-                            "DynamoDB denied {op} on table {table}: {code}: {message}; check the function's IAM role and the AWS credentials"
+                            "DynamoDB refused {op} on table {table} as invalid (a bug): {code}: {message}"
                         ))
                     }
+                    "AccessDeniedException"
+                    | "UnrecognizedClientException"
+                    | "MissingAuthenticationTokenException"
+                    | "InvalidSignatureException" => StoreError::Rejected(format!(
+                        "DynamoDB denied {op} on table {table}: {code}: {message}; check the function's IAM role and the AWS credentials"
+                    )),
                     "ProvisionedThroughputExceededException"
                     | "ThrottlingException"
                     | "RequestLimitExceeded"
@@ -672,7 +686,10 @@ impl DynamoStore {
     }
 
     /// The keys of every item in partition `pk`.
-    async fn query_keys(&self, pk: String) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    async fn query_keys(
+        &self,
+        pk: String,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut keys = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -700,7 +717,10 @@ impl DynamoStore {
 
     /// Deletes the items with these keys, 25 per BatchWriteItem, retrying unprocessed ones with
     /// a growing pause (DynamoDB returns them when throttled).
-    async fn delete_keys(&self, keys: Vec<HashMap<String, AttributeValue>>) -> Result<(), StoreError> {
+    async fn delete_keys(
+        &self,
+        keys: Vec<HashMap<String, AttributeValue>>,
+    ) -> Result<(), StoreError> {
         let mut requests = Vec::with_capacity(keys.len());
         for key in keys {
             let key: HashMap<String, AttributeValue> = key
@@ -710,7 +730,9 @@ impl DynamoStore {
             let delete = DeleteRequest::builder()
                 .set_key(Some(key))
                 .build()
-                .map_err(|e| StoreError::Rejected(format!("delete request could not be built: {e}")))?;
+                .map_err(|e| {
+                    StoreError::Rejected(format!("delete request could not be built: {e}"))
+                })?;
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
         let mut chunks = requests.chunks(BATCH_WRITE_MAX);
@@ -843,7 +865,10 @@ impl Inbox for DynamoStore {
             .client
             .update_item()
             .table_name(self.table_name())
-            .set_key(Some(Self::key(conversation_pk(conversation), inbound_sk(event))))
+            .set_key(Some(Self::key(
+                conversation_pk(conversation),
+                inbound_sk(event),
+            )))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", ATTR_PK)
             .expression_attribute_names("#status", ATTR_STATUS)
@@ -935,8 +960,14 @@ impl Outbox for DynamoStore {
             (ATTR_SK.to_string(), s(sent_sk(sent))),
             (ATTR_KIND.to_string(), s(KIND_SENT)),
             (ATTR_EVENT_ID.to_string(), s(sent.as_str())),
-            (ATTR_ACCOUNT_ID.to_string(), s(conversation.account.as_str())),
-            (ATTR_CUSTOMER_ID.to_string(), s(conversation.customer.as_str())),
+            (
+                ATTR_ACCOUNT_ID.to_string(),
+                s(conversation.account.as_str()),
+            ),
+            (
+                ATTR_CUSTOMER_ID.to_string(),
+                s(conversation.customer.as_str()),
+            ),
             (ATTR_SENT_MS.to_string(), n(at_ms)),
             (ATTR_EXPIRES_AT.to_string(), n(expires_at(at_ms))),
         ]);
@@ -1004,10 +1035,19 @@ impl Conversations for DynamoStore {
             (ATTR_PK.to_string(), s(conversation_pk(conversation))),
             (ATTR_SK.to_string(), s(SK_STATE)),
             (ATTR_KIND.to_string(), s(KIND_CONVERSATION)),
-            (ATTR_ACCOUNT_ID.to_string(), s(conversation.account.as_str())),
-            (ATTR_CUSTOMER_ID.to_string(), s(conversation.customer.as_str())),
+            (
+                ATTR_ACCOUNT_ID.to_string(),
+                s(conversation.account.as_str()),
+            ),
+            (
+                ATTR_CUSTOMER_ID.to_string(),
+                s(conversation.customer.as_str()),
+            ),
             (ATTR_VERSION.to_string(), n(next)),
-            (ATTR_STATE.to_string(), s(to_json("conversation state", state)?)),
+            (
+                ATTR_STATE.to_string(),
+                s(to_json("conversation state", state)?),
+            ),
         ]);
         let req = self
             .client
@@ -1241,7 +1281,10 @@ impl MediaCache for DynamoStore {
         content_sha256: &str,
     ) -> Result<Option<MediaRef>, StoreError> {
         const WHAT: &str = "media";
-        let Some(item) = self.get(media_pk(account), content_sha256.to_string()).await? else {
+        let Some(item) = self
+            .get(media_pk(account), content_sha256.to_string())
+            .await?
+        else {
             return Ok(None);
         };
         Ok(Some(MediaRef {

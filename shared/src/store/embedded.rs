@@ -116,7 +116,11 @@ fn db_error(path: &Path, e: impl Into<redb::Error>) -> StoreError {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, key: &str, raw: &str) -> Result<T, StoreError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    what: &str,
+    key: &str,
+    raw: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
         what: format!("{what} {key}"),
         detail: e.to_string(),
@@ -236,7 +240,11 @@ impl Inbox for EmbeddedStore {
         let outcome = self
             .write(move |txn, path| {
                 let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
-                if table.get(key.as_str()).map_err(|e| db_error(path, e))?.is_some() {
+                if table
+                    .get(key.as_str())
+                    .map_err(|e| db_error(path, e))?
+                    .is_some()
+                {
                     return Ok(PutOutcome::Duplicate);
                 }
                 table
@@ -380,7 +388,10 @@ impl Outbox for EmbeddedStore {
         self.read(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-            Ok(table.get(key.as_str()).map_err(|e| db_error(path, e))?.is_some())
+            Ok(table
+                .get(key.as_str())
+                .map_err(|e| db_error(path, e))?
+                .is_some())
         })
         .await
     }
@@ -394,8 +405,12 @@ impl Conversations for EmbeddedStore {
         let key = conversation_key(conversation);
         self.read(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
-            let states = txn.open_table(CONVERSATIONS).map_err(|e| db_error(path, e))?;
-            let agents = txn.open_table(AGENT_ACTIVITY).map_err(|e| db_error(path, e))?;
+            let states = txn
+                .open_table(CONVERSATIONS)
+                .map_err(|e| db_error(path, e))?;
+            let agents = txn
+                .open_table(AGENT_ACTIVITY)
+                .map_err(|e| db_error(path, e))?;
             let stored = match states.get(key.as_str()).map_err(|e| db_error(path, e))? {
                 Some(raw) => decode::<StoredConversation>("conversation", &key, raw.value())?,
                 None => StoredConversation {
@@ -426,17 +441,21 @@ impl Conversations for EmbeddedStore {
         let state = state.clone();
         let conflict = format!("conversation {conversation}");
         self.write(move |txn, path| {
-            let mut table = txn.open_table(CONVERSATIONS).map_err(|e| db_error(path, e))?;
+            let mut table = txn
+                .open_table(CONVERSATIONS)
+                .map_err(|e| db_error(path, e))?;
             let current = match table.get(key.as_str()).map_err(|e| db_error(path, e))? {
-                Some(raw) => decode::<StoredConversation>("conversation", &key, raw.value())?.version,
+                Some(raw) => {
+                    decode::<StoredConversation>("conversation", &key, raw.value())?.version
+                }
                 None => 0,
             };
             if current != expected_version {
                 return Err(StoreError::Conflict { what: conflict });
             }
-            let version = current.checked_add(1).ok_or_else(|| {
-                StoreError::Rejected(format!("{conflict}: version overflow"))
-            })?;
+            let version = current
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Rejected(format!("{conflict}: version overflow")))?;
             let value = encode("conversation", &StoredConversation { state, version })?;
             table
                 .insert(key.as_str(), value.as_str())
@@ -450,7 +469,9 @@ impl Conversations for EmbeddedStore {
         let key = conversation_key(&activity.conversation);
         let at = activity.created_ms;
         self.write(move |txn, path| {
-            let mut table = txn.open_table(AGENT_ACTIVITY).map_err(|e| db_error(path, e))?;
+            let mut table = txn
+                .open_table(AGENT_ACTIVITY)
+                .map_err(|e| db_error(path, e))?;
             let current = table
                 .get(key.as_str())
                 .map_err(|e| db_error(path, e))?
