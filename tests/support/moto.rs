@@ -31,7 +31,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const WATCHDOG: &str = r#"
 moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
 moto=$!
-trap 'kill "$moto" 2>/dev/null' EXIT HUP INT TERM
+trap 'kill "$moto" 2>/dev/null; wait "$moto"; exit 0' EXIT HUP INT TERM
 while kill -0 "$PPID" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do
     sleep 1
 done
@@ -163,9 +163,9 @@ async fn start() -> Result<Moto, String> {
         {
             break;
         }
-        if let Ok(Some(status)) = watchdog.try_wait() {
+        if let Ok(Some(_)) = watchdog.try_wait() {
             return Err(format!(
-                "{NOT_INSTALLED} (moto_server exited with {status}; its output:\n{})",
+                "{NOT_INSTALLED} (moto_server stopped right after starting; its output:\n{})",
                 log_tail(&log_file)
             ));
         }
