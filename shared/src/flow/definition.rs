@@ -294,7 +294,10 @@ mod tests {
                 (None, "handoff.resume_after".to_string()),
                 (None, "keywords[0].word".to_string()),
                 (Some("menu".to_string()), "buttons[0].link".to_string()),
-                (Some("menu".to_string()), "quick_replies[0].lable".to_string()),
+                (
+                    Some("menu".to_string()),
+                    "quick_replies[0].lable".to_string()
+                ),
                 (Some("menu".to_string()), "txt".to_string()),
             ]
         );

@@ -170,7 +170,10 @@ impl ReplyPlan {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SilentReason {
     /// A person handles the conversation.
-    HandedOver { reason: HandoffReason, since_ms: u64 },
+    HandedOver {
+        reason: HandoffReason,
+        since_ms: u64,
+    },
     /// The flow has no node to answer with. Cannot happen with a validated [`Flow`] (its
     /// `start` always exists); it exists so that the engine never has to panic.
     NoNode,
@@ -309,7 +312,10 @@ fn route<'f>(
         return (target, Via::GlobalKeyword);
     }
     match current {
-        Some(n) => (n.fallback.as_deref().unwrap_or(&flow.fallback), Via::Fallback),
+        Some(n) => (
+            n.fallback.as_deref().unwrap_or(&flow.fallback),
+            Via::Fallback,
+        ),
         None => (flow.start(), Via::Start),
     }
 }
@@ -318,8 +324,7 @@ fn route<'f>(
 fn best_keyword<'k>(keywords: &'k [KeywordRoute], text_words: &[String]) -> Option<&'k str> {
     let mut best: Option<&KeywordRoute> = None;
     for k in keywords {
-        if k.phrase.occurs_in(text_words) && best.is_none_or(|b| k.phrase.len() > b.phrase.len())
-        {
+        if k.phrase.occurs_in(text_words) && best.is_none_or(|b| k.phrase.len() > b.phrase.len()) {
             best = Some(k);
         }
     }

@@ -96,10 +96,7 @@ pub fn placeholders_in(text: &str) -> Vec<&str> {
         match after.find('}') {
             Some(close) => {
                 let name = &after[..close];
-                if !name.is_empty()
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 {
                     found.push(name);
                     rest = &after[close + 1..];

@@ -215,7 +215,11 @@ pub(super) fn validate(
     // The flow id.
     let id = match def.id.as_deref() {
         None => {
-            c.problem(None, "id", "is required: a stable name such as \"acme-support\"");
+            c.problem(
+                None,
+                "id",
+                "is required: a stable name such as \"acme-support\"",
+            );
             String::new()
         }
         Some(id) if !is_identifier(id, MAX_FLOW_ID_CHARS, false) => {
@@ -272,20 +276,18 @@ pub(super) fn validate(
                 );
                 None
             }
-            Some(path) => c
-                .media(None, &format!("{at}.avatar"), path)
-                .and_then(|m| {
-                    if m.category == MediaCategory::DmImage {
-                        Some(m)
-                    } else {
-                        c.problem(
-                            None,
-                            format!("{at}.avatar"),
-                            format!("{path:?} must be an image (.png, .jpg, .jpeg or .webp)"),
-                        );
-                        None
-                    }
-                }),
+            Some(path) => c.media(None, &format!("{at}.avatar"), path).and_then(|m| {
+                if m.category == MediaCategory::DmImage {
+                    Some(m)
+                } else {
+                    c.problem(
+                        None,
+                        format!("{at}.avatar"),
+                        format!("{path:?} must be an image (.png, .jpg, .jpeg or .webp)"),
+                    );
+                    None
+                }
+            }),
         };
         let role = match p.role.as_deref() {
             None | Some("bot") => Some(ProfileRole::Bot),
@@ -386,9 +388,7 @@ pub(super) fn validate(
             c.problem(
                 node,
                 "",
-                format!(
-                    "the node id must be 1 to {MAX_NODE_ID_CHARS} letters, digits, '-' or '_'"
-                ),
+                format!("the node id must be 1 to {MAX_NODE_ID_CHARS} letters, digits, '-' or '_'"),
             );
         }
         let built = check_node(
@@ -447,20 +447,25 @@ pub(super) fn validate(
         };
         let node_field = format!("{at}.node");
         let target = c.target(None, &node_field, w.node.as_deref());
+        // Placeholders are checked on the text as written, so the problem shows even when the
+        // node has other problems.
+        let raw_text = target
+            .as_deref()
+            .and_then(|t| def.nodes.get(t))
+            .and_then(|n| n.text.as_deref())
+            .unwrap_or_default();
+        if let Some(p) = text::placeholders_in(raw_text).first() {
+            c.problem(
+                None,
+                &node_field,
+                format!(
+                    "node {:?} uses {{{p}}} in its text, which a welcome message cannot fill \
+                     (Twitter shows it before anyone writes)",
+                    target.as_deref().unwrap_or_default()
+                ),
+            );
+        }
         let content = target.as_deref().and_then(|t| nodes.get(t)).and_then(|n| {
-            let placeholders = text::placeholders_in(n.text.as_str());
-            if !placeholders.is_empty() {
-                c.problem(
-                    None,
-                    &node_field,
-                    format!(
-                        "node {:?} uses {{{}}} in its text, which a welcome message cannot fill \
-                         (Twitter shows it before anyone writes)",
-                        n.id, placeholders[0]
-                    ),
-                );
-                return None;
-            }
             let data = node_data(n);
             match WelcomeMessageData::new(data.clone()) {
                 Ok(_) => Some((data, n.media.clone())),
@@ -502,7 +507,11 @@ pub(super) fn validate(
 
     // Reachability.
     let mut roots: Vec<&str> = vec![start.as_str(), fallback.as_str()];
-    roots.extend(def.welcome_messages.iter().filter_map(|w| w.node.as_deref()));
+    roots.extend(
+        def.welcome_messages
+            .iter()
+            .filter_map(|w| w.node.as_deref()),
+    );
     roots.extend(def.keywords.iter().filter_map(|k| k.goto.as_deref()));
     let mut reached: BTreeSet<&str> = BTreeSet::new();
     let mut queue: VecDeque<&str> = roots.into_iter().collect();
@@ -570,7 +579,8 @@ pub(super) fn node_data(n: &Node) -> MessageData {
     data
 }
 
-type ProfileCheck<'a> = dyn Fn(&mut Checker, Option<&str>, &str, &str) -> Option<CustomProfileName> + 'a;
+type ProfileCheck<'a> =
+    dyn Fn(&mut Checker, Option<&str>, &str, &str) -> Option<CustomProfileName> + 'a;
 
 fn check_node(
     c: &mut Checker,
