@@ -129,7 +129,7 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks that `target` names a node; `what` says what refers to it.
+    /// Checks that `target` names a node; problems are reported at `field`.
     fn target(&mut self, node: Option<&str>, field: &str, target: Option<&str>) -> Option<String> {
         match target {
             None => {
