@@ -218,6 +218,14 @@ pub struct ConversationState {
     /// When the customer or an agent last wrote (ms since epoch).
     #[serde(default)]
     pub last_activity_ms: u64,
+    /// When the bot last resumed after a hand-over (ms since epoch; 0: never). Agent messages
+    /// older than this do not pause the bot again.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Milliseconds since the Unix epoch, from the system clock.
