@@ -3,3 +3,10 @@
 pub mod envelope;
 pub mod limits;
 pub mod webhook;
+pub mod api_types;
+pub mod errors;
+pub mod oauth1;
+pub mod retry;
+
+#[cfg(feature = "client")]
+pub mod client;
