@@ -92,7 +92,9 @@ impl EnvName {
         if !ok {
             return Err(LimitError {
                 field: "env_name".into(),
-                problem: "must be 1 to 64 letters, digits, '-' or '_' (as set in the developer portal)".into(),
+                problem:
+                    "must be 1 to 64 letters, digits, '-' or '_' (as set in the developer portal)"
+                        .into(),
             });
         }
         Ok(Self(value))

@@ -188,18 +188,21 @@ impl TwitterError {
         }
     }
 
-    pub(crate) fn invalid(endpoint: impl Into<String>, problem: impl Into<String>) -> Self {
+    /// A request that could not be built.
+    pub fn invalid(endpoint: impl Into<String>, problem: impl Into<String>) -> Self {
         Self::InvalidRequest {
             endpoint: endpoint.into(),
             problem: problem.into(),
         }
     }
 
-    pub(crate) fn limit(endpoint: impl Into<String>, e: LimitError) -> Self {
+    /// A request refused before sending because a value is outside Twitter's limits.
+    pub fn limit(endpoint: impl Into<String>, e: LimitError) -> Self {
         Self::invalid(endpoint, e.to_string())
     }
 
-    pub(crate) fn decode(endpoint: impl Into<String>, problem: impl Into<String>) -> Self {
+    /// A success answer that did not have the documented shape.
+    pub fn decode(endpoint: impl Into<String>, problem: impl Into<String>) -> Self {
         Self::Decode {
             endpoint: endpoint.into(),
             problem: problem.into(),
@@ -380,10 +383,7 @@ mod tests {
                     remaining: Some(0)
                 }
             );
-            assert_eq!(
-                e.retry_after(1_700_000_000),
-                Some(Duration::from_secs(900))
-            );
+            assert_eq!(e.retry_after(1_700_000_000), Some(Duration::from_secs(900)));
             assert!(e.is_retryable() && !e.is_transient());
         }
     }
@@ -414,8 +414,19 @@ mod tests {
 
     #[test]
     fn code_214_elsewhere_is_a_permanent_bad_request() {
-        let e = classify(400, &body(214, "event.message_create.target: bad"), ctx(false));
-        assert!(matches!(e, TwitterError::Permanent { code: Some(214), status: 400, .. }));
+        let e = classify(
+            400,
+            &body(214, "event.message_create.target: bad"),
+            ctx(false),
+        );
+        assert!(matches!(
+            e,
+            TwitterError::Permanent {
+                code: Some(214),
+                status: 400,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -425,7 +436,11 @@ mod tests {
         let e = classify(403, &body(200, "Forbidden."), ctx(false));
         assert!(matches!(e, TwitterError::Forbidden { .. }));
         assert!(e.to_string().contains("case-sensitive"), "{e}");
-        let e = classify(404, &body(34, "Sorry, that page does not exist."), ctx(false));
+        let e = classify(
+            404,
+            &body(34, "Sorry, that page does not exist."),
+            ctx(false),
+        );
         assert!(matches!(e, TwitterError::NotFound { .. }));
     }
 

@@ -293,7 +293,10 @@ impl Signer {
             ("oauth_consumer_key".into(), self.consumer.key.clone()),
             ("oauth_nonce".into(), self.nonces.nonce()),
             ("oauth_signature_method".into(), "HMAC-SHA1".into()),
-            ("oauth_timestamp".into(), self.clock.unix_seconds().to_string()),
+            (
+                "oauth_timestamp".into(),
+                self.clock.unix_seconds().to_string(),
+            ),
             ("oauth_version".into(), "1.0".into()),
         ];
         if let Some(t) = token {
@@ -548,7 +551,10 @@ mod tests {
             Url::parse("https://api.twitter.com/1.1/statuses/update.json?include_entities=true")
                 .unwrap();
         let params: Vec<(String, String)> = [
-            ("status", "Hello Ladies + Gentlemen, a signed OAuth request!"),
+            (
+                "status",
+                "Hello Ladies + Gentlemen, a signed OAuth request!",
+            ),
             ("oauth_consumer_key", CONSUMER_KEY),
             ("oauth_nonce", NONCE),
             ("oauth_signature_method", "HMAC-SHA1"),
@@ -578,7 +584,10 @@ mod tests {
     #[test]
     fn percent_encoding_keeps_only_unreserved_characters() {
         assert_eq!(percent_encode("AZaz09-._~"), "AZaz09-._~");
-        assert_eq!(percent_encode(" !*'();:@&=+$,/?#[]"), "%20%21%2A%27%28%29%3B%3A%40%26%3D%2B%24%2C%2F%3F%23%5B%5D");
+        assert_eq!(
+            percent_encode(" !*'();:@&=+$,/?#[]"),
+            "%20%21%2A%27%28%29%3B%3A%40%26%3D%2B%24%2C%2F%3F%23%5B%5D"
+        );
         assert_eq!(percent_encode("%"), "%25");
     }
 
@@ -626,15 +635,24 @@ mod tests {
         let url = Url::parse("https://api.twitter.com/1.1/x.json?q=a+b&z=%2B").unwrap();
         let form = vec![("f".to_string(), "c d".to_string())];
         let base = signature_base_string("POST", &url, &form);
-        assert!(base.ends_with("&f%3Dc%2520d%26q%3Da%2520b%26z%3D%252B"), "{base}");
+        assert!(
+            base.ends_with("&f%3Dc%2520d%26q%3Da%2520b%26z%3D%252B"),
+            "{base}"
+        );
     }
 
     #[test]
     fn the_base_url_keeps_a_non_default_port_and_drops_the_default_one() {
         let with_port = Url::parse("http://127.0.0.1:8080/1.1/x.json?y=1").unwrap();
-        assert!(signature_base_string("GET", &with_port, &[]).starts_with("GET&http%3A%2F%2F127.0.0.1%3A8080%2F1.1%2Fx.json&"));
+        assert!(
+            signature_base_string("GET", &with_port, &[])
+                .starts_with("GET&http%3A%2F%2F127.0.0.1%3A8080%2F1.1%2Fx.json&")
+        );
         let default_port = Url::parse("HTTPS://API.Twitter.com:443/1.1/x.json").unwrap();
-        assert!(signature_base_string("GET", &default_port, &[]).starts_with("GET&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fx.json&"));
+        assert!(
+            signature_base_string("GET", &default_port, &[])
+                .starts_with("GET&https%3A%2F%2Fapi.twitter.com%2F1.1%2Fx.json&")
+        );
     }
 
     #[test]
@@ -653,7 +671,14 @@ mod tests {
         assert_eq!(parsed.token(), None);
         assert_eq!(parsed.get("oauth_callback"), Some("oob"));
         assert!(verify(&parsed, "POST", &url, &[], CONSUMER_SECRET, None));
-        assert!(verify(&parsed, "POST", &url, &[], CONSUMER_SECRET, Some("")));
+        assert!(verify(
+            &parsed,
+            "POST",
+            &url,
+            &[],
+            CONSUMER_SECRET,
+            Some("")
+        ));
     }
 
     #[test]
@@ -667,18 +692,63 @@ mod tests {
             "status".to_string(),
             "Hello Ladies + Gentlemen, a signed OAuth request!".to_string(),
         )];
-        assert!(verify(&parsed, "POST", &url, &form, CONSUMER_SECRET, Some(TOKEN_SECRET)));
-        assert!(!verify(&parsed, "GET", &url, &form, CONSUMER_SECRET, Some(TOKEN_SECRET)));
-        assert!(!verify(&parsed, "POST", &url, &[], CONSUMER_SECRET, Some(TOKEN_SECRET)));
-        assert!(!verify(&parsed, "POST", &url, &form, "wrong", Some(TOKEN_SECRET)));
-        assert!(!verify(&parsed, "POST", &url, &form, CONSUMER_SECRET, Some("wrong")));
+        assert!(verify(
+            &parsed,
+            "POST",
+            &url,
+            &form,
+            CONSUMER_SECRET,
+            Some(TOKEN_SECRET)
+        ));
+        assert!(!verify(
+            &parsed,
+            "GET",
+            &url,
+            &form,
+            CONSUMER_SECRET,
+            Some(TOKEN_SECRET)
+        ));
+        assert!(!verify(
+            &parsed,
+            "POST",
+            &url,
+            &[],
+            CONSUMER_SECRET,
+            Some(TOKEN_SECRET)
+        ));
+        assert!(!verify(
+            &parsed,
+            "POST",
+            &url,
+            &form,
+            "wrong",
+            Some(TOKEN_SECRET)
+        ));
+        assert!(!verify(
+            &parsed,
+            "POST",
+            &url,
+            &form,
+            CONSUMER_SECRET,
+            Some("wrong")
+        ));
         let other = Url::parse("https://api.twitter.com/1.1/statuses/update.json").unwrap();
-        assert!(!verify(&parsed, "POST", &other, &form, CONSUMER_SECRET, Some(TOKEN_SECRET)));
+        assert!(!verify(
+            &parsed,
+            "POST",
+            &other,
+            &form,
+            CONSUMER_SECRET,
+            Some(TOKEN_SECRET)
+        ));
     }
 
     #[test]
     fn header_parsing_refuses_malformed_headers() {
-        assert_eq!(AuthorizationHeader::parse("Bearer x"), Err(HeaderError::NotOAuth));
+        assert_eq!(
+            AuthorizationHeader::parse("Bearer x"),
+            Err(HeaderError::NotOAuth)
+        );
         assert!(matches!(
             AuthorizationHeader::parse("OAuth oauth_consumer_key=unquoted"),
             Err(HeaderError::Malformed(_))

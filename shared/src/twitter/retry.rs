@@ -266,7 +266,13 @@ mod tests {
     fn a_rate_limit_whose_reset_is_past_the_deadline_gives_up_at_once() {
         let p = RetryPolicy::default();
         assert_eq!(
-            p.decide(&limited(Some(1_000_900)), 1, 1_000_000, Duration::from_secs(60), 0.3),
+            p.decide(
+                &limited(Some(1_000_900)),
+                1,
+                1_000_000,
+                Duration::from_secs(60),
+                0.3
+            ),
             Decision::GiveUp
         );
     }
@@ -353,11 +359,13 @@ mod tests {
             max_attempts: 1000,
             ..RetryPolicy::default()
         };
-        let result: Result<(), _> =
-            retry_with(&policy, &timer, Instant::now() + Duration::from_secs(60), || async {
-                Err(transient())
-            })
-            .await;
+        let result: Result<(), _> = retry_with(
+            &policy,
+            &timer,
+            Instant::now() + Duration::from_secs(60),
+            || async { Err(transient()) },
+        )
+        .await;
         assert!(result.is_err());
         assert!(timer.elapsed() <= Duration::from_secs(60));
         assert!(timer.sleeps().len() > 3);
