@@ -390,7 +390,10 @@ impl TwitterClient {
         let raw = self.send_once(&call, None).await?;
         let raw = self.check(&call, raw)?;
         let response: TokenResponse = serde_json::from_slice(&raw.body).map_err(|e| {
-            TwitterError::decode(endpoint.name(), format!("the JSON body did not decode: {e}"))
+            TwitterError::decode(
+                endpoint.name(),
+                format!("the JSON body did not decode: {e}"),
+            )
         })?;
         if !response.token_type.eq_ignore_ascii_case("bearer") || response.access_token.is_empty() {
             return Err(TwitterError::decode(
