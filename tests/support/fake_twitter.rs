@@ -26,6 +26,9 @@
 //! correctly with the app's consumer secret, [`FakeTwitter::crc_wrong_url`] with a wrong secret.
 //! Registration and `PUT webhooks/:id` only run the CRC when [`FakeTwitter::set_crc_check`] is on.
 
+// Handlers return a ready HTTP response as their error: it is what the fake answers.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -638,6 +641,11 @@ fn is_digits(v: Option<&Value>) -> bool {
         .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether `id` is a media upload that was finalized (and so can be attached).
+fn is_uploaded(s: &State, id: &str) -> bool {
+    s.uploads.get(id).is_some_and(|u| u.data.is_some())
+}
+
 fn check_message_data(md: &Value, max_text: usize, s: &State) -> Result<(), String> {
     let obj = md.as_object().ok_or("message_data must be an object")?;
     for key in obj.keys() {
@@ -727,7 +735,7 @@ fn check_message_data(md: &Value, max_text: usize, s: &State) -> Result<(), Stri
             return Err("attachment.media.id must be a media id".into());
         }
         let id = id.and_then(Value::as_str).unwrap_or("");
-        if !s.uploads.get(id).is_some_and(|u| u.data.is_some()) {
+        if !is_uploaded(s, id) {
             return Err(format!("attachment.media.id {id} is not an uploaded media"));
         }
     }
@@ -1829,7 +1837,7 @@ fn welcome(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
                 .unwrap_or("")
                 .to_string();
             let mut s = shared.lock();
-            if !s.welcomes.get(&wid).is_some_and(|w| w.owner == me) {
+            if s.welcomes.get(&wid).is_none_or(|w| w.owner != me) {
                 return not_found();
             }
             let id = next_id(&mut s);
@@ -1911,7 +1919,7 @@ fn profiles(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
             }
             let media = media.and_then(Value::as_str).unwrap_or("").to_string();
             let mut s = shared.lock();
-            if !s.uploads.get(&media).is_some_and(|u| u.data.is_some()) {
+            if !is_uploaded(&s, &media) {
                 return error(400, 324, "The media id is not an uploaded media.");
             }
             let id = next_id(&mut s);

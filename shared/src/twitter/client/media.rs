@@ -123,10 +123,7 @@ impl TwitterClient {
         let mut state = self.media_finalize(account, &media_id).await?;
         let mut waited = Duration::ZERO;
         let mut polls = 0;
-        loop {
-            let Some(info) = &state.processing_info else {
-                break;
-            };
+        while let Some(info) = &state.processing_info {
             match info.state {
                 ProcessingState::Succeeded => break,
                 ProcessingState::Failed => {

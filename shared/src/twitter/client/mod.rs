@@ -228,7 +228,7 @@ impl std::fmt::Display for Endpoint {
 pub(crate) enum Auth<'a> {
     /// OAuth 1.0a: the consumer, plus an account's token when there is one, plus protocol
     /// parameters such as `oauth_callback` or `oauth_verifier`.
-    OAuth {
+    Signed {
         token: Option<&'a TokenCredentials>,
         extra: Vec<(&'static str, String)>,
     },
@@ -240,7 +240,7 @@ pub(crate) enum Auth<'a> {
 
 impl<'a> Auth<'a> {
     pub(crate) fn user(token: &'a TokenCredentials) -> Self {
-        Self::OAuth {
+        Self::Signed {
             token: Some(token),
             extra: Vec::new(),
         }
@@ -503,7 +503,7 @@ impl TwitterClient {
                 rate_limit,
             },
         );
-        tracing::warn!(endpoint = call.endpoint.name(), status = response.status, code = ?error.code(), "Twitter call failed");
+        tracing::debug!(endpoint = call.endpoint.name(), status = response.status, code = ?error.code(), "Twitter call failed");
         Err(error)
     }
 
@@ -523,7 +523,7 @@ impl TwitterClient {
             .timeout(self.inner.config.timeout);
 
         let authorization = match &call.auth {
-            Auth::OAuth { token, extra } => {
+            Auth::Signed { token, extra } => {
                 let form: &[(String, String)] = match &call.body {
                     Body::Form(pairs) => pairs,
                     _ => &[],

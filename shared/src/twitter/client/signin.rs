@@ -39,7 +39,7 @@ impl TwitterClient {
         let call = Call {
             endpoint,
             url: self.api_url("oauth/request_token", &[])?,
-            auth: Auth::OAuth {
+            auth: Auth::Signed {
                 token: None,
                 extra: vec![("oauth_callback", callback.as_param())],
             },
@@ -105,7 +105,7 @@ impl TwitterClient {
         let call = Call {
             endpoint,
             url: self.api_url("oauth/access_token", &[])?,
-            auth: Auth::OAuth {
+            auth: Auth::Signed {
                 token: Some(request),
                 extra: vec![("oauth_verifier", verifier.trim().to_string())],
             },
