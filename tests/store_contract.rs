@@ -116,6 +116,7 @@ mod data {
             }),
             last_answered: Some(event("77")),
             last_activity_ms: 1_700_000_000_000,
+            resumed_ms: 1_700_000_000_500,
         }
     }
 
