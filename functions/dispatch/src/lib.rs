@@ -1,0 +1,247 @@
+//! λ dispatch, the part worth testing: a DynamoDB stream event in, a partial batch response
+//! out.
+//!
+//! Lambda delivers the table's stream in batches (`{"Records":[...]}`, each record's
+//! `dynamodb.NewImage` in DynamoDB's attribute-value JSON). The event-source mapping filters
+//! them to new customer messages (see [`STREAM_FILTERS`]), and `FunctionResponseTypes:
+//! [ReportBatchItemFailures]` lets us return the sequence numbers of the records to deliver
+//! again ([`BatchResponse`]): Lambda then retries from the lowest one, and records after it that
+//! were handled are skipped on redelivery (already answered).
+//!
+//! Why our own small types instead of `aws_lambda_events`' DynamoDB event: that feature pulls
+//! in `serde_dynamo`, and one bad record would fail the whole event's deserialization. Here
+//! each record is decoded on its own ([`decode_record`]), so an undecodable one is logged and
+//! skipped: a poison record never blocks its shard. The image is read through
+//! [`ItemView`] by the same [`decode_inbound_item`] the store uses.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use dmbot_shared::dispatch::{Dispatcher, Store};
+use dmbot_shared::domain::InboundRecord;
+use dmbot_shared::store::dynamodb::{
+    ItemView, KIND_INBOUND, STREAM_FILTER_NEW_INBOUND, STREAM_FILTER_REDRIVE, decode_inbound_item,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The event-source filters this function relies on (for `template.yaml`'s
+/// `FilterCriteria`): new inbound messages, and messages redriven by `dmbot failures redrive`.
+pub const STREAM_FILTERS: [&str; 2] = [STREAM_FILTER_NEW_INBOUND, STREAM_FILTER_REDRIVE];
+
+/// The stream event, each record kept as raw JSON so that they decode one by one.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StreamEvent {
+    #[serde(rename = "Records", default)]
+    pub records: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawRecord {
+    #[serde(rename = "eventName", default)]
+    event_name: Option<String>,
+    #[serde(default)]
+    dynamodb: Option<RawChange>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawChange {
+    #[serde(rename = "NewImage", default)]
+    new_image: HashMap<String, Value>,
+    #[serde(rename = "SequenceNumber", default)]
+    sequence_number: Option<String>,
+}
+
+/// A stream image (`{"attr": {"S": "..."}, "n": {"N": "12"}}`) as an [`ItemView`].
+#[derive(Debug, Clone, Default)]
+pub struct StreamImage(pub HashMap<String, Value>);
+
+impl ItemView for StreamImage {
+    fn string_attr(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.get("S")?.as_str()
+    }
+    fn number_attr(&self, name: &str) -> Option<&str> {
+        self.0.get(name)?.get("N")?.as_str()
+    }
+}
+
+/// What one stream record holds for the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// An inbound message to handle; `sequence_number` identifies the record in the batch
+    /// response.
+    Message {
+        sequence_number: Option<String>,
+        record: Box<InboundRecord>,
+    },
+    /// Not for us (another kind of item, a removal) or undecodable: logged and skipped.
+    Skip { reason: String },
+}
+
+/// Decodes one stream record.
+pub fn decode_record(raw: &Value) -> Decoded {
+    let parsed: RawRecord = match serde_json::from_value(raw.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Decoded::Skip {
+                reason: format!("not a DynamoDB stream record: {e}"),
+            };
+        }
+    };
+    if parsed.event_name.as_deref() == Some("REMOVE") {
+        return Decoded::Skip {
+            reason: "a removal".into(),
+        };
+    }
+    let Some(change) = parsed.dynamodb else {
+        return Decoded::Skip {
+            reason: "the record has no `dynamodb` change".into(),
+        };
+    };
+    let image = StreamImage(change.new_image);
+    if image.string_attr("kind") != Some(KIND_INBOUND) {
+        return Decoded::Skip {
+            reason: format!(
+                "item kind {:?} is not an inbound message (check the stream filter)",
+                image.string_attr("kind")
+            ),
+        };
+    }
+    match decode_inbound_item(&image) {
+        Ok(record) => Decoded::Message {
+            sequence_number: change.sequence_number,
+            record: Box::new(record),
+        },
+        Err(e) => Decoded::Skip {
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// The partial batch response: `{"batchItemFailures":[{"itemIdentifier":"<sequence number>"}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResponse {
+    #[serde(rename = "batchItemFailures")]
+    pub batch_item_failures: Vec<BatchItemFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchItemFailure {
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+/// Handles a stream event before `deadline`: decodes every record, dispatches the messages
+/// ([`Dispatcher::handle_batch`]: one conversation in order, conversations concurrently), and
+/// reports as failures the records that must come back (retryable, or busy elsewhere).
+/// Permanent failures are recorded on the message and not reported: the shard moves on.
+pub async fn handle_stream_event<S: Store + Clone + Send + Sync + 'static>(
+    dispatcher: &Dispatcher<S>,
+    event: &StreamEvent,
+    deadline: Instant,
+) -> BatchResponse {
+    let mut sequence_numbers = Vec::new();
+    let mut records = Vec::new();
+    for raw in &event.records {
+        match decode_record(raw) {
+            Decoded::Message {
+                sequence_number,
+                record,
+            } => {
+                sequence_numbers.push(sequence_number);
+                records.push(*record);
+            }
+            Decoded::Skip { reason } => {
+                tracing::warn!(%reason, "skipping a stream record");
+            }
+        }
+    }
+    let results = dispatcher.handle_batch(records, deadline).await;
+    let mut failures = Vec::new();
+    for (sequence_number, result) in sequence_numbers.into_iter().zip(results) {
+        let retry = match &result {
+            Ok(handled) => handled.needs_retry(),
+            Err(e) => e.is_retryable(),
+        };
+        if !retry {
+            continue;
+        }
+        match sequence_number {
+            Some(n) => failures.push(BatchItemFailure { item_identifier: n }),
+            None => {
+                tracing::error!("a record to retry has no sequence number; it cannot be reported")
+            }
+        }
+    }
+    BatchResponse {
+        batch_item_failures: failures,
+    }
+}
+
+/// The deadline of an invocation as an [`Instant`], from Lambda's epoch-milliseconds deadline.
+pub fn deadline_from_epoch_ms(deadline_ms: u64, now_ms: u64) -> Instant {
+    Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Value {
+        serde_json::from_str(include_str!(
+            "../../../tests/fixtures/dispatch_stream_event.json"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_sample_stream_event_decodes_into_an_inbound_message_with_its_sequence_number() {
+        let event: StreamEvent = serde_json::from_value(sample()).unwrap();
+        let decoded = decode_record(&event.records[0]);
+        match decoded {
+            Decoded::Message {
+                sequence_number,
+                record,
+            } => {
+                assert_eq!(
+                    sequence_number.as_deref(),
+                    Some("4421584500000000017450439091")
+                );
+                assert_eq!(record.message.text, "Hello");
+                assert_eq!(record.message.conversation.customer.as_str(), "3001969357");
+            }
+            Decoded::Skip { reason } => panic!("skipped: {reason}"),
+        }
+    }
+
+    #[test]
+    fn an_undecodable_image_is_skipped_not_failed() {
+        let mut raw = sample()["Records"][0].clone();
+        raw["dynamodb"]["NewImage"]["message"] = serde_json::json!({"S": "{not json"});
+        assert!(matches!(decode_record(&raw), Decoded::Skip { .. }));
+        assert!(matches!(
+            decode_record(&serde_json::json!("garbage")),
+            Decoded::Skip { .. }
+        ));
+    }
+
+    #[test]
+    fn other_item_kinds_are_skipped() {
+        let mut raw = sample()["Records"][0].clone();
+        raw["dynamodb"]["NewImage"]["kind"] = serde_json::json!({"S": "conversation"});
+        assert!(matches!(decode_record(&raw), Decoded::Skip { .. }));
+    }
+
+    #[test]
+    fn the_batch_response_has_lambdas_field_names() {
+        let r = BatchResponse {
+            batch_item_failures: vec![BatchItemFailure {
+                item_identifier: "12".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"batchItemFailures":[{"itemIdentifier":"12"}]})
+        );
+    }
+}

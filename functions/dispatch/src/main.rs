@@ -1,0 +1,47 @@
+//! λ dispatch: answers new inbound customer messages from the table's DynamoDB stream.
+//!
+//! Configuration: `TABLE_NAME`, `TWITTER_SECRET_ARN` (or the `TWITTER_*` credentials locally),
+//! `DEFAULT_FLOW_ID` (the flow of accounts without their own, default `default`), and
+//! optionally `TWITTER_API_BASE_URL`/`TWITTER_UPLOAD_BASE_URL`. The event-source mapping must
+//! use the filters in `dmbot_dispatch::STREAM_FILTERS` and `ReportBatchItemFailures`.
+//! Everything else is in `dmbot_dispatch` and `dmbot_shared::dispatch`.
+
+use aws_config::BehaviorVersion;
+use dmbot_dispatch::{StreamEvent, deadline_from_epoch_ms, handle_stream_event};
+use dmbot_shared::config::{Settings, process_env};
+use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
+use dmbot_shared::domain::now_ms;
+use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
+use dmbot_shared::{secrets, telemetry};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init_json();
+    let settings = Settings::from_env()?;
+    let table = settings.require_table_name()?.to_string();
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let credentials = secrets::load_app_credentials(&settings, Some(&sdk)).await?;
+    let consumer = ConsumerCredentials::new(
+        credentials.consumer_key.clone(),
+        credentials.consumer_secret.clone(),
+    );
+    let client = TwitterClient::new(ClientConfig::from_lookup(consumer, process_env)?)?;
+    let owner = TokenCredentials::new(
+        credentials.access_token.clone(),
+        credentials.access_token_secret.clone(),
+    );
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let config = DispatchConfig::new(owner, FlowSource::store_from_lookup(process_env));
+    let dispatcher = Dispatcher::new(store, client, config);
+    let dispatcher = &dispatcher;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<StreamEvent>| async move {
+            let deadline = deadline_from_epoch_ms(event.context.deadline, now_ms());
+            Ok::<_, Error>(handle_stream_event(dispatcher, &event.payload, deadline).await)
+        },
+    ))
+    .await
+}
