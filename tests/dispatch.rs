@@ -1,0 +1,705 @@
+//! The dispatcher end to end: DynamoDB stream events (the JSON Lambda receives) against a real
+//! `DynamoStore` on moto and the fake Twitter.
+//!
+//! Stream events are built from the stored items themselves (read back raw with `GetItem`), so
+//! the decode path sees exactly what the table holds; `tests/fixtures/dispatch_stream_event.json`
+//! is a sample of the shape.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event};
+use dmbot_shared::dispatch::{DispatchConfig, DispatchError, Dispatcher, FlowSource, Handled};
+use dmbot_shared::domain::{
+    ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId, now_ms,
+};
+use dmbot_shared::flow::Flow;
+use dmbot_shared::store::dynamodb::{DynamoStore, conversation_pk, inbound_sk};
+use dmbot_shared::store::{
+    AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, Outbox,
+};
+use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
+use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
+use dmbot_shared::twitter::retry::RetryPolicy;
+use dmbot_tests::fake_twitter::{Fault, FakeAccount, FakeTwitter};
+use dmbot_tests::moto::Moto;
+use serde_json::{Value, json};
+
+const SEND: &str = "direct_messages/events/new.json";
+const CUSTOMER: &str = "3301000001";
+const OTHER_CUSTOMER: &str = "3301000002";
+
+const FLOW: &str = r#"
+id = "test-flow"
+start = "menu"
+fallback = "menu"
+typing = true
+mark_read = true
+
+[[keywords]]
+words = ["agent"]
+goto = "agent"
+
+[[keywords]]
+words = ["size"]
+goto = "sizing"
+
+[handoff]
+resume_keywords = ["bot"]
+
+[nodes.menu]
+text = "Menu for {customer_name}"
+
+[nodes.sizing]
+text = "Our size chart"
+media = "chart.png"
+
+[nodes.agent]
+text = "A person will answer you"
+handoff = true
+"#;
+
+const SECOND_FLOW: &str = r#"
+id = "second-flow"
+start = "hello"
+typing = false
+mark_read = false
+
+[nodes.hello]
+text = "Welcome to the second shop"
+"#;
+
+struct Env {
+    fake: FakeTwitter,
+    store: DynamoStore,
+    flow: Arc<Flow>,
+    _dir: tempfile::TempDir,
+}
+
+fn load_flow(toml: &str, dir: &std::path::Path) -> Flow {
+    std::fs::write(dir.join("chart.png"), b"\x89PNG\r\n\x1a\nsize chart bytes").unwrap();
+    match Flow::from_toml_str(toml, dir) {
+        Ok(f) => f,
+        Err(e) => panic!("test flow must validate: {e}"),
+    }
+}
+
+async fn env() -> Env {
+    let fake = FakeTwitter::start().await;
+    let store = Moto::shared().await.fresh_table().await;
+    let dir = tempfile::tempdir().unwrap();
+    let flow = Arc::new(load_flow(FLOW, dir.path()));
+    Env {
+        fake,
+        store,
+        flow,
+        _dir: dir,
+    }
+}
+
+fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        max_attempts: 4,
+        reset_margin: Duration::ZERO,
+    }
+}
+
+impl Env {
+    fn client(&self) -> TwitterClient {
+        let app = self.fake.app();
+        let consumer = ConsumerCredentials::new(&app.consumer_key, &app.consumer_secret);
+        let config = ClientConfig::new(consumer)
+            .with_base(self.fake.base_url())
+            .unwrap();
+        TwitterClient::new(config).unwrap()
+    }
+
+    fn config(&self, flows: FlowSource) -> DispatchConfig {
+        let owner = self.fake.owner();
+        let mut config = DispatchConfig::new(
+            TokenCredentials::new(&owner.token, &owner.token_secret),
+            flows,
+        );
+        config.retry = quick_retry();
+        config.busy_poll = Duration::from_millis(50);
+        config.deadline_margin = Duration::from_millis(200);
+        config
+    }
+
+    fn dispatcher(&self) -> Dispatcher<DynamoStore> {
+        self.dispatcher_with(self.config(FlowSource::Fixed(self.flow.clone())))
+    }
+
+    fn dispatcher_with(&self, config: DispatchConfig) -> Dispatcher<DynamoStore> {
+        Dispatcher::new(self.store.clone(), self.client(), config)
+    }
+
+    fn owner_key(&self, customer: &str) -> ConversationKey {
+        ConversationKey::new(
+            UserId::parse(&self.fake.owner().user_id).unwrap(),
+            UserId::parse(customer).unwrap(),
+        )
+    }
+
+    /// Stores a pending inbound message as the webhook would.
+    async fn inbound(&self, key: &ConversationKey, event: u64, text: &str) -> InboundRecord {
+        let record = InboundRecord {
+            message: InboundMessage {
+                event_id: EventId::parse(event.to_string()).unwrap(),
+                conversation: key.clone(),
+                created_ms: now_ms() - 1000,
+                text: text.to_string(),
+                quick_reply_metadata: None,
+                welcome_message_id: None,
+                media: None,
+                customer_screen_name: Some("jane".into()),
+                customer_name: Some("Jane".into()),
+            },
+            status: InboundStatus::Pending,
+            received_ms: now_ms(),
+        };
+        self.store.put_inbound(&record).await.unwrap();
+        record
+    }
+
+    /// The stream event Lambda would deliver for these stored messages (INSERT, NEW_IMAGE).
+    async fn stream_event(&self, records: &[&InboundRecord]) -> StreamEvent {
+        let mut out = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let m = &r.message;
+            let item = self
+                .store
+                .client()
+                .get_item()
+                .table_name(self.store.table_name())
+                .key("pk", AttributeValue::S(conversation_pk(&m.conversation)))
+                .key("sk", AttributeValue::S(inbound_sk(&m.event_id)))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap();
+            out.push(json!({
+                "eventID": format!("evt{i}"),
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "Keys": {"pk": image_value(&item["pk"]), "sk": image_value(&item["sk"])},
+                    "NewImage": image(&item),
+                    "SequenceNumber": sequence_number(&m.event_id),
+                    "SizeBytes": 400,
+                    "StreamViewType": "NEW_IMAGE"
+                },
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x"
+            }));
+        }
+        serde_json::from_value(json!({ "Records": out })).unwrap()
+    }
+
+    async fn status(&self, record: &InboundRecord) -> InboundStatus {
+        let m = &record.message;
+        self.store
+            .get_inbound(&m.conversation, &m.event_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+    }
+
+    /// Texts of the messages sent to `customer`, oldest first.
+    fn texts_to(&self, customer: &str) -> Vec<String> {
+        self.fake
+            .sent_messages()
+            .iter()
+            .filter(|e| e.pointer("/message_create/target/recipient_id") == Some(&json!(customer)))
+            .map(|e| {
+                e.pointer("/message_create/message_data/text")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+fn sequence_number(event: &EventId) -> String {
+    format!("9{}", event.as_str())
+}
+
+fn image_value(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        other => panic!("unexpected attribute type {other:?}"),
+    }
+}
+
+fn image(item: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), image_value(v)))
+            .collect(),
+    )
+}
+
+fn deadline() -> Instant {
+    Instant::now() + Duration::from_secs(20)
+}
+
+fn failed_ids(response: &BatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_message_from_the_stream_gets_one_reply_and_everything_is_recorded() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let event = env.stream_event(&[&record]).await;
+
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(env.texts_to(CUSTOMER), vec!["Menu for Jane"]);
+    let owner = env.fake.owner().user_id.clone();
+    assert_eq!(
+        env.fake.typing_indicators(),
+        vec![(owner.clone(), CUSTOMER.to_string())]
+    );
+    assert_eq!(
+        env.fake.read_receipts(),
+        vec![(
+            owner,
+            CUSTOMER.to_string(),
+            record.message.event_id.to_string()
+        )]
+    );
+    let reply = match env.status(&record).await {
+        InboundStatus::Answered {
+            reply_event_id: Some(id),
+            ..
+        } => id,
+        other => panic!("expected answered with a reply id, got {other:?}"),
+    };
+    let sent_id = env.fake.sent_messages()[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(reply.as_str(), sent_id);
+    assert!(env.store.is_sent_by_bot(&key, &reply).await.unwrap());
+    let conversation = env.store.load_conversation(&key).await.unwrap();
+    assert_eq!(conversation.state.node.as_deref(), Some("menu"));
+    assert_eq!(
+        conversation.state.last_answered.as_ref(),
+        Some(&record.message.event_id)
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_stream_record_is_not_answered_twice() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let event = env.stream_event(&[&record]).await;
+    let dispatcher = env.dispatcher();
+
+    handle_stream_event(&dispatcher, &event, deadline()).await;
+    let again = handle_stream_event(&dispatcher, &event, deadline()).await;
+    let direct = dispatcher.handle(&record, deadline()).await.unwrap();
+
+    assert!(failed_ids(&again).is_empty());
+    assert!(matches!(direct, Handled::AlreadyDone(InboundStatus::Answered { .. })));
+    assert_eq!(env.fake.sent_messages().len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_invocations_for_one_message_send_one_reply() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let a = env.dispatcher();
+    let b = env.dispatcher();
+
+    let (ra, rb) = tokio::join!(a.handle(&record, deadline()), b.handle(&record, deadline()));
+
+    let outcomes = [ra.unwrap(), rb.unwrap()];
+    let replied = outcomes
+        .iter()
+        .filter(|h| matches!(h, Handled::Replied { .. }))
+        .count();
+    assert_eq!(replied, 1, "outcomes: {outcomes:?}");
+    assert_eq!(env.fake.sent_messages().len(), 1);
+}
+
+#[tokio::test]
+async fn messages_of_one_conversation_are_answered_in_order_whatever_the_batch_order() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let other = env.owner_key(OTHER_CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
+    let m3 = env.inbound(&key, 1_600_000_000_000_000_003, "agent").await;
+    let o1 = env.inbound(&other, 1_600_000_000_000_000_004, "hello").await;
+    let event = env.stream_event(&[&m3, &o1, &m1, &m2]).await;
+
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(
+        env.texts_to(CUSTOMER),
+        vec![
+            "Menu for Jane",
+            "Our size chart",
+            "A person will answer you"
+        ]
+    );
+    assert_eq!(env.texts_to(OTHER_CUSTOMER), vec!["Menu for Jane"]);
+}
+
+#[tokio::test]
+async fn server_errors_then_success_give_one_reply() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    env.fake.fail_next(SEND, 2, Fault::Status(503));
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert!(matches!(handled, Handled::Replied { .. }));
+    assert_eq!(env.texts_to(CUSTOMER), vec!["Menu for Jane"]);
+    assert_eq!(env.fake.requests_to(SEND).len(), 3);
+}
+
+#[tokio::test]
+async fn a_rate_limit_that_resets_within_the_deadline_is_waited_out() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    env.fake
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: now });
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert!(matches!(handled, Handled::Replied { .. }));
+    assert_eq!(env.texts_to(CUSTOMER), vec!["Menu for Jane"]);
+}
+
+#[tokio::test]
+async fn a_rate_limit_beyond_the_deadline_is_a_batch_item_failure_and_blocks_later_messages() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
+    let event = env.stream_event(&[&m1, &m2]).await;
+    let far = now_ms() / 1000 + 3600;
+    env.fake
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: far });
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.lease_margin = Duration::ZERO;
+    let first = env.dispatcher_with(config);
+
+    let response =
+        handle_stream_event(&first, &event, Instant::now() + Duration::from_secs(3)).await;
+
+    let mut failed = failed_ids(&response);
+    failed.sort();
+    assert_eq!(
+        failed,
+        vec![
+            sequence_number(&m1.message.event_id),
+            sequence_number(&m2.message.event_id)
+        ]
+    );
+    assert!(env.fake.sent_messages().is_empty());
+    assert_eq!(env.status(&m2).await, InboundStatus::Pending);
+
+    // The redelivery waits out the first attempt's lease, then answers both, in order.
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
+    assert_eq!(
+        env.texts_to(CUSTOMER),
+        vec!["Menu for Jane", "Our size chart"]
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_refusal_is_recorded_on_the_message_and_the_batch_moves_on() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let other = env.owner_key(OTHER_CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
+    env.fake.fail_next(
+        SEND,
+        1,
+        Fault::Error {
+            status: 403,
+            code: 349,
+            message: "You cannot send messages to this user.".into(),
+        },
+    );
+    let event = env.stream_event(&[&m1, &m2]).await;
+
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty());
+    match env.status(&m1).await {
+        InboundStatus::Failed { reason, .. } => assert!(reason.contains("349"), "{reason}"),
+        s => panic!("expected failed, got {s:?}"),
+    }
+    assert!(matches!(env.status(&m2).await, InboundStatus::Answered { .. }));
+    assert_eq!(env.texts_to(CUSTOMER), vec!["Our size chart"]);
+}
+
+#[tokio::test]
+async fn an_undecodable_stream_record_is_skipped_and_the_others_are_answered() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let mut event = env.stream_event(&[&record]).await;
+    event.records.insert(
+        0,
+        json!({"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "inbound"}}, "SequenceNumber": "1"}}),
+    );
+
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(env.texts_to(CUSTOMER), vec!["Menu for Jane"]);
+}
+
+#[tokio::test]
+async fn a_handoff_silences_the_bot_until_the_customer_asks_for_it_back() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "agent please").await;
+    let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "hello?").await;
+    let m3 = env.inbound(&key, 1_600_000_000_000_000_003, "bot").await;
+    let dispatcher = env.dispatcher();
+
+    let r1 = dispatcher.handle(&m1, deadline()).await.unwrap();
+    let r2 = dispatcher.handle(&m2, deadline()).await.unwrap();
+    let r3 = dispatcher.handle(&m3, deadline()).await.unwrap();
+
+    assert!(matches!(r1, Handled::Replied { .. }));
+    assert_eq!(r2, Handled::Silent);
+    assert!(matches!(r3, Handled::Replied { .. }));
+    assert_eq!(
+        env.texts_to(CUSTOMER),
+        vec!["A person will answer you", "Menu for Jane"]
+    );
+    assert!(matches!(
+        env.status(&m2).await,
+        InboundStatus::Answered {
+            reply_event_id: None,
+            ..
+        }
+    ));
+    let state = env.store.load_conversation(&key).await.unwrap().state;
+    assert!(state.handoff.is_none());
+}
+
+#[tokio::test]
+async fn a_conversation_changed_during_the_send_is_saved_on_top_of_the_change() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    env.fake
+        .fail_next(SEND, 1, Fault::Delay(Duration::from_secs(2)));
+    let dispatcher = env.dispatcher();
+
+    let change = async {
+        // Wait for the typing indicator (sent just before the slow send), then change the
+        // conversation under the dispatcher's feet.
+        while env.fake.typing_indicators().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let mut state = env.store.load_conversation(&key).await.unwrap().state;
+        state.vars.insert("note".into(), "set by an operator".into());
+        env.store.save_conversation(&key, &state, 0).await.unwrap()
+    };
+    let (handled, changed_version) = tokio::join!(dispatcher.handle(&record, deadline()), change);
+
+    assert!(matches!(handled.unwrap(), Handled::Replied { .. }));
+    assert_eq!(changed_version, 1);
+    let conversation = env.store.load_conversation(&key).await.unwrap();
+    assert_eq!(conversation.version, 2);
+    assert_eq!(
+        conversation.state.vars.get("note").map(String::as_str),
+        Some("set by an operator")
+    );
+    assert_eq!(conversation.state.node.as_deref(), Some("menu"));
+    assert_eq!(env.fake.sent_messages().len(), 1);
+}
+
+#[tokio::test]
+async fn media_is_uploaded_once_and_its_id_reused() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "size").await;
+    let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
+    let dispatcher = env.dispatcher();
+
+    dispatcher.handle(&m1, deadline()).await.unwrap();
+    dispatcher.handle(&m2, deadline()).await.unwrap();
+
+    let inits: Vec<_> = env
+        .fake
+        .requests_to("media/upload.json")
+        .into_iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("INIT"))
+        .collect();
+    assert_eq!(inits.len(), 1);
+    let sent = env.fake.sent_messages();
+    let media = |i: usize| {
+        sent[i]
+            .pointer("/message_create/message_data/attachment/media/id")
+            .cloned()
+            .or_else(|| {
+                sent[i]
+                    .pointer("/message_create/message_data/attachment/media/id_str")
+                    .cloned()
+            })
+    };
+    assert_eq!(sent.len(), 2);
+    assert!(media(0).is_some(), "{}", sent[0]);
+    assert_eq!(media(0), media(1));
+}
+
+#[tokio::test]
+async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_again() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let mut record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    // The earlier attempt: Twitter accepted its reply, then the process died.
+    let owner = env.fake.owner();
+    let dm = DirectMessage::new(
+        key.customer.clone(),
+        MessageData::text("Menu for Jane").unwrap(),
+    );
+    env.client()
+        .send_direct_message(&TokenCredentials::new(&owner.token, &owner.token_secret), &dm)
+        .await
+        .unwrap();
+    // Old enough to have been tried before.
+    record.received_ms -= 60_000;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert!(
+        matches!(handled, Handled::Replied { recovered: true, .. }),
+        "{handled:?}"
+    );
+    assert_eq!(env.fake.sent_messages().len(), 1);
+    assert!(matches!(env.status(&record).await, InboundStatus::Answered { .. }));
+}
+
+async fn put_flow(store: &DynamoStore, flow: &Flow) {
+    store
+        .put_flow(&FlowRecord {
+            flow_id: flow.id().to_string(),
+            version: 1,
+            document: serde_json::to_string(flow).unwrap(),
+            stored_ms: now_ms(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn connect(store: &DynamoStore, account: &FakeAccount, flow_id: Option<&str>) {
+    store
+        .put_account(&AccountRecord {
+            id: UserId::parse(&account.user_id).unwrap(),
+            screen_name: Some(account.screen_name.clone()),
+            tokens: Some(AccountTokens {
+                token: account.token.clone(),
+                token_secret: account.token_secret.clone(),
+            }),
+            flow_id: flow_id.map(str::to_string),
+            created_ms: now_ms(),
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn two_accounts_answer_with_their_own_tokens_and_flows() {
+    let env = env().await;
+    let dir = tempfile::tempdir().unwrap();
+    let second = load_flow(SECOND_FLOW, dir.path());
+    // The default flow as stored by `flow sync` (id "default" is the default flow id).
+    let mut default_flow: Value = serde_json::to_value(&*env.flow).unwrap();
+    default_flow["definition"]["id"] = json!("default");
+    default_flow["flow_id"] = json!("default");
+    let default_flow: Flow = serde_json::from_value(default_flow).unwrap();
+    put_flow(&env.store, &default_flow).await;
+    put_flow(&env.store, &second).await;
+    let shop = env.fake.add_account("second_shop");
+    connect(&env.store, &shop, Some("second-flow")).await;
+
+    let owner_key = env.owner_key(CUSTOMER);
+    let shop_key = ConversationKey::new(
+        UserId::parse(&shop.user_id).unwrap(),
+        UserId::parse(OTHER_CUSTOMER).unwrap(),
+    );
+    let m1 = env.inbound(&owner_key, 1_600_000_000_000_000_001, "hello").await;
+    let m2 = env.inbound(&shop_key, 1_600_000_000_000_000_002, "hello").await;
+    let event = env.stream_event(&[&m1, &m2]).await;
+    let dispatcher = env.dispatcher_with(env.config(FlowSource::Store {
+        default_flow_id: "default".into(),
+    }));
+
+    let response = handle_stream_event(&dispatcher, &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
+    let sent = env.fake.sent_messages();
+    let by_recipient = |r: &str| {
+        sent.iter()
+            .find(|e| e.pointer("/message_create/target/recipient_id") == Some(&json!(r)))
+            .cloned()
+            .unwrap()
+    };
+    let to_owner_customer = by_recipient(CUSTOMER);
+    let to_shop_customer = by_recipient(OTHER_CUSTOMER);
+    assert_eq!(
+        to_owner_customer["message_create"]["sender_id"],
+        json!(env.fake.owner().user_id)
+    );
+    assert_eq!(
+        to_owner_customer["message_create"]["message_data"]["text"],
+        json!("Menu for Jane")
+    );
+    assert_eq!(to_shop_customer["message_create"]["sender_id"], json!(shop.user_id));
+    assert_eq!(
+        to_shop_customer["message_create"]["message_data"]["text"],
+        json!("Welcome to the second shop")
+    );
+}
+
+#[tokio::test]
+async fn an_account_without_tokens_that_is_not_the_owner_fails_permanently() {
+    let env = env().await;
+    let key = ConversationKey::new(
+        UserId::parse("999999").unwrap(),
+        UserId::parse(CUSTOMER).unwrap(),
+    );
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+
+    let result = env.dispatcher().handle(&record, deadline()).await;
+
+    assert!(matches!(result, Err(DispatchError::Permanent { .. })));
+    assert!(matches!(env.status(&record).await, InboundStatus::Failed { .. }));
+    assert!(env.fake.sent_messages().is_empty());
+}
