@@ -24,7 +24,7 @@ use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 use dmbot_shared::twitter::retry::RetryPolicy;
-use dmbot_tests::fake_twitter::{Fault, FakeAccount, FakeTwitter};
+use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter, Fault};
 use dmbot_tests::moto::Moto;
 use serde_json::{Value, json};
 
@@ -148,11 +148,21 @@ impl Env {
 
     /// Stores a pending inbound message as the webhook would.
     async fn inbound(&self, key: &ConversationKey, event: u64, text: &str) -> InboundRecord {
+        self.inbound_received_at(key, event, text, now_ms()).await
+    }
+
+    async fn inbound_received_at(
+        &self,
+        key: &ConversationKey,
+        event: u64,
+        text: &str,
+        received_ms: u64,
+    ) -> InboundRecord {
         let record = InboundRecord {
             message: InboundMessage {
                 event_id: EventId::parse(event.to_string()).unwrap(),
                 conversation: key.clone(),
-                created_ms: now_ms() - 1000,
+                created_ms: received_ms - 1000,
                 text: text.to_string(),
                 quick_reply_metadata: None,
                 welcome_message_id: None,
@@ -161,7 +171,7 @@ impl Env {
                 customer_name: Some("Jane".into()),
             },
             status: InboundStatus::Pending,
-            received_ms: now_ms(),
+            received_ms,
         };
         self.store.put_inbound(&record).await.unwrap();
         record
@@ -292,7 +302,10 @@ async fn a_new_message_from_the_stream_gets_one_reply_and_everything_is_recorded
         } => id,
         other => panic!("expected answered with a reply id, got {other:?}"),
     };
-    let sent_id = env.fake.sent_messages()[0]["id"].as_str().unwrap().to_string();
+    let sent_id = env.fake.sent_messages()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(reply.as_str(), sent_id);
     assert!(env.store.is_sent_by_bot(&key, &reply).await.unwrap());
     let conversation = env.store.load_conversation(&key).await.unwrap();
@@ -316,7 +329,10 @@ async fn a_redelivered_stream_record_is_not_answered_twice() {
     let direct = dispatcher.handle(&record, deadline()).await.unwrap();
 
     assert!(failed_ids(&again).is_empty());
-    assert!(matches!(direct, Handled::AlreadyDone(InboundStatus::Answered { .. })));
+    assert!(matches!(
+        direct,
+        Handled::AlreadyDone(InboundStatus::Answered { .. })
+    ));
     assert_eq!(env.fake.sent_messages().len(), 1);
 }
 
@@ -347,7 +363,9 @@ async fn messages_of_one_conversation_are_answered_in_order_whatever_the_batch_o
     let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
     let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
     let m3 = env.inbound(&key, 1_600_000_000_000_000_003, "agent").await;
-    let o1 = env.inbound(&other, 1_600_000_000_000_000_004, "hello").await;
+    let o1 = env
+        .inbound(&other, 1_600_000_000_000_000_004, "hello")
+        .await;
     let event = env.stream_event(&[&m3, &o1, &m1, &m2]).await;
 
     let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
@@ -438,7 +456,6 @@ async fn a_rate_limit_beyond_the_deadline_is_a_batch_item_failure_and_blocks_lat
 async fn a_permanent_refusal_is_recorded_on_the_message_and_the_batch_moves_on() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    let other = env.owner_key(OTHER_CUSTOMER);
     let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
     let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
     env.fake.fail_next(
@@ -459,7 +476,10 @@ async fn a_permanent_refusal_is_recorded_on_the_message_and_the_batch_moves_on()
         InboundStatus::Failed { reason, .. } => assert!(reason.contains("349"), "{reason}"),
         s => panic!("expected failed, got {s:?}"),
     }
-    assert!(matches!(env.status(&m2).await, InboundStatus::Answered { .. }));
+    assert!(matches!(
+        env.status(&m2).await,
+        InboundStatus::Answered { .. }
+    ));
     assert_eq!(env.texts_to(CUSTOMER), vec!["Our size chart"]);
 }
 
@@ -484,7 +504,9 @@ async fn an_undecodable_stream_record_is_skipped_and_the_others_are_answered() {
 async fn a_handoff_silences_the_bot_until_the_customer_asks_for_it_back() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "agent please").await;
+    let m1 = env
+        .inbound(&key, 1_600_000_000_000_000_001, "agent please")
+        .await;
     let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "hello?").await;
     let m3 = env.inbound(&key, 1_600_000_000_000_000_003, "bot").await;
     let dispatcher = env.dispatcher();
@@ -527,7 +549,9 @@ async fn a_conversation_changed_during_the_send_is_saved_on_top_of_the_change() 
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let mut state = env.store.load_conversation(&key).await.unwrap().state;
-        state.vars.insert("note".into(), "set by an operator".into());
+        state
+            .vars
+            .insert("note".into(), "set by an operator".into());
         env.store.save_conversation(&key, &state, 0).await.unwrap()
     };
     let (handled, changed_version) = tokio::join!(dispatcher.handle(&record, deadline()), change);
@@ -582,7 +606,10 @@ async fn media_is_uploaded_once_and_its_id_reused() {
 async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_again() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    let mut record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    // Received a minute ago: old enough to have been tried before.
+    let record = env
+        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .await;
     // The earlier attempt: Twitter accepted its reply, then the process died.
     let owner = env.fake.owner();
     let dm = DirectMessage::new(
@@ -590,20 +617,30 @@ async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_ag
         MessageData::text("Menu for Jane").unwrap(),
     );
     env.client()
-        .send_direct_message(&TokenCredentials::new(&owner.token, &owner.token_secret), &dm)
+        .send_direct_message(
+            &TokenCredentials::new(&owner.token, &owner.token_secret),
+            &dm,
+        )
         .await
         .unwrap();
-    // Old enough to have been tried before.
-    record.received_ms -= 60_000;
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
     assert!(
-        matches!(handled, Handled::Replied { recovered: true, .. }),
+        matches!(
+            handled,
+            Handled::Replied {
+                recovered: true,
+                ..
+            }
+        ),
         "{handled:?}"
     );
     assert_eq!(env.fake.sent_messages().len(), 1);
-    assert!(matches!(env.status(&record).await, InboundStatus::Answered { .. }));
+    assert!(matches!(
+        env.status(&record).await,
+        InboundStatus::Answered { .. }
+    ));
 }
 
 async fn put_flow(store: &DynamoStore, flow: &Flow) {
@@ -654,8 +691,12 @@ async fn two_accounts_answer_with_their_own_tokens_and_flows() {
         UserId::parse(&shop.user_id).unwrap(),
         UserId::parse(OTHER_CUSTOMER).unwrap(),
     );
-    let m1 = env.inbound(&owner_key, 1_600_000_000_000_000_001, "hello").await;
-    let m2 = env.inbound(&shop_key, 1_600_000_000_000_000_002, "hello").await;
+    let m1 = env
+        .inbound(&owner_key, 1_600_000_000_000_000_001, "hello")
+        .await;
+    let m2 = env
+        .inbound(&shop_key, 1_600_000_000_000_000_002, "hello")
+        .await;
     let event = env.stream_event(&[&m1, &m2]).await;
     let dispatcher = env.dispatcher_with(env.config(FlowSource::Store {
         default_flow_id: "default".into(),
@@ -681,7 +722,10 @@ async fn two_accounts_answer_with_their_own_tokens_and_flows() {
         to_owner_customer["message_create"]["message_data"]["text"],
         json!("Menu for Jane")
     );
-    assert_eq!(to_shop_customer["message_create"]["sender_id"], json!(shop.user_id));
+    assert_eq!(
+        to_shop_customer["message_create"]["sender_id"],
+        json!(shop.user_id)
+    );
     assert_eq!(
         to_shop_customer["message_create"]["message_data"]["text"],
         json!("Welcome to the second shop")
@@ -700,6 +744,9 @@ async fn an_account_without_tokens_that_is_not_the_owner_fails_permanently() {
     let result = env.dispatcher().handle(&record, deadline()).await;
 
     assert!(matches!(result, Err(DispatchError::Permanent { .. })));
-    assert!(matches!(env.status(&record).await, InboundStatus::Failed { .. }));
+    assert!(matches!(
+        env.status(&record).await,
+        InboundStatus::Failed { .. }
+    ));
     assert!(env.fake.sent_messages().is_empty());
 }
