@@ -40,7 +40,7 @@ use crate::twitter::api_types::{DmEvent, PageSize};
 use crate::twitter::client::TwitterClient;
 use crate::twitter::errors::TwitterError;
 use crate::twitter::oauth1::TokenCredentials;
-use crate::twitter::retry::{Decision, RetryPolicy, Timer, TokioTimer, retry_with};
+use crate::twitter::retry::{Decision, RetryPolicy, Timer, TokioTimer};
 
 pub use crate::store::Store;
 pub use accounts::{ResolvedAccount, owner_id_from_access_token};
@@ -523,17 +523,16 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         budget: Instant,
     ) -> Option<EventId> {
         let key = &record.message.conversation;
+        // One attempt, no waiting: the list endpoint has a much lower rate limit than sends,
+        // and a backlog must not spend its deadline waiting for a best-effort check.
+        if Instant::now() >= budget {
+            return None;
+        }
         let count = PageSize::new(PageSize::MAX).ok();
-        let page = retry_with(
-            &self.config.retry,
-            &TokioTimer,
-            tokio::time::Instant::from_std(budget),
-            || {
-                self.client
-                    .list_direct_messages(&account.tokens, count, None)
-            },
-        )
-        .await;
+        let page = self
+            .client
+            .list_direct_messages(&account.tokens, count, None)
+            .await;
         let page = match page {
             Ok(p) => p,
             Err(e) => {

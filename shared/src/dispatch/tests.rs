@@ -59,3 +59,11 @@ fn only_busy_outcomes_ask_for_a_retry() {
     assert!(!Handled::Silent.needs_retry());
     assert!(!Handled::Missing.needs_retry());
 }
+
+/// `dmbot serve` spawns these on a multi-threaded runtime: the futures must be `Send`.
+#[allow(dead_code)]
+fn dispatch_futures_are_send(d: &Dispatcher<crate::store::memory::MemoryStore>, r: &InboundRecord) {
+    fn send<T: Send>(_: T) {}
+    send(d.handle(r, Instant::now()));
+    send(d.handle_batch(Vec::new(), Instant::now()));
+}
