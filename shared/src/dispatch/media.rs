@@ -16,22 +16,12 @@ use sha2::{Digest, Sha256};
 
 use super::{Dispatcher, ResolvedAccount, Store};
 use crate::domain::now_ms;
-use crate::flow::{Flow, MEDIA_ID_USABLE_MS, MediaCategory, MediaFile, hex};
+use crate::flow::{Flow, MEDIA_ID_USABLE_MS, MediaFile, hex};
 use crate::store::MediaRef;
-use crate::twitter::api_types::MediaCategory as UploadCategory;
 use crate::twitter::client::{MediaUpload, UploadOptions};
 use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::MediaId;
 use crate::twitter::retry::{TokioTimer, retry_with};
-
-/// The upload category for a flow's media category.
-pub(crate) fn upload_category(category: MediaCategory) -> UploadCategory {
-    match category {
-        MediaCategory::DmImage => UploadCategory::DmImage,
-        MediaCategory::DmGif => UploadCategory::DmGif,
-        MediaCategory::DmVideo => UploadCategory::DmVideo,
-    }
-}
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     /// See the module documentation. `Err` only for a failed upload.
@@ -74,7 +64,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         let upload = MediaUpload {
             bytes: &bytes,
             media_type: file.media_type(),
-            category: upload_category(file.category),
+            category: file.category,
             shared: false,
         };
         let options = UploadOptions::default();
