@@ -12,8 +12,11 @@
 //! - [`config`]: where credentials and settings come from (environment, `.env`, Secrets Manager).
 //! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
+//! - [`dispatch`] (feature `client`): from a stored inbound message to exactly one reply.
 
 pub mod config;
+#[cfg(feature = "client")]
+pub mod dispatch;
 pub mod domain;
 pub mod flow;
 pub mod ingest;

@@ -1,0 +1,695 @@
+//! Reply dispatch (feature `client`): from a stored inbound customer message to exactly one
+//! reply on Twitter, with the conversation's state saved.
+//!
+//! The DynamoDB stream (in AWS) or the embedded store's notifications (`dmbot serve`) hand
+//! [`InboundRecord`]s to a [`Dispatcher`]. For each message, [`Dispatcher::handle`]:
+//!
+//! 1. **claims** it ([`Inbox::claim_inbound`], a lease that ends shortly after this invocation's
+//!    deadline), so redeliveries and concurrent invocations leave it alone; a message already
+//!    answered or failed is skipped;
+//! 2. resolves the **account** (`for_user_id`): its tokens and flow ([`accounts`]);
+//! 3. **loads** the conversation and runs the **engine** ([`crate::flow::step`]);
+//! 4. for a reply: marks the message **read**, shows the **typing** indicator (both cosmetic,
+//!    best effort), resolves the **media** id (cache, then upload), and **sends**;
+//! 5. **records** the sent event id ([`Outbox::record_sent`]) so the webhook recognises the echo;
+//! 6. **saves** the conversation with its version check (re-running the engine on the fresh
+//!    state after a conflict);
+//! 7. marks the message **answered**.
+//!
+//! Failures (`TWITTER-API.md` §7): transient and rate-limited calls are retried within the
+//! deadline ([`crate::twitter::retry::RetryPolicy`]); what still fails is a
+//! [`DispatchError::Retryable`] (the stream redelivers it). A permanent refusal is recorded on
+//! the message ([`InboundStatus::Failed`], `dmbot failures` lists and redrives it) and is a
+//! [`DispatchError::Permanent`]: the shard moves on.
+//!
+//! Exactly one reply: see `docs/DISPATCH.md` for the one window (a crash between Twitter
+//! accepting a send and our write) and how [`Dispatcher`] narrows it by looking for an
+//! unrecorded reply before sending again.
+
+mod accounts;
+mod media;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::domain::{ConversationKey, EventId, InboundRecord, InboundStatus, UserId, now_ms};
+use crate::flow::{EngineInput, Flow, Outcome, ReplyPlan, step};
+use crate::store::{ClaimOutcome, Conversation, StoreError};
+use crate::twitter::api_types::{DmEvent, PageSize};
+use crate::twitter::client::TwitterClient;
+use crate::twitter::errors::TwitterError;
+use crate::twitter::oauth1::TokenCredentials;
+use crate::twitter::retry::{Decision, RetryPolicy, Timer, TokioTimer, retry_with};
+
+pub use crate::store::Store;
+pub use accounts::{ResolvedAccount, owner_id_from_access_token};
+
+/// Environment variable naming the flow used by accounts without their own `flow_id`.
+pub const DEFAULT_FLOW_ID_VAR: &str = "DEFAULT_FLOW_ID";
+/// The default flow id when [`DEFAULT_FLOW_ID_VAR`] is unset.
+pub const DEFAULT_FLOW_ID: &str = "default";
+
+/// Where the dispatcher's flows come from.
+#[derive(Debug, Clone)]
+pub enum FlowSource {
+    /// One flow for every account (`dmbot serve --flow file.toml`).
+    Fixed(Arc<Flow>),
+    /// The store's [`crate::store::Flows`]: the account's `flow_id`, else `default_flow_id`.
+    /// Loaded flows are cached per process for [`DispatchConfig::flow_cache_ttl`].
+    Store { default_flow_id: String },
+}
+
+impl FlowSource {
+    /// The store source with the default flow id from [`DEFAULT_FLOW_ID_VAR`] (via `lookup`),
+    /// else [`DEFAULT_FLOW_ID`].
+    pub fn store_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let default_flow_id = lookup(DEFAULT_FLOW_ID_VAR)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_FLOW_ID.to_string());
+        Self::Store { default_flow_id }
+    }
+}
+
+/// How the dispatcher behaves. [`DispatchConfig::new`] gives the defaults.
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    /// The app owner's tokens (the app credentials' access token): they answer for the owner
+    /// account, which has no [`crate::store::AccountRecord`] with tokens.
+    pub owner_tokens: TokenCredentials,
+    pub flows: FlowSource,
+    /// How long a flow loaded from the store is reused before it is read again.
+    pub flow_cache_ttl: Duration,
+    /// Time kept free before the caller's deadline: no retry wait runs into it, so the batch
+    /// response (and the writes after a send) still fit.
+    pub deadline_margin: Duration,
+    /// Added to the time left when taking the lease: the lease outlives this invocation by this
+    /// much, then a redelivery may claim the message again.
+    pub lease_margin: Duration,
+    /// How long to wait between claim attempts while another dispatcher holds the lease.
+    pub busy_poll: Duration,
+    /// A message at least this old (since ingestion) may have been tried before: before sending,
+    /// look on Twitter for a reply that was sent but never recorded (see `docs/DISPATCH.md`).
+    pub recheck_after: Duration,
+    /// Retries of Twitter calls.
+    pub retry: RetryPolicy,
+    /// Attempts at saving the conversation when its version changed underneath.
+    pub save_attempts: u32,
+}
+
+impl DispatchConfig {
+    pub fn new(owner_tokens: TokenCredentials, flows: FlowSource) -> Self {
+        Self {
+            owner_tokens,
+            flows,
+            flow_cache_ttl: Duration::from_secs(60),
+            deadline_margin: Duration::from_secs(2),
+            lease_margin: Duration::from_secs(5),
+            busy_poll: Duration::from_millis(500),
+            recheck_after: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            save_attempts: 5,
+        }
+    }
+}
+
+/// What happened to a message that needs nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// The reply went out (or, with `recovered`, an earlier attempt's unrecorded reply was found
+    /// on Twitter and adopted instead of sending again).
+    Replied {
+        reply_event_id: EventId,
+        recovered: bool,
+    },
+    /// The engine chose silence (a hand-over); the state is saved and the message answered.
+    Silent,
+    /// It was already answered or failed (a redelivery): nothing was done.
+    AlreadyDone(InboundStatus),
+    /// The store has no such message (e.g. the account was forgotten since).
+    Missing,
+    /// Another dispatcher holds a live lease on it until after our deadline. Nothing was done;
+    /// a stream consumer reports it as a batch item failure so it comes back.
+    Busy,
+}
+
+impl Handled {
+    /// Whether the message must come back later (a stream batch item failure).
+    pub fn needs_retry(&self) -> bool {
+        matches!(self, Handled::Busy)
+    }
+}
+
+/// Why a message was not handled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchError {
+    /// It may work later (Twitter or the store unavailable, rate limited beyond the deadline,
+    /// or an earlier message of the conversation not done yet). Report a batch item failure.
+    #[error("message {event} in {conversation} can be retried later: {reason}")]
+    Retryable {
+        conversation: String,
+        event: String,
+        reason: String,
+    },
+    /// It will fail again as it is; the reason is recorded on the message as `failed` (when the
+    /// store allowed). `dmbot failures redrive` retries it once the cause is fixed.
+    #[error("message {event} in {conversation} failed permanently: {reason}")]
+    Permanent {
+        conversation: String,
+        event: String,
+        reason: String,
+    },
+}
+
+impl DispatchError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, DispatchError::Retryable { .. })
+    }
+}
+
+/// What one step of handling decided, before it is written down.
+enum Failure {
+    Retry(String),
+    Permanent(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt { .. } => Failure::Permanent(e.to_string()),
+            _ => Failure::Retry(e.to_string()),
+        }
+    }
+}
+
+fn twitter_failure(what: &str, e: &TwitterError) -> Failure {
+    if e.is_retryable() {
+        Failure::Retry(format!("{what}: {e}"))
+    } else {
+        Failure::Permanent(format!("{what}: {e}"))
+    }
+}
+
+/// The dispatcher. Cheap to share (`Arc` it); one per process.
+pub struct Dispatcher<S: Store + Clone + Send + Sync + 'static> {
+    store: S,
+    client: TwitterClient,
+    config: DispatchConfig,
+    owner_id: Option<UserId>,
+    flow_cache: Mutex<HashMap<String, (Instant, Arc<Flow>)>>,
+}
+
+impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
+    pub fn new(store: S, client: TwitterClient, config: DispatchConfig) -> Self {
+        let owner_id = owner_id_from_access_token(config.owner_tokens.token());
+        if owner_id.is_none() {
+            tracing::warn!(
+                "the app access token does not start with \"<user id>-\": accounts without \
+                 stored tokens are all answered with the app owner's tokens"
+            );
+        }
+        Self {
+            store,
+            client,
+            config,
+            owner_id,
+            flow_cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The app owner's user id, from the access token (`<user id>-...`).
+    pub fn owner_id(&self) -> Option<&UserId> {
+        self.owner_id.as_ref()
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Handles many messages before `deadline`: results in input order. Messages of one
+    /// conversation run one after the other in event-id order (snowflakes grow with time);
+    /// conversations run concurrently. Once a message of a conversation cannot be finished now
+    /// (retryable, or busy), its later messages are not touched and come back retryable too,
+    /// so the customer never gets the answer to a later message before an earlier one.
+    pub async fn handle_batch(
+        &self,
+        records: Vec<InboundRecord>,
+        deadline: Instant,
+    ) -> Vec<Result<Handled, DispatchError>> {
+        let mut groups: BTreeMap<ConversationKey, Vec<(usize, InboundRecord)>> = BTreeMap::new();
+        let total = records.len();
+        for (i, r) in records.into_iter().enumerate() {
+            groups
+                .entry(r.message.conversation.clone())
+                .or_default()
+                .push((i, r));
+        }
+        let runs = groups.into_values().map(|mut group| async move {
+            group.sort_by_key(|(i, r)| (r.message.event_id.numeric(), *i));
+            let mut out = Vec::with_capacity(group.len());
+            let mut blocked: Option<String> = None;
+            for (i, record) in group {
+                let result = match &blocked {
+                    Some(earlier) => Err(DispatchError::Retryable {
+                        conversation: record.message.conversation.to_string(),
+                        event: record.message.event_id.to_string(),
+                        reason: format!(
+                            "an earlier message ({earlier}) of the conversation is not done yet; \
+                             it keeps its place in line"
+                        ),
+                    }),
+                    None => self.handle(&record, deadline).await,
+                };
+                let stuck = match &result {
+                    Ok(h) => h.needs_retry(),
+                    Err(e) => e.is_retryable(),
+                };
+                if stuck && blocked.is_none() {
+                    blocked = Some(record.message.event_id.to_string());
+                }
+                out.push((i, result));
+            }
+            out
+        });
+        let mut results: Vec<Option<Result<Handled, DispatchError>>> =
+            (0..total).map(|_| None).collect();
+        for group in futures::future::join_all(runs).await {
+            for (i, r) in group {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(DispatchError::Retryable {
+                        conversation: String::new(),
+                        event: String::new(),
+                        reason: "the message was not handled".into(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// Handles one message end to end before `deadline` (see the module documentation).
+    pub async fn handle(
+        &self,
+        record: &InboundRecord,
+        deadline: Instant,
+    ) -> Result<Handled, DispatchError> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
+        let budget = deadline
+            .checked_sub(self.config.deadline_margin)
+            .unwrap_or(deadline);
+        let result = self.handle_inner(record, budget).await;
+        match result {
+            Ok(handled) => {
+                tracing::info!(conversation = %key, event = %event, outcome = ?handled, "message handled");
+                Ok(handled)
+            }
+            Err(Failure::Retry(reason)) => {
+                tracing::warn!(conversation = %key, event = %event, %reason, "message will be retried");
+                Err(DispatchError::Retryable {
+                    conversation: key.to_string(),
+                    event: event.to_string(),
+                    reason,
+                })
+            }
+            Err(Failure::Permanent(reason)) => {
+                tracing::error!(conversation = %key, event = %event, %reason, "message failed permanently");
+                let status = InboundStatus::Failed {
+                    reason: reason.clone(),
+                    at_ms: now_ms(),
+                };
+                if let Err(e) = self
+                    .store_retry(budget, || {
+                        self.store.set_inbound_status(key, event, &status)
+                    })
+                    .await
+                {
+                    tracing::error!(conversation = %key, event = %event, error = %e, "could not record the failure");
+                }
+                Err(DispatchError::Permanent {
+                    conversation: key.to_string(),
+                    event: event.to_string(),
+                    reason,
+                })
+            }
+        }
+    }
+
+    async fn handle_inner(
+        &self,
+        record: &InboundRecord,
+        budget: Instant,
+    ) -> Result<Handled, Failure> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
+
+        // 1. Claim.
+        let mut saw_busy = false;
+        let record = loop {
+            let left = budget.saturating_duration_since(Instant::now());
+            let lease_ms = (left + self.config.lease_margin).as_millis() as u64;
+            match self
+                .store_retry(budget, || {
+                    self.store.claim_inbound(key, event, now_ms(), lease_ms)
+                })
+                .await?
+            {
+                ClaimOutcome::Claimed(r) => break r,
+                ClaimOutcome::Done(status) => return Ok(Handled::AlreadyDone(status)),
+                ClaimOutcome::Missing => return Ok(Handled::Missing),
+                ClaimOutcome::Busy => {
+                    saw_busy = true;
+                    if Instant::now() + self.config.busy_poll >= budget {
+                        return Ok(Handled::Busy);
+                    }
+                    tokio::time::sleep(self.config.busy_poll).await;
+                }
+            }
+        };
+        let message = &record.message;
+
+        // 2. Account and flow.
+        let account = self.resolve_account(&key.account, budget).await?;
+        let flow = self.flow_for(&account, budget).await?;
+
+        // 3. Conversation and engine.
+        let conversation = self
+            .store_retry(budget, || self.store.load_conversation(key))
+            .await?;
+        if conversation.state.last_answered.as_ref() == Some(event) {
+            // The state was saved but the answered marker was not: finish the job.
+            self.finish(key, event, None, budget).await?;
+            return Ok(Handled::AlreadyDone(InboundStatus::Answered {
+                reply_event_id: None,
+                at_ms: now_ms(),
+            }));
+        }
+        let input = EngineInput::from_message(message, conversation.agent_last_active_ms);
+        let first = step(&flow, &conversation.state, &input);
+
+        let plan = match first.outcome {
+            Outcome::Silent { reason } => {
+                tracing::info!(conversation = %key, event = %event, reason = ?reason, "the bot stays silent");
+                self.save(key, event, &flow, conversation, first.state, budget)
+                    .await?;
+                self.finish(key, event, None, budget).await?;
+                return Ok(Handled::Silent);
+            }
+            Outcome::Reply(plan) => plan,
+        };
+
+        // 4. Maybe it was already sent by an attempt that died before recording it.
+        let age = now_ms().saturating_sub(record.received_ms);
+        if saw_busy || age >= self.config.recheck_after.as_millis() as u64 {
+            if let Some(found) = self.find_unrecorded_reply(&account, &record, budget).await {
+                tracing::warn!(conversation = %key, event = %event, reply = %found, "found an unrecorded reply from an earlier attempt; not sending again");
+                self.after_send(key, event, &flow, conversation, first.state, &found, budget)
+                    .await?;
+                return Ok(Handled::Replied {
+                    reply_event_id: found,
+                    recovered: true,
+                });
+            }
+        }
+
+        // 5. Read receipt and typing indicator: cosmetic, never worth failing the reply for.
+        if plan.mark_read {
+            if let Err(e) = self
+                .client
+                .mark_read(&account.tokens, &key.customer, event)
+                .await
+            {
+                tracing::warn!(conversation = %key, event = %event, error = %e, "mark read failed; replying anyway");
+            }
+        }
+        if plan.typing {
+            if let Err(e) = self
+                .client
+                .indicate_typing(&account.tokens, &key.customer)
+                .await
+            {
+                tracing::warn!(conversation = %key, event = %event, error = %e, "typing indicator failed; replying anyway");
+            }
+        }
+
+        // 6. Media and send.
+        let media_id = match &plan.media {
+            Some(file) => self
+                .media_id(&account, &flow, file, budget)
+                .await
+                .map_err(|e| twitter_failure("uploading the reply's media", &e))?,
+            None => None,
+        };
+        let sent = self
+            .send(&account, &record, &plan, media_id, &flow, budget)
+            .await?;
+
+        // 7. Write it all down.
+        self.after_send(key, event, &flow, conversation, first.state, &sent, budget)
+            .await?;
+        Ok(Handled::Replied {
+            reply_event_id: sent,
+            recovered: false,
+        })
+    }
+
+    /// Sends the reply. Retries transient failures and waits out rate limits within the budget;
+    /// before re-sending after a failure whose outcome is unknown (a timeout or a dropped
+    /// connection: Twitter may have accepted it), looks for the reply on Twitter first.
+    async fn send(
+        &self,
+        account: &ResolvedAccount,
+        record: &InboundRecord,
+        plan: &ReplyPlan,
+        media: Option<crate::twitter::limits::MediaId>,
+        flow: &Flow,
+        budget: Instant,
+    ) -> Result<EventId, Failure> {
+        let key = &record.message.conversation;
+        let profile = plan
+            .custom_profile
+            .as_ref()
+            .and_then(|name| flow.custom_profile_id(name));
+        let dm = plan.direct_message(key.customer.clone(), media, profile);
+        let timer = TokioTimer;
+        let mut attempt = 1;
+        loop {
+            let error = match self.client.send_direct_message(&account.tokens, &dm).await {
+                Ok(event) => return Ok(event.id),
+                Err(e) => e,
+            };
+            let unknown_outcome = matches!(&error, TwitterError::Transient { status: None, .. });
+            let left =
+                tokio::time::Instant::from_std(budget).saturating_duration_since(timer.now());
+            match self.config.retry.decide(
+                &error,
+                attempt,
+                timer.unix_seconds(),
+                left,
+                rand::random(),
+            ) {
+                Decision::GiveUp => return Err(twitter_failure("sending the reply", &error)),
+                Decision::RetryAfter(wait) => {
+                    tracing::warn!(conversation = %key, attempt, wait_ms = wait.as_millis() as u64, error = %error, "send failed; retrying");
+                    timer.sleep(wait).await;
+                }
+            }
+            if unknown_outcome {
+                if let Some(found) = self.find_unrecorded_reply(account, record, budget).await {
+                    return Ok(found);
+                }
+            }
+            attempt += 1;
+        }
+    }
+
+    /// A reply to `record` that is on Twitter but not in our outbox: a message from the account
+    /// to the customer, created after the customer's message, that we never recorded as sent.
+    /// That is what a crash between Twitter accepting a send and our write leaves (or a person
+    /// wrote from the account meanwhile, when the bot should not answer either). Best effort:
+    /// when Twitter cannot be asked, `None`, and the caller sends.
+    async fn find_unrecorded_reply(
+        &self,
+        account: &ResolvedAccount,
+        record: &InboundRecord,
+        budget: Instant,
+    ) -> Option<EventId> {
+        let key = &record.message.conversation;
+        let count = PageSize::new(PageSize::MAX).ok();
+        let page = retry_with(
+            &self.config.retry,
+            &TokioTimer,
+            tokio::time::Instant::from_std(budget),
+            || {
+                self.client
+                    .list_direct_messages(&account.tokens, count, None)
+            },
+        )
+        .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(conversation = %key, error = %e, "could not look for an earlier reply; sending");
+                return None;
+            }
+        };
+        let candidates: Vec<&DmEvent> = page
+            .events
+            .iter()
+            .filter(|e| is_reply_after(e, key, record.message.created_ms))
+            .collect();
+        for candidate in candidates {
+            match self.store.is_sent_by_bot(key, &candidate.id).await {
+                Ok(false) => return Some(candidate.id.clone()),
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::warn!(conversation = %key, error = %e, "could not check the outbox; sending");
+                    return None;
+                }
+            }
+        }
+        None
+    }
+
+    /// After a send: record it (so its echo is not mistaken for a person), save the state,
+    /// mark the message answered. Failures here are retryable; the next attempt finds the
+    /// reply through [`Self::find_unrecorded_reply`] if the outbox write was lost.
+    #[allow(clippy::too_many_arguments)]
+    async fn after_send(
+        &self,
+        key: &ConversationKey,
+        event: &EventId,
+        flow: &Flow,
+        conversation: Conversation,
+        state: crate::domain::ConversationState,
+        sent: &EventId,
+        budget: Instant,
+    ) -> Result<(), Failure> {
+        let at = now_ms();
+        self.store_retry(budget, || self.store.record_sent(key, sent, at))
+            .await
+            .map_err(|e| {
+                tracing::error!(conversation = %key, event = %event, reply = %sent, error = %e, "the reply was sent but could not be recorded");
+                Failure::Retry(format!("recording the sent reply {sent}: {e}"))
+            })?;
+        self.save(key, event, flow, conversation, state, budget)
+            .await?;
+        self.finish(key, event, Some(sent.clone()), budget).await
+    }
+
+    /// Saves the state after `event` with the version check. On a conflict (the conversation
+    /// changed since it was loaded: an operator resumed it, ...) the engine runs again on the
+    /// fresh state and that result is saved: the message has been answered once, its effect on
+    /// the state is applied to the newest state.
+    async fn save(
+        &self,
+        key: &ConversationKey,
+        event: &EventId,
+        flow: &Flow,
+        mut conversation: Conversation,
+        mut state: crate::domain::ConversationState,
+        budget: Instant,
+    ) -> Result<(), Failure> {
+        let mut attempt = 1;
+        loop {
+            state.last_answered = Some(event.clone());
+            let result = self
+                .store
+                .save_conversation(key, &state, conversation.version)
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict { .. }) if attempt < self.config.save_attempts => {
+                    tracing::info!(conversation = %key, event = %event, attempt, "conversation changed meanwhile; applying the message to the fresh state");
+                    conversation = self
+                        .store_retry(budget, || self.store.load_conversation(key))
+                        .await?;
+                    let record = self
+                        .store_retry(budget, || self.store.get_inbound(key, event))
+                        .await?;
+                    state = match record {
+                        Some(r) => {
+                            let input = EngineInput::from_message(
+                                &r.message,
+                                conversation.agent_last_active_ms,
+                            );
+                            step(flow, &conversation.state, &input).state
+                        }
+                        None => conversation.state.clone(),
+                    };
+                    attempt += 1;
+                }
+                Err(e) if e.is_transient() && Instant::now() < budget => {
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                    attempt += 1;
+                    if attempt > self.config.save_attempts + 3 {
+                        return Err(e.into());
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        key: &ConversationKey,
+        event: &EventId,
+        reply: Option<EventId>,
+        budget: Instant,
+    ) -> Result<(), Failure> {
+        let status = InboundStatus::Answered {
+            reply_event_id: reply,
+            at_ms: now_ms(),
+        };
+        self.store_retry(budget, || {
+            self.store.set_inbound_status(key, event, &status)
+        })
+        .await
+        .map_err(Failure::from)
+    }
+
+    /// Retries a store call on `Unavailable` with a short backoff while the budget lasts.
+    async fn store_retry<T, F, Fut>(&self, budget: Instant, mut op: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let mut wait = Duration::from_millis(50);
+        loop {
+            match op().await {
+                Err(StoreError::Unavailable(reason)) if Instant::now() + wait < budget => {
+                    tracing::warn!(%reason, wait_ms = wait.as_millis() as u64, "store unavailable; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Whether `event` is a message from the conversation's account to its customer, created after
+/// `after_ms`.
+fn is_reply_after(event: &DmEvent, key: &ConversationKey, after_ms: u64) -> bool {
+    let Some(mc) = &event.message_create else {
+        return false;
+    };
+    let created = event
+        .created_timestamp
+        .as_deref()
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(0);
+    mc.sender_id == key.account && mc.target.recipient_id == key.customer && created > after_ms
+}
+
+#[cfg(test)]
+mod tests;
