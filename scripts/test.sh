@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 echo "==> installing pinned test tools (tests/requirements.txt)"
 python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 
+echo "==> headless Chromium for the chat page's browser test"
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    apt-get update && apt-get install -y chromium chromium-driver
+fi
+
 echo "==> cfn-lint template.yaml"
 cfn-lint template.yaml
 
