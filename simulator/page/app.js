@@ -87,6 +87,7 @@ function showChips(quickReply) {
 
 function setTyping(on) {
   $("typing").hidden = !on;
+  if (on) $("typing").dataset.seen = "1";
   clearTimeout(typingTimer);
   // Twitter's typing indicator lasts a few seconds unless a message replaces it.
   if (on) typingTimer = setTimeout(() => ($("typing").hidden = true), 5000);
