@@ -105,48 +105,8 @@ impl fmt::Display for FlowErrors {
     }
 }
 
-/// Twitter's upload category for a media file (`media_category` in the upload `INIT` call).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaCategory {
-    /// `.png`, `.jpg`, `.jpeg`, `.webp`: at most 5 MB.
-    DmImage,
-    /// `.gif`: at most 15 MB.
-    DmGif,
-    /// `.mp4`: at most 512 MB.
-    DmVideo,
-}
-
-impl MediaCategory {
-    /// The category for a file name's extension (case-insensitive), if Twitter takes it in DMs.
-    pub fn from_path(path: &str) -> Option<Self> {
-        let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "png" | "jpg" | "jpeg" | "webp" => Some(Self::DmImage),
-            "gif" => Some(Self::DmGif),
-            "mp4" => Some(Self::DmVideo),
-            _ => None,
-        }
-    }
-
-    /// The name Twitter uses: `dm_image`, `dm_gif`, `dm_video`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DmImage => "dm_image",
-            Self::DmGif => "dm_gif",
-            Self::DmVideo => "dm_video",
-        }
-    }
-
-    /// Twitter's size limit for the category: images 5 MB, GIFs 15 MB, videos 512 MB.
-    pub fn max_bytes(self) -> u64 {
-        match self {
-            Self::DmImage => 5 * 1024 * 1024,
-            Self::DmGif => 15 * 1024 * 1024,
-            Self::DmVideo => 512 * 1024 * 1024,
-        }
-    }
-}
+/// Twitter's upload category for a media file: the same type the API client uploads with.
+pub use crate::twitter::api_types::MediaCategory;
 
 /// A media file a flow sends (a node's attachment or a profile's avatar).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -177,14 +177,32 @@ impl PageSize {
 
 /// `media_category` of an upload: what the media will be attached to. DMs and welcome
 /// messages need the `dm_*` categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MediaCategory {
+    /// `.png`, `.jpg`, `.jpeg`, `.webp`: at most 5 MB.
     DmImage,
+    /// `.gif`: at most 15 MB.
     DmGif,
+    /// `.mp4`: at most 512 MB.
     DmVideo,
 }
 
 impl MediaCategory {
+    /// The category for a file name's extension (case-insensitive), if Twitter takes it in DMs.
+    pub fn from_path(path: &str) -> Option<Self> {
+        let ext = std::path::Path::new(path)
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "png" | "jpg" | "jpeg" | "webp" => Some(Self::DmImage),
+            "gif" => Some(Self::DmGif),
+            "mp4" => Some(Self::DmVideo),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DmImage => "dm_image",
