@@ -287,6 +287,16 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Twitter's snowflake epoch (2010-11-04), in ms since the Unix epoch.
+const TWITTER_EPOCH_MS: u64 = 1_288_834_974_657;
+
+fn now_ms_u64() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 fn now_ms_string() -> String {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -341,7 +351,9 @@ impl FakeTwitter {
             bearer: None,
             bearer_issued: 0,
             nonces: HashSet::new(),
-            next_id: 1_500_000_000_000_000_000,
+            // Snowflake-shaped ids from the clock (ms since Twitter's epoch, shifted by 22 bits),
+            // so ids keep growing across restarts of a simulator that shares a store file.
+            next_id: now_ms_u64().saturating_sub(TWITTER_EPOCH_MS) << 22,
             dms: Vec::new(),
             typing: Vec::new(),
             reads: Vec::new(),

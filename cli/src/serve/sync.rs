@@ -3,8 +3,8 @@
 //! ids in `flow.synced` as `dmbot flow sync` would against Twitter. The page then shows the
 //! default welcome message and the profiles' names and avatars.
 
-use dmbot_shared::flow::{Flow, MediaCategory, SyncedMedia};
-use dmbot_shared::twitter::api_types::{MediaCategory as UploadCategory, WelcomeMessageId};
+use dmbot_shared::flow::{Flow, SyncedMedia};
+use dmbot_shared::twitter::api_types::WelcomeMessageId;
 use dmbot_shared::twitter::client::{MediaUpload, TwitterClient, UploadOptions};
 use dmbot_shared::twitter::errors::TwitterError;
 use dmbot_shared::twitter::limits::MediaId;
@@ -18,15 +18,6 @@ pub struct SyncSummary {
     pub media: usize,
     pub profiles: usize,
     pub welcome_messages: usize,
-}
-
-/// The flow's media category as the upload API names it.
-fn upload_category(category: MediaCategory) -> UploadCategory {
-    match category {
-        MediaCategory::DmImage => UploadCategory::DmImage,
-        MediaCategory::DmGif => UploadCategory::DmGif,
-        MediaCategory::DmVideo => UploadCategory::DmVideo,
-    }
 }
 
 fn api(what: &str, e: TwitterError) -> ServeError {
@@ -53,7 +44,7 @@ pub async fn sync_flow(
         let upload = MediaUpload {
             bytes: &bytes,
             media_type: file.media_type(),
-            category: upload_category(file.category),
+            category: file.category,
             shared: true,
         };
         let uploaded = client
