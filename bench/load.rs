@@ -94,6 +94,8 @@ async fn run(args: Args) -> Result<bool, Error> {
     let data_dir = std::env::temp_dir().join(format!("dmbot-load-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir)?;
 
+    let log_path = std::env::temp_dir().join(format!("dmbot-load-{}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path)?;
     let mut serve = tokio::process::Command::new(&dmbot)
         .arg("serve")
         .args(["--port", "0", "--data-dir"])
@@ -111,6 +113,7 @@ async fn run(args: Args) -> Result<bool, Error> {
         .env("RUST_LOG", &args.serve_log)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", dmbot.display()))?;
@@ -273,7 +276,7 @@ async fn run(args: Args) -> Result<bool, Error> {
             .status();
     }
     let exit = tokio::time::timeout(Duration::from_secs(60), serve.wait()).await;
-    println!("serve exit    {exit:?}");
+    println!("serve exit    {exit:?}; its log: {}", log_path.display());
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(lost == 0)
 }
