@@ -42,7 +42,14 @@ impl Browser {
         let driver_url = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         eventually("chromedriver to be ready", || async {
-            let v: Value = http.get(format!("{driver_url}/status")).send().await.ok()?.json().await.ok()?;
+            let v: Value = http
+                .get(format!("{driver_url}/status"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
             v["value"]["ready"].as_bool().filter(|r| *r)
         })
         .await;
@@ -72,7 +79,12 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {created}"))
             .to_string();
-        Browser { http, session, driver_url, _driver: driver }
+        Browser {
+            http,
+            session,
+            driver_url,
+            _driver: driver,
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -81,46 +93,78 @@ impl Browser {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver call").json().await.expect("webdriver JSON");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver call")
+            .json()
+            .await
+            .expect("webdriver JSON");
         v["value"].clone()
     }
 
     async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     /// Runs `script` (a function body; `return` gives the value) in the page.
     async fn js(&self, script: &str) -> Value {
-        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []})))
-            .await
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
     }
 
     async fn find(&self, using: &str, value: &str) -> Option<String> {
         let v = self
-            .call(reqwest::Method::POST, "/element", Some(json!({"using": using, "value": value})))
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": using, "value": value})),
+            )
             .await;
         v[ELEMENT_KEY].as_str().map(str::to_string)
     }
 
     async fn click(&self, element: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn type_into(&self, element: &str, text: &str) {
-        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({"text": text})))
-            .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     /// Clicks the quick-reply chip whose label starts with `label`, once it is on the page.
     async fn tap_chip(&self, label: &str) {
-        let xpath = format!("//button[contains(@class,'chip') and starts-with(normalize-space(.),'{label}')]");
-        let chip = eventually(&format!("the chip {label:?}"), || async { self.find("xpath", &xpath).await }).await;
+        let xpath = format!(
+            "//button[contains(@class,'chip') and starts-with(normalize-space(.),'{label}')]"
+        );
+        let chip = eventually(&format!("the chip {label:?}"), || async {
+            self.find("xpath", &xpath).await
+        })
+        .await;
         self.click(&chip).await;
     }
 
     /// Waits until `script` returns `true`.
     async fn wait_for(&self, what: &str, script: &str) {
-        eventually(what, || async { (self.js(script).await == json!(true)).then_some(()) }).await;
+        eventually(what, || async {
+            (self.js(script).await == json!(true)).then_some(())
+        })
+        .await;
     }
 
     async fn close(&self) {
@@ -139,10 +183,21 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &dir.path().join("data"), &[], &["--sim-retry-secs", "1"]).await;
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &[],
+        &["--sim-retry-secs", "1"],
+    )
+    .await;
     let browser = Browser::start(&dir.path().join("chromium-profile")).await;
     browser.goto(&format!("{}/", served.base_url)).await;
-    browser.wait_for("the page to load", "return document.body.dataset.ready === '1'").await;
+    browser
+        .wait_for(
+            "the page to load",
+            "return document.body.dataset.ready === '1'",
+        )
+        .await;
 
     // The default welcome message with its quick replies.
     browser
@@ -151,7 +206,12 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
             "return [...document.querySelectorAll('.row.welcome .text')].some(e => e.textContent.includes('Welcome to Acme Outdoor'))",
         )
         .await;
-    browser.wait_for("the welcome's chips", "return document.querySelectorAll('#chips .chip').length === 5").await;
+    browser
+        .wait_for(
+            "the welcome's chips",
+            "return document.querySelectorAll('#chips .chip').length === 5",
+        )
+        .await;
 
     // A quick reply: the answer has an image, and comes from the bot's custom profile.
     browser.tap_chip("Size guide").await;
@@ -171,7 +231,12 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
     browser
         .wait_for("the customer's tap shown as a message", "return [...document.querySelectorAll('.row.customer .text')].some(e => e.textContent === 'Size guide')")
         .await;
-    browser.wait_for("the typing indicator", "return document.getElementById('typing').dataset.seen === '1'").await;
+    browser
+        .wait_for(
+            "the typing indicator",
+            "return document.getElementById('typing').dataset.seen === '1'",
+        )
+        .await;
 
     // Buttons: the FAQ answer links out.
     browser.tap_chip("Back to the menu").await;
@@ -184,9 +249,15 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         .await;
 
     // Hand-over: the customer asks for a person.
-    let input = browser.find("css selector", "#customer-input").await.expect("the customer's input");
+    let input = browser
+        .find("css selector", "#customer-input")
+        .await
+        .expect("the customer's input");
     browser.type_into(&input, "agent").await;
-    let send = browser.find("css selector", "#customer-send").await.expect("the send button");
+    let send = browser
+        .find("css selector", "#customer-send")
+        .await
+        .expect("the send button");
     browser.click(&send).await;
     browser
         .wait_for(
@@ -196,9 +267,17 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         .await;
 
     // The agent answers as the account; the customer sees it, the webhook records a person.
-    let agent_input = browser.find("css selector", "#agent-input").await.expect("the agent's input");
-    browser.type_into(&agent_input, "Hi Jordan, this is Dana from the team.").await;
-    let agent_send = browser.find("css selector", "#agent-send").await.expect("the agent's send button");
+    let agent_input = browser
+        .find("css selector", "#agent-input")
+        .await
+        .expect("the agent's input");
+    browser
+        .type_into(&agent_input, "Hi Jordan, this is Dana from the team.")
+        .await;
+    let agent_send = browser
+        .find("css selector", "#agent-send")
+        .await
+        .expect("the agent's send button");
     browser.click(&agent_send).await;
     browser
         .wait_for(
@@ -206,9 +285,10 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
             "return [...document.querySelectorAll('#messages .row.agent .text')].some(e => e.textContent.includes('this is Dana'))",
         )
         .await;
-    eventually("the agent's message ingested as a hand-over signal", || async {
-        served.log().contains("agent_messages=1").then_some(())
-    })
+    eventually(
+        "the agent's message ingested as a hand-over signal",
+        || async { served.log().contains("agent_messages=1").then_some(()) },
+    )
     .await;
 
     browser.close().await;

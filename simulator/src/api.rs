@@ -549,7 +549,10 @@ impl FakeTwitter {
         let s = self.shared.lock();
         let rule = s.rules.values().last()?;
         let welcome = s.welcomes.get(&rule.welcome_message_id)?;
-        Some((rule.welcome_message_id.clone(), welcome.message_data.clone()))
+        Some((
+            rule.welcome_message_id.clone(),
+            welcome.message_data.clone(),
+        ))
     }
 
     /// The message data of a welcome message by id.

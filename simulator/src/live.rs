@@ -291,7 +291,11 @@ impl Simulator {
         let mut users = serde_json::Map::new();
         users.insert(
             owner.user_id.clone(),
-            user_json(&owner.user_id, &self.inner.config.account_name, &owner.screen_name),
+            user_json(
+                &owner.user_id,
+                &self.inner.config.account_name,
+                &owner.screen_name,
+            ),
         );
         users.insert(
             self.inner.customer_id.clone(),
@@ -358,7 +362,11 @@ impl Simulator {
                 return;
             }
             self.lock().stats.failed_attempts += 1;
-            tracing::warn!(attempt, ?status, "simulator: webhook delivery not acknowledged");
+            tracing::warn!(
+                attempt,
+                ?status,
+                "simulator: webhook delivery not acknowledged"
+            );
             match delays.get(attempt) {
                 Some(wait) => tokio::time::sleep(*wait).await,
                 None => break,
@@ -471,11 +479,7 @@ struct FeedQuery {
 async fn feed_json(State(sim): State<Simulator>, Query(q): Query<FeedQuery>) -> Response {
     let mut latest = sim.inner.latest.subscribe();
     let _ = tokio::time::timeout(FEED_WAIT, latest.wait_for(|seq| *seq > q.after)).await;
-    let items: Vec<FeedItem> = sim
-        .feed()
-        .into_iter()
-        .filter(|i| i.seq > q.after)
-        .collect();
+    let items: Vec<FeedItem> = sim.feed().into_iter().filter(|i| i.seq > q.after).collect();
     axum::Json(json!({"items": items})).into_response()
 }
 

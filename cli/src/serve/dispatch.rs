@@ -24,7 +24,7 @@ pub const BATCH_BUDGET: Duration = Duration::from_secs(30);
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// The most notifications taken into one batch.
-const MAX_BATCH: usize = 256;
+const MAX_BATCH: usize = 16;
 
 /// Runs until `stop` turns true, then returns after finishing the batch in hand.
 pub async fn run(

@@ -231,8 +231,8 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
         }
     };
 
-    let client =
-        TwitterClient::new(mode.client_config.clone()).map_err(|e| ServeError::Client(e.to_string()))?;
+    let client = TwitterClient::new(mode.client_config.clone())
+        .map_err(|e| ServeError::Client(e.to_string()))?;
     let owner_tokens = TokenCredentials::new(
         mode.credentials.access_token.clone(),
         mode.credentials.access_token_secret.clone(),
@@ -361,14 +361,22 @@ fn print_banner(b: &Banner<'_>) {
     let mut out = String::new();
     out.push_str(&format!("dmbot serve listening on {}\n", b.base_url));
     if b.simulator {
-        out.push_str("  mode      simulator (no TWITTER_* credentials): Twitter is simulated locally\n");
+        out.push_str(
+            "  mode      simulator (no TWITTER_* credentials): Twitter is simulated locally\n",
+        );
         out.push_str(&format!("  chat page {}/\n", b.base_url));
-        out.push_str(&format!("  sim API   {} (client API and upload base)\n", b.base_url));
+        out.push_str(&format!(
+            "  sim API   {} (client API and upload base)\n",
+            b.base_url
+        ));
         if !b.sync_note.is_empty() {
             out.push_str(&format!("  flow sync {}\n", b.sync_note));
         }
     } else {
-        out.push_str(&format!("  mode      Twitter at {}\n", b.api_base.trim_end_matches('/')));
+        out.push_str(&format!(
+            "  mode      Twitter at {}\n",
+            b.api_base.trim_end_matches('/')
+        ));
         out.push_str("  webhook   register it with `dmbot webhook register <public https URL>/webhooks/twitter`\n");
     }
     out.push_str(&format!("  webhook   {}\n", b.webhook_url));

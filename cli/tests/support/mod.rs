@@ -41,7 +41,12 @@ impl Served {
     /// Starts `dmbot serve --port 0 --data-dir <data_dir> --flow <example>` in `cwd` (which
     /// has no `.env`), with exactly `env` among the `TWITTER_*` variables, and waits for the
     /// banner.
-    pub async fn start(cwd: &Path, data_dir: &Path, env: &[(&str, String)], extra: &[&str]) -> Self {
+    pub async fn start(
+        cwd: &Path,
+        data_dir: &Path,
+        env: &[(&str, String)],
+        extra: &[&str],
+    ) -> Self {
         let stderr_path = cwd.join(format!("serve-{}.log", std::process::id()));
         let stderr = std::fs::OpenOptions::new()
             .create(true)
