@@ -513,6 +513,23 @@ impl FakeTwitter {
         self.shared.lock().subscriptions.iter().cloned().collect()
     }
 
+    /// Registers a valid webhook directly, without the API call and its CRC (test setup).
+    pub fn add_webhook(&self, url: &str) {
+        let mut s = self.shared.lock();
+        let id = next_id(&mut s);
+        let env = s.app.env_name.clone();
+        s.webhooks.insert(
+            id.clone(),
+            FakeWebhook {
+                id,
+                env,
+                url: url.to_string(),
+                valid: true,
+                created_at: "2026-01-01 00:00:00 +0000".into(),
+            },
+        );
+    }
+
     /// Subscribes a user directly (test setup).
     pub fn add_subscription(&self, user_id: &str) {
         self.shared.lock().subscriptions.insert(user_id.to_string());
