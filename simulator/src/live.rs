@@ -127,6 +127,8 @@ struct Inner {
     http: reqwest::Client,
     live: Mutex<Live>,
     latest: watch::Sender<u64>,
+    /// Set when the server shuts down: waiting feed requests answer at once.
+    closing: watch::Sender<bool>,
 }
 
 /// The running simulator. Cheap to clone.
@@ -143,6 +145,7 @@ impl Simulator {
         let (tx, rx) = mpsc::unbounded_channel();
         let (fake, api) = FakeTwitter::detached(config.base_url.clone(), Some(tx));
         let (latest, _) = watch::channel(0);
+        let (closing, _) = watch::channel(false);
         let sim = Simulator {
             inner: Arc::new(Inner {
                 fake,
@@ -155,6 +158,7 @@ impl Simulator {
                     customer_wrote: false,
                 }),
                 latest,
+                closing,
             }),
         };
         tokio::spawn(sim.clone().follow_activity(rx));
@@ -185,6 +189,12 @@ impl Simulator {
     /// Everything the page has been shown so far.
     pub fn feed(&self) -> Vec<FeedItem> {
         self.lock().items.clone()
+    }
+
+    /// Ends the waiting feed requests (long polls) now and makes new ones answer at once, so
+    /// that a graceful shutdown does not wait for an open chat page.
+    pub fn close_feeds(&self) {
+        self.inner.closing.send_replace(true);
     }
 
     /// Webhook delivery counts.
@@ -478,7 +488,11 @@ struct FeedQuery {
 /// Long poll: the items after `after`, waiting up to 25 s for one to exist.
 async fn feed_json(State(sim): State<Simulator>, Query(q): Query<FeedQuery>) -> Response {
     let mut latest = sim.inner.latest.subscribe();
-    let _ = tokio::time::timeout(FEED_WAIT, latest.wait_for(|seq| *seq > q.after)).await;
+    let mut closing = sim.inner.closing.subscribe();
+    tokio::select! {
+        _ = tokio::time::timeout(FEED_WAIT, latest.wait_for(|seq| *seq > q.after)) => {}
+        _ = closing.wait_for(|closed| *closed) => {}
+    }
     let items: Vec<FeedItem> = sim.feed().into_iter().filter(|i| i.seq > q.after).collect();
     axum::Json(json!({"items": items})).into_response()
 }

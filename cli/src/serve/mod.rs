@@ -330,6 +330,9 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     shutdown_signal().await;
     tracing::info!("shutting down: no new connections; finishing requests and dispatch in flight");
     let _ = stop_tx.send(true);
+    if let Some(sim) = &simulator {
+        sim.close_feeds();
+    }
     match server.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(error = %e, "the HTTP server stopped with an error"),
