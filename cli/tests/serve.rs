@@ -1,0 +1,308 @@
+//! End-to-end tests of the real `dmbot serve` binary.
+//!
+//! With credentials, `serve` talks to the tests' fake Twitter (`TWITTER_API_BASE_URL`), which
+//! checks every OAuth signature and Twitter's limits: a signed delivery posted to the webhook
+//! must come back as a reply on the fake. Without credentials, `serve` runs its simulator.
+
+mod support;
+
+use dmbot_simulator::FakeTwitter;
+use dmbot_simulator::live::sign;
+use serde_json::{Value, json};
+use support::{Served, eventually};
+
+const CUSTOMER: &str = "3001969357";
+
+fn credentials_env(fake: &FakeTwitter) -> Vec<(&'static str, String)> {
+    vec![
+        ("TWITTER_CONSUMER_KEY", fake.app().consumer_key.clone()),
+        (
+            "TWITTER_CONSUMER_SECRET",
+            fake.app().consumer_secret.clone(),
+        ),
+        ("TWITTER_ACCESS_TOKEN", fake.owner().token.clone()),
+        (
+            "TWITTER_ACCESS_TOKEN_SECRET",
+            fake.owner().token_secret.clone(),
+        ),
+        ("TWITTER_API_BASE_URL", fake.base_url().to_string()),
+        ("TWITTER_UPLOAD_BASE_URL", fake.base_url().to_string()),
+        ("TWITTER_APP_ID", fake.app().app_id.clone()),
+        ("TWITTER_ENV_NAME", fake.app().env_name.clone()),
+    ]
+}
+
+/// A delivery of one customer DM to the account, as Twitter shapes it.
+fn customer_dm(fake: &FakeTwitter, event_id: &str, text: &str, metadata: Option<&str>) -> Value {
+    let account = &fake.owner().user_id;
+    let mut data = json!({"text": text, "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}});
+    if let Some(m) = metadata {
+        data["quick_reply_response"] = json!({"type": "options", "metadata": m});
+    }
+    json!({
+        "for_user_id": account,
+        "direct_message_events": [{
+            "type": "message_create",
+            "id": event_id,
+            "created_timestamp": "1516403560557",
+            "message_create": {
+                "target": {"recipient_id": account},
+                "sender_id": CUSTOMER,
+                "message_data": data,
+            }
+        }],
+        "users": {
+            account: {"id": account, "name": "Acme Support", "screen_name": "acmesupport"},
+            CUSTOMER: {"id": CUSTOMER, "name": "Jordan Brinks", "screen_name": "furiouscamper"},
+        }
+    })
+}
+
+async fn post_signed(base_url: &str, secret: &str, body: &Value) -> (u16, Value) {
+    let bytes = body.to_string().into_bytes();
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/webhooks/twitter"))
+        .header("x-twitter-webhooks-signature", sign(secret, &bytes))
+        .header("content-type", "application/json")
+        .body(bytes)
+        .send()
+        .await
+        .expect("serve answers");
+    let status = response.status().as_u16();
+    let json = response.json().await.unwrap_or(Value::Null);
+    (status, json)
+}
+
+fn replies_to_customer(fake: &FakeTwitter) -> Vec<Value> {
+    fake.sent_messages()
+        .into_iter()
+        .filter(|m| m.pointer("/message_create/target/recipient_id") == Some(&json!(CUSTOMER)))
+        .collect()
+}
+
+#[tokio::test]
+async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_twitter() {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &credentials_env(&fake),
+        &[],
+    )
+    .await;
+    assert!(served.banner.contains("listening on http://127.0.0.1:"));
+
+    // The CRC, as Twitter runs it.
+    let crc: Value = reqwest::get(format!(
+        "{}/webhooks/twitter?crc_token=abc",
+        served.base_url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        crc["response_token"].as_str().unwrap(),
+        dmbot_shared_crc(&fake.app().consumer_secret, "abc")
+    );
+
+    // A tap on the "Size guide" quick reply: the answer carries the size chart, uploaded to
+    // the fake by the dispatcher, and the custom profile is not used (none synced).
+    let delivery = customer_dm(&fake, "1600000000000000001", "Size guide", Some("sizing"));
+    let (status, summary) =
+        post_signed(&served.base_url, &fake.app().consumer_secret, &delivery).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["stored"], 1);
+
+    let reply = eventually("the reply on the fake Twitter", || async {
+        replies_to_customer(&fake).into_iter().next()
+    })
+    .await;
+    let data = &reply["message_create"]["message_data"];
+    assert!(
+        data["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Here is our size chart"),
+        "{data}"
+    );
+    assert!(data.pointer("/attachment/media/id_str").is_some(), "{data}");
+    assert!(!fake.requests_to("media/upload.json").is_empty());
+    assert!(
+        !fake.read_receipts().is_empty(),
+        "the message was marked read"
+    );
+    served.terminate().await;
+}
+
+#[tokio::test]
+async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &credentials_env(&fake),
+        &[],
+    )
+    .await;
+    let delivery = customer_dm(&fake, "1600000000000000002", "hello", None);
+    let (status, body) = post_signed(&served.base_url, "not-the-consumer-secret", &delivery).await;
+    assert_eq!(status, 401, "{body}");
+    // Health still answers, and the refused delivery stored nothing to answer.
+    let health = reqwest::get(format!("{}/healthz", served.base_url))
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    served.terminate().await;
+    assert!(replies_to_customer(&fake).is_empty());
+}
+
+#[tokio::test]
+async fn sigterm_stops_serve_cleanly_and_its_data_survives_a_restart() {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = credentials_env(&fake);
+    let delivery = customer_dm(&fake, "1600000000000000003", "returns", None);
+
+    let first = Served::start(dir.path(), &data, &env, &[]).await;
+    let (status, summary) =
+        post_signed(&first.base_url, &fake.app().consumer_secret, &delivery).await;
+    assert_eq!((status, summary["stored"].as_u64()), (200, Some(1)));
+    eventually("the first reply", || async {
+        replies_to_customer(&fake).into_iter().next()
+    })
+    .await;
+    let log_before = first.log();
+    let exit = first.terminate().await;
+    assert!(exit.success(), "exit status {exit:?}; log:\n{log_before}");
+
+    // Twitter re-sends the same event: the store file remembers it.
+    let second = Served::start(dir.path(), &data, &env, &[]).await;
+    let (status, summary) =
+        post_signed(&second.base_url, &fake.app().consumer_secret, &delivery).await;
+    assert_eq!(status, 200);
+    assert_eq!(summary["duplicates"], 1, "{summary}");
+    assert_eq!(summary["stored"], 0, "{summary}");
+    second.terminate().await;
+    assert_eq!(replies_to_customer(&fake).len(), 1, "one reply, not two");
+}
+
+#[tokio::test]
+async fn partial_credentials_are_refused_with_the_missing_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dmbot"))
+        .args(["serve", "--port", "0", "--flow"])
+        .arg(support::example_flow())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .current_dir(dir.path())
+        .env("TWITTER_CONSUMER_KEY", "only-this-one")
+        .env_remove("TWITTER_CONSUMER_SECRET")
+        .env_remove("TWITTER_ACCESS_TOKEN")
+        .env_remove("TWITTER_ACCESS_TOKEN_SECRET")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("TWITTER_ACCESS_TOKEN_SECRET"), "{stderr}");
+}
+
+#[tokio::test]
+async fn without_credentials_the_simulator_carries_a_conversation_and_a_hand_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &[],
+        &["--sim-retry-secs", "1"],
+    )
+    .await;
+    assert!(served.banner.contains("listening on"));
+    let http = reqwest::Client::new();
+    let base = served.base_url.clone();
+
+    let state: Value = http
+        .get(format!("{base}/sim/api/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let welcome = &state["welcome"]["message_data"];
+    assert!(
+        welcome["quick_reply"]["options"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty()),
+        "{state}"
+    );
+
+    let feed = |after: u64| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let v: Value = http
+                .get(format!("{base}/sim/api/feed?after={after}"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            v["items"].as_array().cloned()
+        }
+    };
+    let post = |path: &'static str, body: Value| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let r = http
+                .post(format!("{base}{path}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+        }
+    };
+
+    post(
+        "/sim/api/customer",
+        json!({"text": "Size guide", "quick_reply_metadata": "sizing"}),
+    )
+    .await;
+    let bot = eventually("the bot's answer on the page feed", || async {
+        feed(0)
+            .await?
+            .into_iter()
+            .find(|i| i["from"] == "bot" && i["kind"] == "message")
+    })
+    .await;
+    let data = &bot["event"]["message_create"]["message_data"];
+    assert!(data.pointer("/attachment/media/id_str").is_some(), "{bot}");
+    assert!(
+        bot["profile"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{bot}"
+    );
+
+    // The agent answers from Twitter's web app: its echo reaches the webhook as an agent message.
+    post("/sim/api/agent", json!({"text": "Hi, this is Dana."})).await;
+    eventually("the agent's message delivered to the webhook", || async {
+        served.log().contains("agent_messages=1").then_some(())
+    })
+    .await;
+    served.terminate().await;
+}
+
+/// `sha256=<base64(HMAC-SHA256(secret, token))>`, computed with the simulator's signer (the
+/// same construction Twitter uses for deliveries and the CRC).
+fn dmbot_shared_crc(secret: &str, token: &str) -> String {
+    sign(secret, token.as_bytes())
+}

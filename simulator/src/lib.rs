@@ -1,0 +1,15 @@
+//! `dmbot-simulator`: Twitter (X) on one machine, for tests and for `dmbot serve`.
+//!
+//! - [`api`]: the v1.1 endpoints the bot calls (DMs, typing, read receipts, media upload, welcome
+//!   messages, custom profiles, webhooks and subscriptions, sign-in), with OAuth 1.0a checked by
+//!   its own implementation, Twitter's limits checked independently of `limits.rs`, a fault queue
+//!   and a request log. The integration tests use it as `FakeTwitter`.
+//! - [`live`]: what makes it behave like Twitter toward a webhook: the CRC, signed POSTs with
+//!   retries, the echo of every message the account sends, a customer and a human agent, and
+//!   the chat page with its event feed.
+
+pub mod api;
+pub mod live;
+
+pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault};
+pub use live::{Simulator, SimulatorConfig};
