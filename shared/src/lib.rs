@@ -12,6 +12,7 @@
 //! - [`config`]: where credentials and settings come from (environment, `.env`, Secrets Manager).
 //! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
+//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too.
 
 pub mod config;
 pub mod domain;
@@ -21,6 +22,8 @@ pub mod ingest;
 pub mod lambda;
 #[cfg(feature = "secretsmanager")]
 pub mod secrets;
+#[cfg(feature = "client")]
+pub mod signin;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;
