@@ -32,6 +32,7 @@ use super::{Common, OpsError, Output};
 #[derive(Subcommand, Debug)]
 pub enum FlowCmd {
     /// Validate a flow file and list every problem (exit status 1 when there is one).
+    #[command(alias = "validate")]
     Check {
         /// The flow file (TOML).
         file: PathBuf,
