@@ -338,3 +338,42 @@ pub async fn handle_callback<S: PendingSignins + Accounts>(
 pub fn now_ms() -> u64 {
     system_now_ms()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::Headers;
+
+    fn with_cookie(cookie: &str) -> HttpRequestParts {
+        HttpRequestParts {
+            method: http::Method::GET,
+            raw_query: String::new(),
+            headers: Headers::new().with("cookie", cookie),
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn the_state_cookie_is_found_among_other_cookies() {
+        let req = with_cookie("a=1; dmbot_signin_state=abc123 ; b=2");
+        assert_eq!(cookie_value(&req, STATE_COOKIE), Some("abc123"));
+        let req = with_cookie("xdmbot_signin_state=evil");
+        assert_eq!(cookie_value(&req, STATE_COOKIE), None);
+    }
+
+    #[test]
+    fn pages_escape_what_they_show() {
+        let page = SigninResponse::page(400, "<b>", "@a&b \"c\" <script>");
+        assert!(!page.response.body.contains("<script>"));
+        assert!(page.response.body.contains("&lt;script&gt;"));
+        assert!(page.response.body.contains("&amp;b"));
+    }
+
+    #[test]
+    fn state_values_are_random_and_long() {
+        let a = random_state();
+        let b = random_state();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}
