@@ -11,8 +11,7 @@ use std::convert::Infallible;
 use aws_config::BehaviorVersion;
 use dmbot_shared::config::{ConfigError, Settings, process_env};
 use dmbot_shared::domain::now_ms;
-use dmbot_shared::lambda::{into_response, request_parts};
-use dmbot_shared::signin::{CALLBACK_URL_VAR, SigninConfig, SigninDeps, handle_request};
+use dmbot_shared::signin::{CALLBACK_URL_VAR, SigninConfig, SigninDeps};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::twitter::api_types::EnvName;
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
@@ -56,16 +55,7 @@ async fn main() -> Result<(), Error> {
     };
     let deps = &deps;
     lambda_http::run(service_fn(move |request: Request| async move {
-        let path = request.uri().path().to_string();
-        let parts = request_parts(request);
-        let signin = handle_request(deps, &path, &parts, now_ms()).await;
-        let mut response = into_response(signin.response);
-        for (name, value) in signin.headers {
-            if let Ok(v) = http::HeaderValue::from_str(&value) {
-                response.headers_mut().append(name, v);
-            }
-        }
-        Ok::<_, Infallible>(response)
+        Ok::<_, Infallible>(dmbot_signin::handle(deps, request, now_ms()).await)
     }))
     .await
 }
