@@ -113,6 +113,22 @@ async fn auth_login_should_store_the_account_and_subscribe_it() {
         .json_local(&["subscription", "check", "--account", &account.user_id])
         .await;
     assert_eq!(check["subscribed"], true);
+
+    // Syncing a flow as the account makes it the account's flow, with links to the account.
+    let flow = ops_support::flows_dir().join("support.toml");
+    let synced = env
+        .json_local(&[
+            "flow",
+            "sync",
+            flow.to_str().expect("utf-8"),
+            "--account",
+            &account.user_id,
+        ])
+        .await;
+    assert_eq!(synced["account_id"], account.user_id.as_str());
+    let store = open(&env);
+    let record = store.get_account(&id).await.expect("read").expect("stored");
+    assert_eq!(record.flow_id.as_deref(), Some("acme-support"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

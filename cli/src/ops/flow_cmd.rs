@@ -9,6 +9,7 @@
 //! - welcome messages: created when new, updated in place when their content changed, deleted
 //!   when the flow no longer has them;
 //! - the default welcome rule points at the flow's `default = true` welcome message;
+//! - with `--account`, the account's record names the flow (its conversations run it);
 //! - the store gets a new version of the flow (with every Twitter id) only when the content or
 //!   an id changed. The dispatcher reads the newest version.
 
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use dmbot_shared::domain::now_ms;
 use dmbot_shared::flow::{Flow, SyncedMedia};
-use dmbot_shared::store::{FlowRecord, Flows};
+use dmbot_shared::store::{Accounts, FlowRecord, Flows};
 use dmbot_shared::twitter::api_types::{
     MediaCategory as ApiCategory, WelcomeMessageId, welcome_message_deep_link,
 };
@@ -309,6 +310,18 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
             version
         }
     };
+
+    // Syncing as a connected account makes this flow the one its conversations run.
+    if who.user_id.is_some() {
+        let record = with_store!(&store, s => s.get_account(&account).await)?;
+        if let Some(mut record) = record
+            && record.flow_id.as_deref() != Some(flow.id())
+        {
+            record.flow_id = Some(flow.id().to_string());
+            with_store!(&store, s => s.put_account(&record).await)?;
+            changes.push(format!("account {account} now runs flow {:?}", flow.id()));
+        }
+    }
 
     let links: BTreeMap<String, String> = flow
         .synced
