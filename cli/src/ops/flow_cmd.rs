@@ -86,9 +86,11 @@ fn api_category(c: dmbot_shared::flow::MediaCategory) -> ApiCategory {
 
 async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     let mut flow = Flow::load(&file)?;
+    // `acting` opens (and closes) the store itself for `--account`: the embedded store can be
+    // open once per process, so it runs before the store is opened for the sync.
+    let who = acting(opts).await?;
     let store = store(opts).await?;
     let client = client()?;
-    let who = acting(opts).await?;
     let tokens = &who.tokens;
     let account = acting_user_id(&client, &who).await?;
     let now = now_ms();
