@@ -13,6 +13,7 @@
 //! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
 //! - [`dispatch`] (feature `client`): from a stored inbound message to exactly one reply.
+//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too.
 
 pub mod config;
 #[cfg(feature = "client")]
@@ -24,6 +25,8 @@ pub mod ingest;
 pub mod lambda;
 #[cfg(feature = "secretsmanager")]
 pub mod secrets;
+#[cfg(feature = "client")]
+pub mod signin;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;

@@ -655,3 +655,45 @@ impl MediaCache for EmbeddedStore {
         .await
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pending Twitter Sign-ins (see `store::signin`): table `signins`, key the request token.
+// ---------------------------------------------------------------------------------------------
+
+const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
+
+impl super::signin::PendingSignins for EmbeddedStore {
+    async fn put_pending_signin(
+        &self,
+        pending: &super::signin::PendingSignin,
+    ) -> Result<(), StoreError> {
+        let key = pending.request_token.clone();
+        let value = encode("pending sign-in", pending)?;
+        self.write(move |txn, path| {
+            let mut table = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
+            table
+                .insert(key.as_str(), value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_pending_signin(
+        &self,
+        request_token: &str,
+        now_ms: u64,
+    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+        let key = request_token.to_string();
+        let taken: Option<super::signin::PendingSignin> = self
+            .write(move |txn, path| {
+                let mut table = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
+                let removed = table.remove(key.as_str()).map_err(|e| db_error(path, e))?;
+                removed
+                    .map(|raw| decode("pending sign-in", &key, raw.value()))
+                    .transpose()
+            })
+            .await?;
+        Ok(taken.filter(|p| p.expires_ms > now_ms))
+    }
+}

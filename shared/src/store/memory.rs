@@ -24,6 +24,8 @@ struct Inner {
     media: HashMap<(AccountId, String), MediaRef>,
     /// When set, every call fails with `Unavailable` (to test failure paths).
     failing: bool,
+    /// Pending Twitter Sign-ins by request token (see `store::signin`).
+    pending_signins: HashMap<String, super::signin::PendingSignin>,
 }
 
 /// In-memory store. Cloning shares the same data.
@@ -303,5 +305,30 @@ impl MediaCache for MemoryStore {
         g.media
             .insert((account.clone(), content_sha256.to_string()), media.clone());
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pending Twitter Sign-ins (see `store::signin`).
+// ---------------------------------------------------------------------------------------------
+
+impl super::signin::PendingSignins for MemoryStore {
+    async fn put_pending_signin(
+        &self,
+        pending: &super::signin::PendingSignin,
+    ) -> Result<(), StoreError> {
+        self.lock()?
+            .pending_signins
+            .insert(pending.request_token.clone(), pending.clone());
+        Ok(())
+    }
+
+    async fn take_pending_signin(
+        &self,
+        request_token: &str,
+        now_ms: u64,
+    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+        let taken = self.lock()?.pending_signins.remove(request_token);
+        Ok(taken.filter(|p| p.expires_ms > now_ms))
     }
 }

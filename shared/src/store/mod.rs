@@ -25,6 +25,7 @@ pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod memory;
+pub mod signin;
 
 /// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
 pub const EVENT_TTL_SECS: u64 = 30 * 24 * 3600;

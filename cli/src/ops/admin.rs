@@ -1,0 +1,372 @@
+//! `auth login`, `secrets put`, `failures list|redrive`, `conversation show|resume`.
+
+use std::io::{BufRead, Write};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+use clap::Subcommand;
+use dmbot_shared::config::{TwitterAppCredentials, process_env, vars};
+use dmbot_shared::domain::{ConversationKey, EventId, InboundRecord, InboundStatus, now_ms};
+use dmbot_shared::flow::resume;
+use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts, Conversations, Inbox};
+use dmbot_shared::twitter::api_types::Callback;
+use serde_json::{Value, json};
+
+use super::context::{client, env_name, parse_user, store, with_store};
+use super::{Common, OpsError, Output};
+
+/// The secret name `secrets put` writes when neither `--secret-id` nor `TWITTER_SECRET_ARN` is
+/// given.
+pub const DEFAULT_SECRET_ID: &str = "dmbot/twitter";
+
+#[derive(Subcommand, Debug)]
+pub enum AuthCmd {
+    /// Connect an account with the PIN flow: open the printed URL signed in as the account,
+    /// approve the app, type the PIN here. The account's tokens are stored and the account is
+    /// subscribed to the webhook.
+    Login {
+        /// Do not subscribe the account to the webhook.
+        #[arg(long)]
+        no_subscribe: bool,
+        /// Ask Twitter to show the login form even when someone is signed in.
+        #[arg(long)]
+        force_login: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretsCmd {
+    /// Write the app's credentials (TWITTER_CONSUMER_KEY, TWITTER_CONSUMER_SECRET,
+    /// TWITTER_ACCESS_TOKEN, TWITTER_ACCESS_TOKEN_SECRET, optionally TWITTER_BEARER_TOKEN) as
+    /// the JSON secret the functions read. Creates the secret or adds a new version. The values
+    /// are never printed.
+    Put {
+        /// Secret name or ARN (default: TWITTER_SECRET_ARN, else `dmbot/twitter`).
+        #[arg(long)]
+        secret_id: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FailuresCmd {
+    /// Inbound messages that failed permanently, newest first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Put failed messages back to pending: the dispatcher handles them again.
+    Redrive {
+        /// Messages as `<account>/<customer>/<event id>` (as `failures list` prints them).
+        keys: Vec<String>,
+        /// Every failed message (up to --limit).
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 500)]
+        limit: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConversationCmd {
+    /// A conversation's state: node, hand-over, last activity.
+    Show { account: String, customer: String },
+    /// End a hand-over: the bot answers again, starting the flow afresh.
+    Resume { account: String, customer: String },
+}
+
+pub async fn auth(opts: &Common, cmd: AuthCmd) -> Result<Output, OpsError> {
+    let AuthCmd::Login {
+        no_subscribe,
+        force_login,
+    } = cmd;
+    let client = client()?;
+    let env = if no_subscribe {
+        None
+    } else {
+        Some(env_name()?)
+    };
+    let store = store(opts).await?;
+    let request = client.request_token(&Callback::OutOfBand).await?;
+    let url = client.authorize_url(&request, force_login)?;
+    eprintln!(
+        "Open this URL signed in as the account to connect, and approve the app:\n\n  {url}\n"
+    );
+    eprint!("Then type the PIN Twitter shows: ");
+    let _ = std::io::stderr().flush();
+    let pin = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|e| OpsError::Io(format!("reading the PIN failed: {e}")))?
+    .map_err(|e| OpsError::Io(format!("reading the PIN failed: {e}")))?;
+    let pin = pin.trim();
+    if pin.is_empty() {
+        return Err(OpsError::Usage(
+            "no PIN was entered: run `dmbot auth login` again and type the PIN Twitter shows after approving".into(),
+        ));
+    }
+    let access = client.access_token(&request.token, pin).await?;
+    let existing = with_store!(&store, s => s.get_account(&access.user_id).await)?;
+    let record = AccountRecord {
+        id: access.user_id.clone(),
+        screen_name: Some(access.screen_name.clone()),
+        tokens: Some(AccountTokens {
+            token: access.token.token().to_string(),
+            token_secret: access.token.secret().to_string(),
+        }),
+        flow_id: existing.as_ref().and_then(|e| e.flow_id.clone()),
+        created_ms: existing.as_ref().map_or_else(now_ms, |e| e.created_ms),
+    };
+    with_store!(&store, s => s.put_account(&record).await)?;
+    let mut subscribed = false;
+    if let Some(env) = &env {
+        client.subscribe(&access.token, env).await?;
+        subscribed = true;
+    }
+    Ok(Output::new(
+        json!({
+            "user_id": access.user_id.as_str(),
+            "screen_name": access.screen_name,
+            "stored": true,
+            "subscribed": subscribed,
+        }),
+        format!(
+            "connected @{} ({}){}",
+            access.screen_name,
+            access.user_id,
+            if subscribed {
+                " and subscribed it to the webhook"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
+pub async fn secrets(_opts: &Common, cmd: SecretsCmd) -> Result<Output, OpsError> {
+    let SecretsCmd::Put { secret_id } = cmd;
+    let id = secret_id
+        .or_else(|| process_env(vars::SECRET_ARN).filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| DEFAULT_SECRET_ID.to_string());
+    let creds = TwitterAppCredentials::from_env()?;
+    let mut doc = json!({
+        "consumer_key": creds.consumer_key,
+        "consumer_secret": creds.consumer_secret,
+        "access_token": creds.access_token,
+        "access_token_secret": creds.access_token_secret,
+    });
+    if let Some(b) = &creds.bearer_token {
+        doc["bearer_token"] = json!(b);
+    }
+    let body = doc.to_string();
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+    // Error messages carry the AWS code and message only: never the request (the values).
+    let aws = |what: &str, code: Option<&str>, msg: Option<&str>| {
+        OpsError::Aws(format!(
+            "Secrets Manager {what} for {id} failed: {} {}; check the AWS credentials, region and \
+             that they allow secretsmanager:{what}",
+            code.unwrap_or("error"),
+            msg.unwrap_or("")
+        ))
+    };
+    let (arn, version, created) = match sm
+        .put_secret_value()
+        .secret_id(&id)
+        .secret_string(&body)
+        .send()
+        .await
+    {
+        Ok(out) => (out.arn, out.version_id, false),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => {
+            let out = sm
+                .create_secret()
+                .name(&id)
+                .description("dmbot: the Twitter app's credentials")
+                .secret_string(&body)
+                .send()
+                .await
+                .map_err(|e| aws("CreateSecret", e.code(), e.message()))?;
+            (out.arn, out.version_id, true)
+        }
+        Err(e) => return Err(aws("PutSecretValue", e.code(), e.message())),
+    };
+    let arn = arn.unwrap_or(id);
+    Ok(Output::new(
+        json!({ "arn": arn, "version_id": version, "created": created }),
+        format!(
+            "{} secret {arn}{}\nset TWITTER_SECRET_ARN={arn} for the functions (the SAM parameter)",
+            if created { "created" } else { "updated" },
+            version
+                .as_deref()
+                .map(|v| format!(" (version {v})"))
+                .unwrap_or_default()
+        ),
+    ))
+}
+
+fn record_json(r: &InboundRecord) -> Value {
+    let (reason, at) = match &r.status {
+        InboundStatus::Failed { reason, at_ms } => (Some(reason.clone()), Some(*at_ms)),
+        _ => (None, None),
+    };
+    json!({
+        "key": record_key(r),
+        "account_id": r.message.conversation.account.as_str(),
+        "customer_id": r.message.conversation.customer.as_str(),
+        "event_id": r.message.event_id.as_str(),
+        "text": r.message.text,
+        "reason": reason,
+        "failed_ms": at,
+        "received_ms": r.received_ms,
+    })
+}
+
+fn record_key(r: &InboundRecord) -> String {
+    format!("{}/{}", r.message.conversation, r.message.event_id)
+}
+
+fn parse_key(key: &str) -> Result<(ConversationKey, EventId), OpsError> {
+    let parts: Vec<&str> = key.trim().split('/').collect();
+    let bad = || {
+        OpsError::Usage(format!(
+            "{key:?} is not <account>/<customer>/<event id> (as `dmbot failures list` prints it)"
+        ))
+    };
+    let [a, c, e] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let account = parse_user(a)?;
+    let customer = parse_user(c)?;
+    let event = EventId::parse(*e).map_err(|_| bad())?;
+    Ok((ConversationKey::new(account, customer), event))
+}
+
+pub async fn failures(opts: &Common, cmd: FailuresCmd) -> Result<Output, OpsError> {
+    let store = store(opts).await?;
+    match cmd {
+        FailuresCmd::List { limit } => {
+            let failed = with_store!(&store, s => s.list_failed(limit).await)?;
+            let mut text = String::new();
+            if failed.is_empty() {
+                text.push_str("no failed messages");
+            }
+            for r in &failed {
+                let reason = match &r.status {
+                    InboundStatus::Failed { reason, .. } => reason.as_str(),
+                    _ => "",
+                };
+                text.push_str(&format!("{}  {}\n", record_key(r), reason));
+            }
+            Ok(Output::new(
+                json!(failed.iter().map(record_json).collect::<Vec<_>>()),
+                text,
+            ))
+        }
+        FailuresCmd::Redrive { keys, all, limit } => {
+            let mut targets = Vec::new();
+            if all {
+                let failed = with_store!(&store, s => s.list_failed(limit).await)?;
+                for r in failed {
+                    targets.push((r.message.conversation.clone(), r.message.event_id.clone()));
+                }
+            } else if keys.is_empty() {
+                return Err(OpsError::Usage(
+                    "name the messages to redrive (see `dmbot failures list`) or pass --all".into(),
+                ));
+            } else {
+                for k in &keys {
+                    targets.push(parse_key(k)?);
+                }
+            }
+            let mut redriven = Vec::new();
+            let mut skipped = Vec::new();
+            for (conv, event) in targets {
+                let key = format!("{conv}/{event}");
+                let rec = with_store!(&store, s => s.get_inbound(&conv, &event).await)?;
+                match rec {
+                    Some(r) if matches!(r.status, InboundStatus::Failed { .. }) => {
+                        with_store!(&store, s => s.set_inbound_status(&conv, &event, &InboundStatus::Pending).await)?;
+                        redriven.push(key);
+                    }
+                    Some(_) => skipped.push(json!({ "key": key, "why": "not failed" })),
+                    None => skipped.push(json!({ "key": key, "why": "no such message" })),
+                }
+            }
+            let mut text = format!("{} message(s) sent back to the dispatcher", redriven.len());
+            for s in &skipped {
+                text.push_str(&format!(
+                    "\nskipped {}: {}",
+                    s["key"].as_str().unwrap_or(""),
+                    s["why"].as_str().unwrap_or("")
+                ));
+            }
+            if !opts.json && opts.data_dir.is_some() && !redriven.is_empty() {
+                text.push_str("\nthe local `dmbot serve` picks them up when it starts");
+            }
+            Ok(Output::new(
+                json!({ "redriven": redriven, "skipped": skipped }),
+                text,
+            ))
+        }
+    }
+}
+
+pub async fn conversation(opts: &Common, cmd: ConversationCmd) -> Result<Output, OpsError> {
+    let store = store(opts).await?;
+    match cmd {
+        ConversationCmd::Show { account, customer } => {
+            let key = ConversationKey::new(parse_user(&account)?, parse_user(&customer)?);
+            let c = with_store!(&store, s => s.load_conversation(&key).await)?;
+            let json = json!({
+                "account_id": key.account.as_str(),
+                "customer_id": key.customer.as_str(),
+                "version": c.version,
+                "state": c.state,
+                "agent_last_active_ms": c.agent_last_active_ms,
+            });
+            let text = if c.version == 0 {
+                format!("no conversation stored for {key}")
+            } else {
+                format!(
+                    "conversation {key} (version {})\nnode: {}\nhand-over: {}\nlast activity: {} ms\nagent last active: {}",
+                    c.version,
+                    c.state.node.as_deref().unwrap_or("(not started)"),
+                    c.state
+                        .handoff
+                        .as_ref()
+                        .map_or("no".to_string(), |h| format!(
+                            "since {} ms ({:?})",
+                            h.since_ms, h.reason
+                        )),
+                    c.state.last_activity_ms,
+                    c.agent_last_active_ms
+                        .map_or("never".to_string(), |t| format!("{t} ms")),
+                )
+            };
+            Ok(Output::new(json, text))
+        }
+        ConversationCmd::Resume { account, customer } => {
+            let key = ConversationKey::new(parse_user(&account)?, parse_user(&customer)?);
+            let c = with_store!(&store, s => s.load_conversation(&key).await)?;
+            if c.version == 0 {
+                return Err(OpsError::Usage(format!(
+                    "no conversation stored for {key}: check the account and customer ids"
+                )));
+            }
+            let was_paused = c.state.handoff.is_some();
+            let state = resume(&c.state, now_ms());
+            let version =
+                with_store!(&store, s => s.save_conversation(&key, &state, c.version).await)?;
+            Ok(Output::new(
+                json!({ "account_id": key.account.as_str(), "customer_id": key.customer.as_str(), "version": version, "was_paused": was_paused }),
+                if was_paused {
+                    format!("the bot answers {key} again; the next message starts the flow afresh")
+                } else {
+                    format!("{key} was not handed over; its flow restarts with the next message")
+                },
+            ))
+        }
+    }
+}

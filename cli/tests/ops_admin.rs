@@ -1,0 +1,329 @@
+//! `dmbot auth login | secrets put | failures | conversation` through the real binary, against
+//! the fake Twitter, the embedded store of `--data-dir`, and moto (Secrets Manager, DynamoDB).
+
+mod ops_support;
+
+use std::process::Stdio;
+
+use dmbot_shared::domain::{
+    ConversationKey, ConversationState, EventId, Handoff, HandoffReason, InboundMessage,
+    InboundRecord, InboundStatus, UserId,
+};
+use dmbot_shared::store::embedded::EmbeddedStore;
+use dmbot_shared::store::{Accounts, Conversations, Inbox};
+use dmbot_tests::moto::Moto;
+use ops_support::Env;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+fn key() -> ConversationKey {
+    ConversationKey::new(
+        UserId::parse("4337869213").expect("id"),
+        UserId::parse("9876543210").expect("id"),
+    )
+}
+
+fn failed_record(event: &str) -> InboundRecord {
+    InboundRecord {
+        message: InboundMessage {
+            event_id: EventId::parse(event).expect("id"),
+            conversation: key(),
+            created_ms: 1_700_000_000_000,
+            text: "where is my order?".into(),
+            quick_reply_metadata: None,
+            welcome_message_id: None,
+            media: None,
+            customer_screen_name: None,
+            customer_name: None,
+        },
+        status: InboundStatus::Pending,
+        received_ms: 1_700_000_000_100,
+    }
+}
+
+fn open(env: &Env) -> EmbeddedStore {
+    EmbeddedStore::open(env.data_dir().join("dmbot.redb")).expect("open the data file")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_login_should_store_the_account_and_subscribe_it() {
+    let env = Env::start().await;
+    let url = env.fake.crc_ok_url();
+    env.json(&["webhook", "register", &url, "--allow-http"])
+        .await;
+    let account = env.fake.add_account("acme_outdoor");
+
+    let data_dir = env.data_dir();
+    let mut child = env
+        .command(&[
+            "auth",
+            "login",
+            "--json",
+            "--data-dir",
+            data_dir.to_str().expect("utf-8"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dmbot auth login");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut request_token = None;
+    while let Some(line) = lines.next_line().await.expect("read stderr") {
+        if let Some((_, rest)) = line.split_once("oauth_token=") {
+            request_token = Some(rest.split('&').next().unwrap_or(rest).trim().to_string());
+            break;
+        }
+    }
+    let request_token = request_token.expect("the authorize URL was printed");
+    let verifier = env
+        .fake
+        .approve(&request_token, &account)
+        .expect("the fake knows the request token");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{verifier}\n").as_bytes())
+        .await
+        .expect("type the PIN");
+    drop(stdin);
+    let out = child.wait_with_output().await.expect("dmbot finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON");
+    assert_eq!(json["user_id"], account.user_id.as_str());
+    assert_eq!(json["subscribed"], true);
+    assert!(!stdout.contains(&account.token_secret));
+    assert!(env.fake.subscriptions().contains(&account.user_id));
+
+    let store = open(&env);
+    let id = UserId::parse(account.user_id.as_str()).expect("id");
+    let stored = store
+        .get_account(&id)
+        .await
+        .expect("read")
+        .expect("the account is stored");
+    let tokens = stored.tokens.expect("tokens");
+    assert_eq!(tokens.token, account.token);
+    assert_eq!(tokens.token_secret, account.token_secret);
+    assert_eq!(stored.screen_name.as_deref(), Some("acme_outdoor"));
+    drop(store);
+
+    // The stored tokens work for --account.
+    let check = env
+        .json_local(&["subscription", "check", "--account", &account.user_id])
+        .await;
+    assert_eq!(check["subscribed"], true);
+
+    // Syncing a flow as the account makes it the account's flow, with links to the account.
+    let flow = ops_support::flows_dir().join("support.toml");
+    let synced = env
+        .json_local(&[
+            "flow",
+            "sync",
+            flow.to_str().expect("utf-8"),
+            "--account",
+            &account.user_id,
+        ])
+        .await;
+    assert_eq!(synced["account_id"], account.user_id.as_str());
+    let store = open(&env);
+    let record = store.get_account(&id).await.expect("read").expect("stored");
+    assert_eq!(record.flow_id.as_deref(), Some("acme-support"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_login_without_a_pin_should_fail_and_store_nothing() {
+    let env = Env::start().await;
+    let dir = env.data_dir();
+    let run = env
+        .run(&[
+            "auth",
+            "login",
+            "--no-subscribe",
+            "--data-dir",
+            dir.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert!(!run.ok);
+    assert!(run.stderr.contains("no PIN"), "{}", run.stderr);
+    let store = open(&env);
+    assert!(store.list_accounts().await.expect("list").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_list_and_redrive_should_put_failed_messages_back_to_pending() {
+    let env = Env::start().await;
+    {
+        let store = open(&env);
+        for event in ["1500000000000000001", "1500000000000000002"] {
+            let r = failed_record(event);
+            store.put_inbound(&r).await.expect("put");
+            store
+                .set_inbound_status(
+                    &key(),
+                    &r.message.event_id,
+                    &InboundStatus::Failed {
+                        reason: "Twitter refused: code 349".into(),
+                        at_ms: 1_700_000_000_200,
+                    },
+                )
+                .await
+                .expect("fail it");
+        }
+    }
+    let list = env.json_local(&["failures", "list"]).await;
+    let items = list.as_array().expect("a list");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["reason"], "Twitter refused: code 349");
+    let first_key = items[0]["key"].as_str().expect("key").to_string();
+
+    let one = env.json_local(&["failures", "redrive", &first_key]).await;
+    assert_eq!(one["redriven"], serde_json::json!([first_key]));
+    // A message that is no longer failed is skipped, not redriven twice.
+    let again = env.json_local(&["failures", "redrive", &first_key]).await;
+    assert_eq!(again["redriven"], serde_json::json!([]));
+    assert_eq!(again["skipped"][0]["why"], "not failed");
+
+    let all = env.json_local(&["failures", "redrive", "--all"]).await;
+    assert_eq!(all["redriven"].as_array().map(Vec::len), Some(1));
+    let store = open(&env);
+    for event in ["1500000000000000001", "1500000000000000002"] {
+        let r = store
+            .get_inbound(&key(), &EventId::parse(event).expect("id"))
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(r.status, InboundStatus::Pending);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conversation_show_and_resume_should_end_a_hand_over() {
+    let env = Env::start().await;
+    {
+        let store = open(&env);
+        let state = ConversationState {
+            node: Some("agent".into()),
+            handoff: Some(Handoff {
+                since_ms: 1_700_000_000_000,
+                reason: HandoffReason::FlowNode,
+            }),
+            last_activity_ms: 1_700_000_000_000,
+            ..ConversationState::default()
+        };
+        store
+            .save_conversation(&key(), &state, 0)
+            .await
+            .expect("save");
+    }
+    let shown = env
+        .json_local(&["conversation", "show", "4337869213", "9876543210"])
+        .await;
+    assert_eq!(shown["state"]["node"], "agent");
+    assert!(shown["state"]["handoff"].is_object());
+
+    let resumed = env
+        .json_local(&["conversation", "resume", "4337869213", "9876543210"])
+        .await;
+    assert_eq!(resumed["was_paused"], true);
+    assert_eq!(resumed["version"], 2);
+    let store = open(&env);
+    let c = store.load_conversation(&key()).await.expect("load");
+    assert!(c.state.handoff.is_none());
+    assert!(c.state.node.is_none());
+    assert!(c.state.resumed_ms > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_dir_in_use_should_be_refused_with_advice() {
+    let env = Env::start().await;
+    let _held = open(&env);
+    let dir = env.data_dir();
+    let run = env
+        .run(&[
+            "failures",
+            "list",
+            "--data-dir",
+            dir.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert!(!run.ok);
+    assert!(run.stderr.contains("stop `dmbot serve`"), "{}", run.stderr);
+}
+
+fn aws_env(env: &mut Env, moto: &Moto) {
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+    ] {
+        env.extra.push((k.to_string(), v.to_string()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_put_should_create_then_update_the_secret_without_printing_it() {
+    let moto = Moto::shared().await;
+    let mut env = Env::start().await;
+    aws_env(&mut env, moto);
+    let name = format!("dmbot-test/{}", moto.unique_table_name());
+
+    let created = env.run(&["secrets", "put", "--secret-id", &name]).await;
+    assert!(created.ok, "{}{}", created.stdout, created.stderr);
+    let secret = &env.fake.app().consumer_secret;
+    assert!(!created.stdout.contains(secret.as_str()));
+    assert!(!created.stderr.contains(secret.as_str()));
+    let updated = env.json(&["secrets", "put", "--secret-id", &name]).await;
+    assert_eq!(updated["created"], false);
+
+    let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
+    let value = sm
+        .get_secret_value()
+        .secret_id(&name)
+        .send()
+        .await
+        .expect("read the secret back");
+    let doc: serde_json::Value =
+        serde_json::from_str(value.secret_string().expect("a string secret")).expect("JSON");
+    assert_eq!(doc["consumer_key"], env.fake.app().consumer_key.as_str());
+    assert_eq!(doc["consumer_secret"], secret.as_str());
+    assert_eq!(doc["access_token"], env.fake.owner().token.as_str());
+    assert_eq!(
+        doc["access_token_secret"],
+        env.fake.owner().token_secret.as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_list_should_read_dynamodb_when_table_name_is_set() {
+    let moto = Moto::shared().await;
+    let store = moto.fresh_table().await;
+    let r = failed_record("1500000000000000009");
+    store.put_inbound(&r).await.expect("put");
+    store
+        .set_inbound_status(
+            &key(),
+            &r.message.event_id,
+            &InboundStatus::Failed {
+                reason: "gave up".into(),
+                at_ms: 1_700_000_000_200,
+            },
+        )
+        .await
+        .expect("fail it");
+    let mut env = Env::start().await;
+    aws_env(&mut env, moto);
+    env.extra
+        .push(("TABLE_NAME".into(), store.table_name().to_string()));
+    let list = env.json(&["failures", "list"]).await;
+    assert_eq!(list[0]["event_id"], "1500000000000000009");
+    let redriven = env.json(&["failures", "redrive", "--all"]).await;
+    assert_eq!(redriven["redriven"].as_array().map(Vec::len), Some(1));
+    let back = store
+        .get_inbound(&key(), &r.message.event_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(back.status, InboundStatus::Pending);
+}

@@ -1,0 +1,159 @@
+//! `dmbot flow check | sync` through the real binary against the fake Twitter and the embedded
+//! store of `--data-dir`.
+
+mod ops_support;
+
+use std::path::Path;
+
+use dmbot_shared::flow::Flow;
+use dmbot_shared::store::Flows;
+use dmbot_shared::store::embedded::EmbeddedStore;
+use ops_support::{Env, flows_dir};
+
+/// Copies `flows/support.toml` and its media into the test directory (so tests can edit it).
+fn copy_support_flow(env: &Env) -> std::path::PathBuf {
+    let dest = env.dir.path().join("flow");
+    std::fs::create_dir_all(dest.join("media")).expect("create the flow directory");
+    for entry in std::fs::read_dir(flows_dir().join("media")).expect("read flows/media") {
+        let entry = entry.expect("a directory entry");
+        std::fs::copy(entry.path(), dest.join("media").join(entry.file_name()))
+            .expect("copy a media file");
+    }
+    let file = dest.join("support.toml");
+    std::fs::copy(flows_dir().join("support.toml"), &file).expect("copy the flow");
+    file
+}
+
+fn upload_inits(env: &Env) -> usize {
+    env.fake
+        .requests_to("/1.1/media/upload.json")
+        .iter()
+        .filter(|r| r.method == "POST" && String::from_utf8_lossy(&r.body).contains("command=INIT"))
+        .count()
+}
+
+async fn stored_flow(data_dir: &Path, id: &str) -> (u64, Flow) {
+    let store = EmbeddedStore::open(data_dir.join("dmbot.redb")).expect("open the data file");
+    let record = store
+        .get_flow(id)
+        .await
+        .expect("read the flow")
+        .expect("the flow is stored");
+    let flow: Flow = serde_json::from_str(&record.document).expect("the stored flow parses");
+    (record.version, flow)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_check_should_accept_the_example_flow() {
+    let env = Env::start().await;
+    let file = flows_dir().join("support.toml");
+    let out = env
+        .json(&["flow", "check", file.to_str().expect("utf-8")])
+        .await;
+    assert_eq!(out["ok"], true);
+    assert_eq!(out["flow_id"], "acme-support");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_check_should_list_every_problem_and_exit_non_zero() {
+    let env = Env::start().await;
+    let file = env.write_file(
+        "broken.toml",
+        br#"
+id = "broken"
+start = "menu"
+fallback = "nowhere"
+
+[nodes.menu]
+text = "Hi"
+[[nodes.menu.quick_replies]]
+label = "Go"
+goto = "missing_node"
+"#,
+    );
+    let path = file.to_str().expect("utf-8");
+    let run = env.run(&["flow", "check", path, "--json"]).await;
+    assert!(!run.ok);
+    let err = run.json();
+    assert_eq!(err["code"], "flow");
+    let problems = err["problems"].as_array().expect("problems").clone();
+    assert!(problems.len() >= 2, "{err}");
+    let text = env.run(&["flow", "check", path]).await;
+    assert!(!text.ok);
+    assert!(text.stderr.contains("missing_node"), "{}", text.stderr);
+    assert!(text.stderr.contains("nowhere"), "{}", text.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_sync_should_create_everything_once_and_then_change_only_what_changed() {
+    let env = Env::start().await;
+    let file = copy_support_flow(&env);
+    let path = file.to_str().expect("utf-8");
+
+    // First sync: media, profiles, welcome messages, default rule, stored version 1.
+    let first = env.json_local(&["flow", "sync", path]).await;
+    assert_eq!(first["version"], 1, "{first}");
+    assert_eq!(env.fake.welcome_message_ids().len(), 2);
+    assert_eq!(env.fake.custom_profile_ids().len(), 2);
+    let inits = upload_inits(&env);
+    assert_eq!(inits, 3, "three media files in the example flow");
+    let links = first["deep_links"].as_object().expect("deep links");
+    assert_eq!(links.len(), 2);
+    let owner = &env.fake.owner().user_id;
+    for link in links.values() {
+        assert!(
+            link.as_str().expect("a link").starts_with(&format!(
+                "https://twitter.com/messages/compose?recipient_id={owner}&welcome_message_id="
+            )),
+            "{link}"
+        );
+    }
+    let default_id = first["default_welcome_message_id"]
+        .as_str()
+        .expect("a default welcome message")
+        .to_string();
+    let (version, stored) = stored_flow(&env.data_dir(), "acme-support").await;
+    assert_eq!(version, 1);
+    assert_eq!(
+        stored.synced.welcome_messages.get("Acme support greeting"),
+        Some(&default_id)
+    );
+    assert_eq!(stored.synced.custom_profiles.len(), 2);
+    assert_eq!(stored.synced.media.len(), 3);
+
+    // Second sync with nothing changed: no Twitter writes, no new version.
+    let second = env.json_local(&["flow", "sync", path]).await;
+    assert_eq!(second["changes"], serde_json::json!([]), "{second}");
+    assert_eq!(second["version"], 1);
+    assert_eq!(upload_inits(&env), inits);
+    assert_eq!(env.fake.welcome_message_ids().len(), 2);
+    assert_eq!(env.fake.custom_profile_ids().len(), 2);
+
+    // Change the greeting's text: only that welcome message is updated, in place.
+    let source = std::fs::read_to_string(&file).expect("read the flow");
+    let edited = source.replace(
+        "Welcome to Acme Outdoor support.",
+        "Welcome to the Acme Outdoor help desk.",
+    );
+    assert_ne!(source, edited);
+    std::fs::write(&file, edited).expect("write the flow");
+    let third = env.json_local(&["flow", "sync", path]).await;
+    assert_eq!(third["version"], 2, "{third}");
+    let changes: Vec<String> = third["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert!(changes[0].starts_with("updated welcome message \"Acme support greeting\""));
+    assert!(changes[1].starts_with("stored flow"));
+    assert_eq!(upload_inits(&env), inits);
+    let data = env
+        .fake
+        .welcome_message_data(&default_id)
+        .expect("the greeting still exists");
+    assert!(data.to_string().contains("help desk"), "{data}");
+    let (version, _) = stored_flow(&env.data_dir(), "acme-support").await;
+    assert_eq!(version, 2);
+}

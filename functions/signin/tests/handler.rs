@@ -1,0 +1,108 @@
+//! The signin function's handler with a lambda_http request, against the fake Twitter: the
+//! redirect and cookie reach the API Gateway response, and the callback completes.
+
+use dmbot_shared::domain::UserId;
+use dmbot_shared::signin::{SigninConfig, SigninDeps};
+use dmbot_shared::store::Accounts;
+use dmbot_shared::store::memory::MemoryStore;
+use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
+use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
+use dmbot_tests::fake_twitter::FakeTwitter;
+use lambda_http::{Body, Request};
+
+const NOW: u64 = 1_700_000_000_000;
+
+fn request(uri: &str, cookie: Option<&str>) -> Request {
+    let mut b = http::Request::builder().method("GET").uri(uri);
+    if let Some(c) = cookie {
+        b = b.header("cookie", c);
+    }
+    b.body(Body::Empty).expect("a request")
+}
+
+#[tokio::test]
+async fn the_lambda_handler_redirects_sets_the_cookie_and_completes_the_sign_in() {
+    let fake = FakeTwitter::start().await;
+    let app = fake.app().clone();
+    let config = ClientConfig::new(ConsumerCredentials::new(
+        app.consumer_key.clone(),
+        app.consumer_secret.clone(),
+    ))
+    .with_base(fake.base_url())
+    .expect("base URL");
+    let client = TwitterClient::new(config).expect("client");
+    let env = EnvName::new(app.env_name.clone()).expect("env");
+    let owner = fake.owner();
+    client
+        .register_webhook(
+            &TokenCredentials::new(owner.token.clone(), owner.token_secret.clone()),
+            &env,
+            &WebhookUrl::new_allowing_http(&fake.crc_ok_url()).expect("url"),
+        )
+        .await
+        .expect("register");
+    let deps = SigninDeps {
+        store: MemoryStore::new(),
+        client,
+        config: SigninConfig {
+            callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
+            env_name: env,
+        },
+    };
+
+    let start = dmbot_signin::handle(
+        &deps,
+        request("https://bot.example.com/auth/start", None),
+        NOW,
+    )
+    .await;
+    assert_eq!(start.status(), 302);
+    let location = start
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location");
+    let token = location
+        .split("oauth_token=")
+        .nth(1)
+        .expect("token")
+        .to_string();
+    let cookie = start
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("set-cookie")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_string();
+
+    let account = fake.add_account("acme");
+    let verifier = fake.approve(&token, &account).expect("approve");
+    let done = dmbot_signin::handle(
+        &deps,
+        request(
+            &format!(
+                "https://bot.example.com/auth/callback?oauth_token={token}&oauth_verifier={verifier}"
+            ),
+            Some(&cookie),
+        ),
+        NOW + 1000,
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    assert!(
+        done.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    );
+    assert!(
+        deps.store
+            .get_account(&UserId::parse(account.user_id.as_str()).expect("id"))
+            .await
+            .expect("read")
+            .is_some()
+    );
+}
