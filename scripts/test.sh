@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs the pinned Python test tools
 # (moto's server for DynamoDB and Secrets Manager, cfn-lint for the SAM template), lints the
-# template, then runs the whole Rust test suite.
+# template, installs Debian's Chromium for the chat page's browser test when it is missing, then
+# runs the whole Rust test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,10 @@ python3 -m pip install --quiet --disable-pip-version-check -r tests/requirements
 
 echo "==> headless Chromium for the chat page's browser test"
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    apt-get update && apt-get install -y chromium chromium-driver
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium chromium-driver
 fi
 # With the browser installed, the chat page test must run (it skips only on machines without).
 export DMBOT_REQUIRE_BROWSER=1
