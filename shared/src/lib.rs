@@ -24,3 +24,5 @@ pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;
+#[cfg(feature = "client")]
+pub mod watchdog;

@@ -22,6 +22,7 @@ struct Inner {
     accounts: BTreeMap<AccountId, AccountRecord>,
     flows: BTreeMap<(String, u64), FlowRecord>,
     media: HashMap<(AccountId, String), MediaRef>,
+    health: super::health::HealthRecord,
     /// When set, every call fails with `Unavailable` (to test failure paths).
     failing: bool,
 }
@@ -303,5 +304,26 @@ impl MediaCache for MemoryStore {
         g.media
             .insert((account.clone(), content_sha256.to_string()), media.clone());
         Ok(())
+    }
+}
+
+impl super::health::Health for MemoryStore {
+    async fn record_crc(&self, at_ms: u64, latency_us: u64) -> Result<(), StoreError> {
+        self.lock()?.health.apply_crc(at_ms, latency_us);
+        Ok(())
+    }
+
+    async fn record_delivery(&self, at_ms: u64) -> Result<(), StoreError> {
+        self.lock()?.health.apply_delivery(at_ms);
+        Ok(())
+    }
+
+    async fn record_watchdog_run(&self, run: &super::health::WatchdogRun) -> Result<(), StoreError> {
+        self.lock()?.health.last_watchdog = Some(run.clone());
+        Ok(())
+    }
+
+    async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
+        Ok(self.lock()?.health.clone())
     }
 }

@@ -24,6 +24,7 @@ use crate::domain::{
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+pub mod health;
 pub mod memory;
 
 /// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
