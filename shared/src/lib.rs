@@ -16,6 +16,7 @@
 pub mod config;
 pub mod domain;
 pub mod flow;
+pub mod health;
 pub mod ingest;
 #[cfg(feature = "lambda")]
 pub mod lambda;

@@ -697,7 +697,10 @@ impl super::health::Health for EmbeddedStore {
             .map(drop)
     }
 
-    async fn record_watchdog_run(&self, run: &super::health::WatchdogRun) -> Result<(), StoreError> {
+    async fn record_watchdog_run(
+        &self,
+        run: &super::health::WatchdogRun,
+    ) -> Result<(), StoreError> {
         let run = run.clone();
         self.update_health(move |h| h.last_watchdog = Some(run))
             .await

@@ -177,7 +177,10 @@ mod tests {
         let mut h = HealthRecord::default();
         h.apply_crc(2_000, 5);
         h.apply_crc(1_000, 9);
-        assert_eq!((h.last_crc_ms, h.last_crc_latency_us), (Some(2_000), Some(5)));
+        assert_eq!(
+            (h.last_crc_ms, h.last_crc_latency_us),
+            (Some(2_000), Some(5))
+        );
     }
 }
 

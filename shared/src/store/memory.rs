@@ -318,7 +318,10 @@ impl super::health::Health for MemoryStore {
         Ok(())
     }
 
-    async fn record_watchdog_run(&self, run: &super::health::WatchdogRun) -> Result<(), StoreError> {
+    async fn record_watchdog_run(
+        &self,
+        run: &super::health::WatchdogRun,
+    ) -> Result<(), StoreError> {
         self.lock()?.health.last_watchdog = Some(run.clone());
         Ok(())
     }
