@@ -2192,3 +2192,22 @@ mod tests {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Webhook watchdog support (issue "Webhook watchdog"): lets a test play Twitter disabling a
+// webhook after a failed daily CRC. Self-contained; nothing else in this file depends on it.
+// ---------------------------------------------------------------------------------------------
+
+impl FakeTwitter {
+    /// Sets a registered webhook's `valid` flag, as Twitter does after its periodic CRC.
+    /// Returns false when no webhook has this id.
+    pub fn set_webhook_valid(&self, id: &str, valid: bool) -> bool {
+        match self.shared.lock().webhooks.get_mut(id) {
+            Some(w) => {
+                w.valid = valid;
+                true
+            }
+            None => false,
+        }
+    }
+}
