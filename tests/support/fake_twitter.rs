@@ -2145,6 +2145,25 @@ async fn activity(shared: &Arc<Shared>, req: &Req, caller: &Caller) -> Reply {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Webhook watchdog support (issue "Webhook watchdog"): lets a test play Twitter disabling a
+// webhook after a failed daily CRC. Self-contained; nothing else in this file depends on it.
+// ---------------------------------------------------------------------------------------------
+
+impl FakeTwitter {
+    /// Sets a registered webhook's `valid` flag, as Twitter does after its periodic CRC.
+    /// Returns false when no webhook has this id.
+    pub fn set_webhook_valid(&self, id: &str, valid: bool) -> bool {
+        match self.shared.lock().webhooks.get_mut(id) {
+            Some(w) => {
+                w.valid = valid;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2190,24 +2209,5 @@ mod tests {
             parts,
             vec![("media".to_string(), b"\x00\r\n\x01--X".to_vec())]
         );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Webhook watchdog support (issue "Webhook watchdog"): lets a test play Twitter disabling a
-// webhook after a failed daily CRC. Self-contained; nothing else in this file depends on it.
-// ---------------------------------------------------------------------------------------------
-
-impl FakeTwitter {
-    /// Sets a registered webhook's `valid` flag, as Twitter does after its periodic CRC.
-    /// Returns false when no webhook has this id.
-    pub fn set_webhook_valid(&self, id: &str, valid: bool) -> bool {
-        match self.shared.lock().webhooks.get_mut(id) {
-            Some(w) => {
-                w.valid = valid;
-                true
-            }
-            None => false,
-        }
     }
 }
