@@ -69,9 +69,12 @@ class Invocation:
 
 
 class RuntimeApi(BaseHTTPRequestHandler):
-    """The subset of the Lambda Runtime API a Rust runtime uses for one invocation."""
+    """The subset of the Lambda Runtime API a Rust runtime uses for one invocation. Each run
+    gets its own server (and port), so a killed process's late request never reaches the next
+    run."""
 
-    current: Invocation = None  # set per run
+    protocol_version = "HTTP/1.1"
+    current: Invocation = None  # set per server (subclass)
 
     def log_message(self, *args):  # quiet
         pass
@@ -85,7 +88,7 @@ class RuntimeApi(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
-        inv = RuntimeApi.current
+        inv = self.current
         if self.path.endswith("/runtime/invocation/next"):
             now = time.perf_counter_ns()
             if inv.t_ready is None:
@@ -112,7 +115,7 @@ class RuntimeApi(BaseHTTPRequestHandler):
             self._send(404)
 
     def do_POST(self):
-        inv = RuntimeApi.current
+        inv = self.current
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         now = time.perf_counter_ns()
@@ -172,9 +175,13 @@ def prepare_aws(endpoint):
     return arn
 
 
-def one_run(binary: Path, event: bytes, env: dict, api_port: int, needs_answer: bool):
+def one_run(binary: Path, event: bytes, env: dict, needs_answer: bool):
     inv = Invocation(event)
-    RuntimeApi.current = inv
+    api_port = free_port()
+    handler = type("RunApi", (RuntimeApi,), {"current": inv})
+    server = ThreadingHTTPServer(("127.0.0.1", api_port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     full_env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api_port}",
@@ -201,6 +208,8 @@ def one_run(binary: Path, event: bytes, env: dict, api_port: int, needs_answer: 
     inv.release.set()
     proc.kill()
     _, stderr = proc.communicate()
+    server.shutdown()
+    server.server_close()
     ready = (inv.t_ready - t0) / 1e6 if inv.t_ready else None
     answered = (inv.t_answered - t0) / 1e6 if inv.t_answered else None
     problem = None
@@ -240,10 +249,6 @@ def main():
     moto, endpoint = start_moto()
     try:
         arn = prepare_aws(endpoint)
-        api_port = free_port()
-        server = ThreadingHTTPServer(("127.0.0.1", api_port), RuntimeApi)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-
         crc_event = (FIXTURES / "apigw_crc_get.json").read_bytes()
         post_event = (FIXTURES / "apigw_webhook_post.json").read_bytes()
         common = {"AWS_ENDPOINT_URL": endpoint, "TABLE_NAME": TABLE}
@@ -270,10 +275,10 @@ def main():
                 env = {**common, **extra}
                 if name == "watchdog":
                     env["TWITTER_ENV_NAME"] = "bench"
-                one_run(binary, event, env, api_port, needs_answer)  # warm the page cache
+                one_run(binary, event, env, needs_answer)  # warm the page cache
                 readies, answers, problems = [], [], []
                 for _ in range(args.runs):
-                    r, a, p = one_run(binary, event, env, api_port, needs_answer)
+                    r, a, p = one_run(binary, event, env, needs_answer)
                     readies.append(r)
                     answers.append(a)
                     if p:
@@ -296,7 +301,6 @@ def main():
                     f"  failures {len(problems)}",
                     flush=True,
                 )
-        server.shutdown()
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
     finally:
