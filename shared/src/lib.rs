@@ -20,6 +20,7 @@ pub mod config;
 pub mod dispatch;
 pub mod domain;
 pub mod flow;
+pub mod health;
 pub mod ingest;
 #[cfg(feature = "lambda")]
 pub mod lambda;
@@ -30,3 +31,5 @@ pub mod signin;
 pub mod store;
 pub mod telemetry;
 pub mod twitter;
+#[cfg(feature = "client")]
+pub mod watchdog;

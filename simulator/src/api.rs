@@ -2284,6 +2284,25 @@ async fn activity(shared: &Arc<Shared>, req: &Req, caller: &Caller) -> Reply {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Webhook watchdog support: lets a test play Twitter disabling a webhook after a failed
+// periodic CRC.
+// ---------------------------------------------------------------------------------------------
+
+impl FakeTwitter {
+    /// Sets a registered webhook's `valid` flag, as Twitter does after its periodic CRC.
+    /// Returns false when no webhook has this id.
+    pub fn set_webhook_valid(&self, id: &str, valid: bool) -> bool {
+        match self.shared.lock().webhooks.get_mut(id) {
+            Some(w) => {
+                w.valid = valid;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

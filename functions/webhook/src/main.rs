@@ -4,6 +4,10 @@
 //! `TWITTER_CONSUMER_SECRET` locally) and optionally `TWITTER_APP_ID` (recognises the bot's own
 //! replies even before the dispatcher has recorded them). Everything else is in
 //! `dmbot_shared::ingest`.
+//!
+//! For `dmbot webhook status` and the watchdog's silence check it records when the last
+//! delivery arrived: at most once a minute per container, in a spawned task after the answer is
+//! computed, so it neither delays nor fails a delivery.
 
 use std::convert::Infallible;
 
@@ -13,6 +17,7 @@ use dmbot_shared::domain::now_ms;
 use dmbot_shared::ingest::{WebhookDeps, handle_webhook_post};
 use dmbot_shared::lambda::{into_response, request_parts};
 use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::store::health::{HEALTH_RECORD_INTERVAL_MS, Health, Throttle};
 use dmbot_shared::twitter::webhook::WebhookSecret;
 use dmbot_shared::{secrets, telemetry};
 use lambda_http::{Error, Request, service_fn};
@@ -30,9 +35,19 @@ async fn main() -> Result<(), Error> {
         app_id: settings.app_id.clone(),
     };
     let deps = &deps;
+    let throttle = &Throttle::new();
     lambda_http::run(service_fn(move |request: Request| async move {
         let parts = request_parts(request);
-        let response = handle_webhook_post(deps, &parts, now_ms()).await;
+        let now = now_ms();
+        let response = handle_webhook_post(deps, &parts, now).await;
+        if response.status == 200 && throttle.should_record(now, HEALTH_RECORD_INTERVAL_MS) {
+            let store = deps.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = store.record_delivery(now).await {
+                    tracing::warn!(error = %e, "could not record the delivery time for `dmbot webhook status`");
+                }
+            });
+        }
         Ok::<_, Infallible>(into_response(response))
     }))
     .await

@@ -24,6 +24,7 @@ use crate::domain::{
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+pub mod health;
 pub mod memory;
 pub mod signin;
 

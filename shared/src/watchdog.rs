@@ -1,0 +1,446 @@
+//! The webhook watchdog: never let Twitter silently stop delivering.
+//!
+//! Twitter runs a CRC against the webhook about every 24 hours (and on `PUT webhooks/:id`); when
+//! one fails it marks the webhook `valid: false` and stops sending events, without telling
+//! anyone. The watchdog runs on a schedule (`template.yaml`, every few minutes) and:
+//!
+//! 1. lists the environment's webhooks (`GET account_activity/all/:env/webhooks.json`) and finds
+//!    ours (by URL when [`WatchdogConfig::webhook_url`] is set, else the environment's only one);
+//! 2. when it is `valid: false`, triggers a CRC (`PUT .../webhooks/:id.json`); Twitter re-enables
+//!    the webhook when the CRC passes;
+//! 3. notices silence: no delivery for [`WatchdogConfig::silence_after_ms`] while accounts are
+//!    subscribed (informational: many quiet hours are normal for a small account);
+//! 4. records the run in the store ([`Health`]) and returns metrics, which the function prints as
+//!    one CloudWatch Embedded Metric Format line ([`WatchdogReport::emf_line`]): no CloudWatch
+//!    SDK, no extra API call.
+//!
+//! Rate limits: both webhook calls allow 15 requests per 15-minute window (per app), shared with
+//! the operator's `dmbot webhook ...` commands. The watchdog keeps one call of every window for
+//! the operator ([`OPERATOR_RESERVE`]) and remembers the last known window in its run record, so
+//! a new Lambda container does not start blind.
+
+use serde::Serialize;
+
+use crate::store::health::{Health, StoredRateLimit, WatchdogOutcome, WatchdogRun};
+use crate::twitter::api_types::{EnvName, Webhook};
+use crate::twitter::client::{Endpoint, TwitterClient};
+use crate::twitter::errors::{RateLimit, TwitterError};
+use crate::twitter::oauth1::TokenCredentials;
+
+/// Calls of each 15-minute window the watchdog leaves to the operator's CLI.
+pub const OPERATOR_RESERVE: u32 = 1;
+
+/// CloudWatch namespace of the watchdog's metrics (the alarm in `template.yaml` uses it).
+pub const METRIC_NAMESPACE: &str = "dmbot";
+
+/// What the watchdog watches.
+#[derive(Debug, Clone)]
+pub struct WatchdogConfig {
+    /// The Account Activity environment (`TWITTER_ENV_NAME`).
+    pub env: EnvName,
+    /// Our webhook's URL (`WEBHOOK_URL`); `None`: the environment's only webhook is ours.
+    pub webhook_url: Option<String>,
+    /// No delivery for this long while accounts are subscribed is reported as silence.
+    pub silence_after_ms: u64,
+}
+
+/// The metrics of one run (published with Embedded Metric Format).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WatchdogMetrics {
+    /// 1 when the webhook is valid after the run, 0 when it is invalid or missing; absent when
+    /// the run could not tell.
+    pub webhook_valid: Option<u8>,
+    /// 1 when the run re-validated an invalid webhook.
+    pub revalidations: u8,
+    /// 1 when the run found the webhook invalid/missing and could not fix it.
+    pub failures: u8,
+    /// 1 when the run could not check at all (Twitter unreachable, credentials refused).
+    pub check_failures: u8,
+    /// 1 when deliveries are overdue while accounts are subscribed; absent when not checked.
+    pub silent: Option<u8>,
+}
+
+/// The outcome of one watchdog run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchdogReport {
+    pub run: WatchdogRun,
+    pub metrics: WatchdogMetrics,
+    /// The health record could not be read or written (the run itself still happened).
+    pub store_error: Option<String>,
+}
+
+impl WatchdogReport {
+    /// One CloudWatch Embedded Metric Format log line: a JSON object whose `_aws` member tells
+    /// CloudWatch Logs to extract `WebhookValid`, `WebhookRevalidations`,
+    /// `WebhookRevalidationFailures`, `WatchdogCheckFailures` and `DeliverySilence` (namespace
+    /// [`METRIC_NAMESPACE`], dimension `Environment`). Metrics the run could not measure are
+    /// left out rather than published as 0.
+    pub fn emf_line(&self, env: &EnvName) -> String {
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        let mut root = serde_json::Map::new();
+        root.insert("Environment".into(), env.as_str().into());
+        if let Some(v) = self.metrics.webhook_valid {
+            names.push(("WebhookValid", "None"));
+            root.insert("WebhookValid".into(), v.into());
+        }
+        names.push(("WebhookRevalidations", "Count"));
+        root.insert(
+            "WebhookRevalidations".into(),
+            self.metrics.revalidations.into(),
+        );
+        names.push(("WebhookRevalidationFailures", "Count"));
+        root.insert(
+            "WebhookRevalidationFailures".into(),
+            self.metrics.failures.into(),
+        );
+        names.push(("WatchdogCheckFailures", "Count"));
+        root.insert(
+            "WatchdogCheckFailures".into(),
+            self.metrics.check_failures.into(),
+        );
+        if let Some(v) = self.metrics.silent {
+            names.push(("DeliverySilence", "None"));
+            root.insert("DeliverySilence".into(), v.into());
+        }
+        let metrics: Vec<serde_json::Value> = names
+            .iter()
+            .map(|(name, unit)| serde_json::json!({"Name": name, "Unit": unit}))
+            .collect();
+        root.insert(
+            "_aws".into(),
+            serde_json::json!({
+                "Timestamp": self.run.at_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": METRIC_NAMESPACE,
+                    "Dimensions": [["Environment"]],
+                    "Metrics": metrics,
+                }],
+            }),
+        );
+        root.insert(
+            "outcome".into(),
+            serde_json::to_value(self.run.outcome).unwrap_or_default(),
+        );
+        root.insert("detail".into(), self.run.detail.clone().into());
+        root.insert("invalid_runs".into(), self.run.invalid_runs.into());
+        serde_json::Value::Object(root).to_string()
+    }
+}
+
+/// Whether a call to an endpoint fits in its rate-limit window, from the client's own
+/// bookkeeping (this container's last response) or else the last run's record. A window whose
+/// reset time has passed is fresh again.
+fn has_budget(known: Option<RateLimit>, stored: Option<StoredRateLimit>, now_s: u64) -> bool {
+    let (remaining, reset_at) = match known {
+        Some(RateLimit {
+            remaining: Some(r),
+            reset_at,
+            ..
+        }) => (r, reset_at.unwrap_or(u64::MAX)),
+        _ => match stored {
+            Some(s) => (s.remaining, s.reset_at),
+            None => return true,
+        },
+    };
+    reset_at <= now_s || remaining > OPERATOR_RESERVE
+}
+
+fn stored(known: Option<RateLimit>, previous: Option<StoredRateLimit>) -> Option<StoredRateLimit> {
+    match known {
+        Some(RateLimit {
+            remaining: Some(remaining),
+            reset_at: Some(reset_at),
+            ..
+        }) => Some(StoredRateLimit {
+            remaining,
+            reset_at,
+        }),
+        _ => previous,
+    }
+}
+
+/// A 429 tells us the window outright: remember it as used up.
+fn exhausted(err: &TwitterError) -> Option<StoredRateLimit> {
+    match err {
+        TwitterError::RateLimited { reset_at, .. } => Some(StoredRateLimit {
+            remaining: 0,
+            reset_at: reset_at.unwrap_or(0),
+        }),
+        _ => None,
+    }
+}
+
+fn find_ours<'a>(webhooks: &'a [Webhook], url: Option<&str>) -> Option<&'a Webhook> {
+    match url {
+        Some(url) => webhooks
+            .iter()
+            .find(|w| w.url.trim_end_matches('/') == url.trim_end_matches('/')),
+        None => webhooks.first(),
+    }
+}
+
+/// Runs the watchdog once (see the module doc). Never fails: every problem becomes the run's
+/// outcome, so that it is recorded and published.
+pub async fn run_once<S: Health>(
+    client: &TwitterClient,
+    owner: &TokenCredentials,
+    store: &S,
+    config: &WatchdogConfig,
+    now_ms: u64,
+) -> WatchdogReport {
+    let now_s = now_ms / 1000;
+    let mut store_error = None;
+    let health = match store.get_health().await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the health record; checking without it");
+            store_error = Some(e.to_string());
+            Default::default()
+        }
+    };
+    let previous = health.last_watchdog.clone();
+    let prev_list = previous.as_ref().and_then(|r| r.list_rate_limit);
+    let prev_crc = previous.as_ref().and_then(|r| r.crc_rate_limit);
+    let mut list_limit = stored(client.rate_limit(Endpoint::ListWebhooks), prev_list);
+    let mut crc_limit = stored(client.rate_limit(Endpoint::TriggerCrc), prev_crc);
+
+    let mut metrics = WatchdogMetrics::default();
+    let (outcome, detail) = if !has_budget(
+        client.rate_limit(Endpoint::ListWebhooks),
+        prev_list,
+        now_s,
+    ) {
+        (
+            WatchdogOutcome::RateLimited,
+            format!(
+                "skipped: the webhook list's rate limit (15 per 15 minutes) is used up until epoch second {}",
+                list_limit.map(|l| l.reset_at).unwrap_or(0)
+            ),
+        )
+    } else {
+        match client.list_webhooks(&config.env).await {
+            Err(e) => {
+                if let Some(l) = exhausted(&e) {
+                    list_limit = Some(l);
+                    (WatchdogOutcome::RateLimited, e.to_string())
+                } else {
+                    metrics.check_failures = 1;
+                    (WatchdogOutcome::CheckFailed, e.to_string())
+                }
+            }
+            Ok(webhooks) => {
+                list_limit = stored(client.rate_limit(Endpoint::ListWebhooks), list_limit);
+                match find_ours(&webhooks, config.webhook_url.as_deref()) {
+                    None => {
+                        metrics.failures = 1;
+                        (
+                            WatchdogOutcome::Missing,
+                            match &config.webhook_url {
+                                Some(url) => format!(
+                                    "no webhook with URL {url} in environment {} ({} other(s) registered)",
+                                    config.env.as_str(),
+                                    webhooks.len()
+                                ),
+                                None => format!(
+                                    "no webhook registered in environment {}",
+                                    config.env.as_str()
+                                ),
+                            },
+                        )
+                    }
+                    Some(hook) if hook.valid => (
+                        WatchdogOutcome::Valid,
+                        format!("webhook {} is valid", hook.id.as_str()),
+                    ),
+                    Some(hook) => {
+                        if !has_budget(client.rate_limit(Endpoint::TriggerCrc), prev_crc, now_s) {
+                            metrics.failures = 1;
+                            (
+                                WatchdogOutcome::StillInvalid,
+                                format!(
+                                    "webhook {} is invalid; the CRC trigger's rate limit is used up, retrying next run",
+                                    hook.id.as_str()
+                                ),
+                            )
+                        } else {
+                            let result = client.trigger_crc(owner, &config.env, &hook.id).await;
+                            crc_limit = stored(client.rate_limit(Endpoint::TriggerCrc), crc_limit);
+                            match result {
+                                Ok(()) => {
+                                    metrics.revalidations = 1;
+                                    (
+                                        WatchdogOutcome::Revalidated,
+                                        format!(
+                                            "webhook {} was invalid; the CRC passed and it is valid again",
+                                            hook.id.as_str()
+                                        ),
+                                    )
+                                }
+                                Err(e) => {
+                                    if let Some(l) = exhausted(&e) {
+                                        crc_limit = Some(l);
+                                    }
+                                    metrics.failures = 1;
+                                    (
+                                        WatchdogOutcome::StillInvalid,
+                                        format!(
+                                            "webhook {} is invalid and re-validation failed: {e}",
+                                            hook.id.as_str()
+                                        ),
+                                    )
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+
+    metrics.webhook_valid = outcome.webhook_valid().map(u8::from);
+    let invalid_runs = match outcome.webhook_valid() {
+        Some(true) => 0,
+        Some(false) => previous.as_ref().map_or(0, |r| r.invalid_runs) + 1,
+        None => previous.as_ref().map_or(0, |r| r.invalid_runs),
+    };
+
+    // Silence: only worth a (rate-limited) subscription count when deliveries are overdue.
+    let overdue = health
+        .last_delivery_ms
+        .is_none_or(|t| now_ms.saturating_sub(t) >= config.silence_after_ms);
+    let silent = if overdue {
+        match client.count_subscriptions().await {
+            Ok(count) => Some(count.subscriptions_count_all > 0),
+            Err(e) => {
+                tracing::info!(error = %e, "could not count subscriptions; silence not checked");
+                None
+            }
+        }
+    } else {
+        Some(false)
+    };
+    metrics.silent = silent.map(u8::from);
+
+    let run = WatchdogRun {
+        at_ms: now_ms,
+        outcome,
+        detail,
+        invalid_runs,
+        silent: silent.unwrap_or(false),
+        list_rate_limit: list_limit,
+        crc_rate_limit: crc_limit,
+    };
+    if let Err(e) = store.record_watchdog_run(&run).await {
+        tracing::warn!(error = %e, "could not record the watchdog run");
+        store_error.get_or_insert(e.to_string());
+    }
+    WatchdogReport {
+        run,
+        metrics,
+        store_error,
+    }
+}
+
+/// Reads the watchdog's settings: `TWITTER_ENV_NAME` (required), `WEBHOOK_URL` (optional),
+/// `WATCHDOG_SILENCE_MINUTES` (default 360).
+pub fn config_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<WatchdogConfig, WatchdogConfigError> {
+    let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+    let env = get("TWITTER_ENV_NAME").ok_or(WatchdogConfigError::Missing("TWITTER_ENV_NAME"))?;
+    let env = EnvName::new(env).map_err(|e| WatchdogConfigError::Invalid {
+        var: "TWITTER_ENV_NAME",
+        reason: e.to_string(),
+    })?;
+    let minutes = match get("WATCHDOG_SILENCE_MINUTES") {
+        None => DEFAULT_SILENCE_MINUTES,
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| WatchdogConfigError::Invalid {
+                var: "WATCHDOG_SILENCE_MINUTES",
+                reason: format!("{v:?} is not a whole number of minutes"),
+            })?,
+    };
+    Ok(WatchdogConfig {
+        env,
+        webhook_url: get("WEBHOOK_URL"),
+        silence_after_ms: minutes.saturating_mul(60_000),
+    })
+}
+
+/// Default silence threshold: 6 hours.
+pub const DEFAULT_SILENCE_MINUTES: u64 = 360;
+
+/// The watchdog's configuration is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchdogConfigError {
+    #[error(
+        "environment variable {0} is not set; the template sets it from the stack's parameters"
+    )]
+    Missing(&'static str),
+    #[error("environment variable {var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_with_only_the_operator_reserve_left_has_no_budget() {
+        let rl = |remaining| RateLimit {
+            limit: Some(15),
+            remaining: Some(remaining),
+            reset_at: Some(2_000),
+        };
+        assert!(has_budget(Some(rl(2)), None, 1_000));
+        assert!(!has_budget(Some(rl(1)), None, 1_000));
+        assert!(has_budget(Some(rl(0)), None, 2_000), "window reset");
+        let stored = StoredRateLimit {
+            remaining: 0,
+            reset_at: 2_000,
+        };
+        assert!(!has_budget(None, Some(stored), 1_999));
+        assert!(has_budget(None, None, 0));
+    }
+
+    #[test]
+    fn the_emf_line_declares_every_metric_it_carries() {
+        let report = WatchdogReport {
+            run: WatchdogRun {
+                at_ms: 1_700_000_000_000,
+                outcome: WatchdogOutcome::StillInvalid,
+                detail: "x".into(),
+                invalid_runs: 2,
+                silent: false,
+                list_rate_limit: None,
+                crc_rate_limit: None,
+            },
+            metrics: WatchdogMetrics {
+                webhook_valid: Some(0),
+                revalidations: 0,
+                failures: 1,
+                check_failures: 0,
+                silent: None,
+            },
+            store_error: None,
+        };
+        let env = EnvName::new("prod").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&report.emf_line(&env)).unwrap();
+        let declared: Vec<&str> = v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .collect();
+        for name in &declared {
+            assert!(v.get(*name).is_some(), "{name} declared but missing");
+        }
+        assert!(declared.contains(&"WebhookValid"));
+        assert!(!declared.contains(&"DeliverySilence"));
+        assert_eq!(v["WebhookValid"], 0);
+        assert_eq!(v["Environment"], "prod");
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "dmbot");
+    }
+}
