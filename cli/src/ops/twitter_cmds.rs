@@ -42,7 +42,14 @@ pub enum WebhookCmd {
         /// The webhook id (default: the environment's only webhook).
         id: Option<String>,
     },
-    // `webhook status` (delivery health) is added by another issue.
+    /// Is Twitter delivering? The webhook's validity, the last CRC we answered (and how fast),
+    /// the last delivery, and the watchdog's last run, each problem with the command that fixes
+    /// it. Reads the health records from the store (`TABLE_NAME`, or `--data-dir`).
+    Status {
+        /// Our webhook's URL when the environment has several (default: its only webhook).
+        #[arg(long, env = "WEBHOOK_URL")]
+        url: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -197,6 +204,14 @@ pub async fn webhook(opts: &Common, cmd: WebhookCmd) -> Result<Output, OpsError>
                 json!({ "id": id.as_str(), "valid": true }),
                 format!("webhook {id} answered the CRC: Twitter delivers to it"),
             ))
+        }
+        WebhookCmd::Status { url } => {
+            let store = context::store(opts).await?;
+            let now = dmbot_shared::domain::now_ms();
+            let report = context::with_store!(store, s => {
+                dmbot_shared::health::gather(&client, &env, url.as_deref(), &s, now).await
+            });
+            Ok(Output::new(report.to_json(), report.render_text()))
         }
         WebhookCmd::Delete { id } => {
             let id = pick_webhook(&client, &env, id).await?;

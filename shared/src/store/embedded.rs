@@ -658,8 +658,10 @@ impl MediaCache for EmbeddedStore {
 
 // ---------------------------------------------------------------------------------------------
 // Pending Twitter Sign-ins (see `store::signin`): table `signins`, key the request token.
+// ---------------------------------------------------------------------------------------------
 
 const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
+
 impl super::signin::PendingSignins for EmbeddedStore {
     async fn put_pending_signin(
         &self,
@@ -676,12 +678,16 @@ impl super::signin::PendingSignins for EmbeddedStore {
         })
         .await
     }
+
     async fn take_pending_signin(
+        &self,
         request_token: &str,
         now_ms: u64,
     ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+        let key = request_token.to_string();
         let taken: Option<super::signin::PendingSignin> = self
             .write(move |txn, path| {
+                let mut table = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
                 let removed = table.remove(key.as_str()).map_err(|e| db_error(path, e))?;
                 removed
                     .map(|raw| decode("pending sign-in", &key, raw.value()))
@@ -689,35 +695,60 @@ impl super::signin::PendingSignins for EmbeddedStore {
             })
             .await?;
         Ok(taken.filter(|p| p.expires_ms > now_ms))
+    }
+}
+
 /// Webhook health: one JSON record (see `super::health`). The table is created on first use.
 const HEALTH: TableDefinition<&str, &str> = TableDefinition::new("health");
 const HEALTH_KEY: &str = "WEBHOOK";
+
 impl EmbeddedStore {
     /// Reads the health record, lets `f` change it, writes it back, in one transaction.
     async fn update_health<F>(&self, f: F) -> Result<super::health::HealthRecord, StoreError>
     where
         F: FnOnce(&mut super::health::HealthRecord) + Send + 'static,
     {
+        self.write(move |txn, path| {
+            let mut table = txn.open_table(HEALTH).map_err(|e| db_error(path, e))?;
             let mut record: super::health::HealthRecord =
                 match table.get(HEALTH_KEY).map_err(|e| db_error(path, e))? {
                     Some(raw) => decode("health record", HEALTH_KEY, raw.value())?,
                     None => Default::default(),
                 };
             f(&mut record);
+            let value = encode("health record", &record)?;
+            table
                 .insert(HEALTH_KEY, value.as_str())
+                .map_err(|e| db_error(path, e))?;
             Ok(record)
+        })
+        .await
+    }
 }
+
 impl super::health::Health for EmbeddedStore {
     async fn record_crc(&self, at_ms: u64, latency_us: u64) -> Result<(), StoreError> {
         self.update_health(move |h| h.apply_crc(at_ms, latency_us))
             .await
             .map(drop)
+    }
+
     async fn record_delivery(&self, at_ms: u64) -> Result<(), StoreError> {
         self.update_health(move |h| h.apply_delivery(at_ms))
+            .await
+            .map(drop)
+    }
+
     async fn record_watchdog_run(
+        &self,
         run: &super::health::WatchdogRun,
+    ) -> Result<(), StoreError> {
         let run = run.clone();
         self.update_health(move |h| h.last_watchdog = Some(run))
+            .await
+            .map(drop)
+    }
+
     async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
         self.update_health(|_| {}).await
     }

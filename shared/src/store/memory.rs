@@ -311,6 +311,7 @@ impl MediaCache for MemoryStore {
 
 // ---------------------------------------------------------------------------------------------
 // Pending Twitter Sign-ins (see `store::signin`).
+// ---------------------------------------------------------------------------------------------
 
 impl super::signin::PendingSignins for MemoryStore {
     async fn put_pending_signin(
@@ -322,20 +323,36 @@ impl super::signin::PendingSignins for MemoryStore {
             .insert(pending.request_token.clone(), pending.clone());
         Ok(())
     }
+
     async fn take_pending_signin(
+        &self,
         request_token: &str,
         now_ms: u64,
     ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
         let taken = self.lock()?.pending_signins.remove(request_token);
         Ok(taken.filter(|p| p.expires_ms > now_ms))
+    }
+}
+
 impl super::health::Health for MemoryStore {
     async fn record_crc(&self, at_ms: u64, latency_us: u64) -> Result<(), StoreError> {
         self.lock()?.health.apply_crc(at_ms, latency_us);
+        Ok(())
+    }
+
     async fn record_delivery(&self, at_ms: u64) -> Result<(), StoreError> {
         self.lock()?.health.apply_delivery(at_ms);
+        Ok(())
+    }
+
     async fn record_watchdog_run(
+        &self,
         run: &super::health::WatchdogRun,
+    ) -> Result<(), StoreError> {
         self.lock()?.health.last_watchdog = Some(run.clone());
+        Ok(())
+    }
+
     async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
         Ok(self.lock()?.health.clone())
     }
