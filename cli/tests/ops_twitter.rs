@@ -217,3 +217,47 @@ async fn media_upload_of_an_unsupported_file_should_say_which_types_work() {
     assert!(!run.ok);
     assert!(run.stderr.contains(".png"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_status_should_say_when_twitter_stopped_delivering_and_how_to_fix_it() {
+    let env = Env::start().await;
+    let url = env.fake.crc_ok_url();
+    let registered = env
+        .json(&["webhook", "register", &url, "--allow-http"])
+        .await;
+    let id = registered["id"].as_str().expect("webhook id").to_string();
+
+    let healthy = env.json_local(&["webhook", "status"]).await;
+    assert_eq!(healthy["webhook"]["state"], "valid", "{healthy}");
+
+    // Twitter disables the webhook after a failed periodic CRC.
+    assert!(env.fake.set_webhook_valid(&id, false));
+    let broken = env.json_local(&["webhook", "status"]).await;
+    assert_eq!(broken["webhook"]["state"], "invalid", "{broken}");
+    let fixes: Vec<String> = broken["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["fix"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        fixes.iter().any(|f| f.contains("dmbot webhook validate")),
+        "{broken}"
+    );
+
+    let dir = env.data_dir();
+    let text = env
+        .run(&[
+            "webhook",
+            "status",
+            "--data-dir",
+            dir.to_str().expect("utf-8"),
+        ])
+        .await;
+    assert!(text.ok, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("dmbot webhook validate"),
+        "{}",
+        text.stdout
+    );
+}
