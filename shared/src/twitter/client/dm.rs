@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Auth, Body, Call, Endpoint, TwitterClient};
+use super::{Auth, Body, Call, Endpoint, TwitterClient, page_query};
 use crate::domain::{EventId, UserId};
 use crate::twitter::api_types::{DmEvent, DmEventPage, PageSize};
 use crate::twitter::errors::TwitterError;
@@ -62,13 +62,7 @@ impl TwitterClient {
         cursor: Option<&str>,
     ) -> Result<DmEventPage, TwitterError> {
         let count = count.map(|c| c.get().to_string());
-        let mut query = Vec::new();
-        if let Some(c) = &count {
-            query.push(("count", c.as_str()));
-        }
-        if let Some(c) = cursor {
-            query.push(("cursor", c));
-        }
+        let query = page_query(&count, cursor);
         let call = Call {
             endpoint: Endpoint::ListDirectMessages,
             url: self.api_url("1.1/direct_messages/events/list.json", &query)?,

@@ -647,6 +647,21 @@ fn join(base: &Url, path: &str, query: &[(&str, &str)]) -> Result<Url, TwitterEr
     Ok(url)
 }
 
+/// The query of a paginated list call: `count` and `cursor`, each only when given.
+pub(crate) fn page_query<'a>(
+    count: &'a Option<String>,
+    cursor: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut query = Vec::new();
+    if let Some(c) = count {
+        query.push(("count", c.as_str()));
+    }
+    if let Some(c) = cursor {
+        query.push(("cursor", c));
+    }
+    query
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::{Auth, Body, Call, Endpoint, TwitterClient};
+use super::{Auth, Body, Call, Endpoint, TwitterClient, page_query};
 use crate::twitter::api_types::{CustomProfile, CustomProfilePage, PageSize};
 use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::{CustomProfileId, CustomProfileName, MediaId};
@@ -63,13 +63,7 @@ impl TwitterClient {
         cursor: Option<&str>,
     ) -> Result<CustomProfilePage, TwitterError> {
         let count = count.map(|c| c.get().to_string());
-        let mut query = Vec::new();
-        if let Some(c) = &count {
-            query.push(("count", c.as_str()));
-        }
-        if let Some(c) = cursor {
-            query.push(("cursor", c));
-        }
+        let query = page_query(&count, cursor);
         let call = Call {
             endpoint: Endpoint::ListCustomProfiles,
             url: self.api_url("1.1/custom_profiles/list.json", &query)?,

@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::{Auth, Body, Call, Endpoint, TwitterClient};
+use super::{Auth, Body, Call, Endpoint, TwitterClient, page_query};
 use crate::twitter::api_types::{
     PageSize, WelcomeMessage, WelcomeMessageId, WelcomeMessagePage, WelcomeRule, WelcomeRuleId,
     WelcomeRulePage,
@@ -40,17 +40,6 @@ impl WelcomeEnvelope {
 #[derive(Deserialize)]
 struct RuleEnvelope {
     welcome_message_rule: WelcomeRule,
-}
-
-fn page_query<'a>(count: &'a Option<String>, cursor: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
-    let mut query = Vec::new();
-    if let Some(c) = count {
-        query.push(("count", c.as_str()));
-    }
-    if let Some(c) = cursor {
-        query.push(("cursor", c));
-    }
-    query
 }
 
 impl TwitterClient {
