@@ -1634,6 +1634,21 @@ fn page<T: Clone>(
     Ok((slice, next))
 }
 
+/// One page of a list call, answered as Twitter does: `{"<key>": [...], "next_cursor": "..."}`
+/// (no `next_cursor` on the last page), 20 items unless `count` says otherwise.
+fn paged_reply(items: &[Value], req: &Req, key: &str) -> Reply {
+    match page(items, req, 20) {
+        Ok((items, next)) => {
+            let mut v = json!({ key: items });
+            if let Some(n) = next {
+                v["next_cursor"] = json!(n);
+            }
+            json_reply(200, v)
+        }
+        Err(r) => r,
+    }
+}
+
 fn list_dms(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
     let me = account_id(caller);
     let s = shared.lock();
@@ -1644,16 +1659,7 @@ fn list_dms(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
         .filter(|e| involves(e, &me))
         .cloned()
         .collect();
-    match page(&events, req, 20) {
-        Ok((events, next)) => {
-            let mut v = json!({ "events": events });
-            if let Some(n) = next {
-                v["next_cursor"] = json!(n);
-            }
-            json_reply(200, v)
-        }
-        Err(r) => r,
-    }
+    paged_reply(&events, req, "events")
 }
 
 fn destroy_dm(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
@@ -1937,16 +1943,7 @@ fn welcome(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
                 .filter(|(_, w)| w.owner == me)
                 .map(|(id, w)| welcome_json(id, w, true))
                 .collect();
-            match page(&all, req, 20) {
-                Ok((items, next)) => {
-                    let mut v = json!({"welcome_messages": items});
-                    if let Some(n) = next {
-                        v["next_cursor"] = json!(n);
-                    }
-                    json_reply(200, v)
-                }
-                Err(r) => r,
-            }
+            paged_reply(&all, req, "welcome_messages")
         }
         ("GET", "show.json") => {
             let s = shared.lock();
@@ -1998,16 +1995,7 @@ fn welcome(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
                 .filter(|(_, r)| r.owner == me)
                 .map(|(id, r)| rule_json(id, r))
                 .collect();
-            match page(&all, req, 20) {
-                Ok((items, next)) => {
-                    let mut v = json!({"welcome_message_rules": items});
-                    if let Some(n) = next {
-                        v["next_cursor"] = json!(n);
-                    }
-                    json_reply(200, v)
-                }
-                Err(r) => r,
-            }
+            paged_reply(&all, req, "welcome_message_rules")
         }
         ("GET", "rules/show.json") => {
             let s = shared.lock();
@@ -2081,16 +2069,7 @@ fn profiles(shared: &Shared, req: &Req, caller: &Caller) -> Reply {
                 .filter(|(_, p)| p.owner == me)
                 .map(|(id, p)| profile_json(id, p))
                 .collect();
-            match page(&all, req, 20) {
-                Ok((items, next)) => {
-                    let mut v = json!({"custom_profiles": items});
-                    if let Some(n) = next {
-                        v["next_cursor"] = json!(n);
-                    }
-                    json_reply(200, v)
-                }
-                Err(r) => r,
-            }
+            paged_reply(&all, req, "custom_profiles")
         }
         ("DELETE", "destroy.json") => {
             let id = req.q("id").unwrap_or("").to_string();
