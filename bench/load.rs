@@ -51,6 +51,9 @@ struct Args {
     /// `RUST_LOG` for `serve` (its per-delivery info lines cost throughput).
     #[arg(long, default_value = "warn")]
     serve_log: String,
+    /// The length of the windows the p99 is also reported for, in seconds.
+    #[arg(long, default_value_t = 10)]
+    window_seconds: u64,
     /// How long to wait for the dispatcher to catch up after sending, in seconds.
     #[arg(long, default_value_t = 600)]
     drain_seconds: u64,
@@ -91,6 +94,7 @@ async fn run(args: Args) -> Result<bool, Error> {
             .join("dmbot"),
     };
     let fake = FakeTwitter::start().await;
+    fake.keep_request_log(false);
     let data_dir = std::env::temp_dir().join(format!("dmbot-load-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir)?;
 
@@ -164,7 +168,8 @@ async fn run(args: Args) -> Result<bool, Error> {
         .timeout(Duration::from_secs(10))
         .build()?;
     let permits = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
-    let results: Arc<Mutex<Vec<(u16, u64)>>> =
+    // (status, latency in µs, when it was sent in ms since the start)
+    let results: Arc<Mutex<Vec<(u16, u64, u64)>>> =
         Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
     let mut tasks = Vec::with_capacity(total as usize);
 
@@ -187,6 +192,7 @@ async fn run(args: Args) -> Result<bool, Error> {
             let results = results.clone();
             tasks.push(tokio::spawn(async move {
                 let t0 = Instant::now();
+                let at_ms = t0.duration_since(start).as_millis() as u64;
                 let status = http
                     .post(&url)
                     .header("x-twitter-webhooks-signature", signature)
@@ -199,7 +205,7 @@ async fn run(args: Args) -> Result<bool, Error> {
                 let us = t0.elapsed().as_micros() as u64;
                 drop(permit);
                 if let Ok(mut r) = results.lock() {
-                    r.push((status, us));
+                    r.push((status, us, at_ms));
                 }
             }));
             sent += 1;
@@ -211,20 +217,30 @@ async fn run(args: Args) -> Result<bool, Error> {
     let send_elapsed = start.elapsed();
 
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
-    let ok = results.iter().filter(|(s, _)| *s == 200).count() as u64;
-    let mut latencies: Vec<u64> = results.iter().map(|(_, us)| *us).collect();
+    let ok = results.iter().filter(|(s, ..)| *s == 200).count() as u64;
+    let mut latencies: Vec<u64> = results.iter().map(|(_, us, _)| *us).collect();
     latencies.sort_unstable();
     let failed: Vec<u16> = results
         .iter()
-        .filter(|(s, _)| *s != 200)
-        .map(|(s, _)| *s)
+        .filter(|(s, ..)| *s != 200)
+        .map(|(s, ..)| *s)
         .collect();
+    // The p99 of each window of the run, to show whether it holds up over time.
+    let window_ms = args.window_seconds.max(1) * 1000;
+    let mut windows: Vec<Vec<u64>> = Vec::new();
+    for (_, us, at_ms) in &results {
+        let w = (at_ms / window_ms) as usize;
+        if windows.len() <= w {
+            windows.resize_with(w + 1, Vec::new);
+        }
+        windows[w].push(*us);
+    }
 
     // Wait for the dispatcher: every stored message gets exactly one reply on the fake.
     let drain_start = Instant::now();
     let mut last = (0usize, Instant::now());
     let replies = loop {
-        let n = fake.sent_messages().len();
+        let n = fake.sent_count();
         if n as u64 >= ok {
             break n;
         }
@@ -261,6 +277,14 @@ async fn run(args: Args) -> Result<bool, Error> {
         ms(percentile(&latencies, 99.9)),
         ms(latencies.last().copied().unwrap_or(0))
     );
+    let per_window: Vec<String> = windows
+        .iter_mut()
+        .map(|w| {
+            w.sort_unstable();
+            ms(percentile(w, 99.0))
+        })
+        .collect();
+    println!("p99 per {} s   {}", window_ms / 1000, per_window.join("  "));
     println!("--- dispatch (in-process dispatcher replying on the fake Twitter)");
     println!(
         "replies       {replies} of {ok} stored, last after {:.1} s = {:.0} replies/s overall",
@@ -270,6 +294,15 @@ async fn run(args: Args) -> Result<bool, Error> {
     let lost = ok.saturating_sub(replies as u64) + failed.len() as u64;
     println!("lost          {lost} (not answered 200, or stored and never replied to)");
 
+    if let Some((user, system)) = serve.id().and_then(cpu_seconds) {
+        println!(
+            "serve CPU     {user:.1} s user + {system:.1} s system = {:.3} ms per delivery (this process: {:.3} ms)",
+            (user + system) * 1000.0 / results.len().max(1) as f64,
+            cpu_seconds(std::process::id())
+                .map(|(u, s)| (u + s) * 1000.0 / results.len().max(1) as f64)
+                .unwrap_or(f64::NAN),
+        );
+    }
     if let Some(pid) = serve.id() {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -279,4 +312,15 @@ async fn run(args: Args) -> Result<bool, Error> {
     println!("serve exit    {exit:?}; its log: {}", log_path.display());
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(lost == 0)
+}
+
+/// User and system CPU seconds a process has used so far (Linux `/proc`; None elsewhere).
+fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    let hz = 100.0; // USER_HZ, 100 on every Linux this runs on
+    Some((ticks(11)? / hz, ticks(12)? / hz))
 }

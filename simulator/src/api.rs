@@ -209,6 +209,8 @@ struct State {
     subscriptions: BTreeSet<String>,
     faults: Vec<FaultEntry>,
     log: Vec<RecordedRequest>,
+    /// Whether requests are added to `log` (see [`FakeTwitter::keep_request_log`]).
+    logging: bool,
     crc_check: bool,
     callback_confirmed: bool,
     video_polls: u32,
@@ -365,6 +367,7 @@ impl FakeTwitter {
             subscriptions: BTreeSet::new(),
             faults: Vec::new(),
             log: Vec::new(),
+            logging: true,
             crc_check: false,
             callback_confirmed: true,
             video_polls: 1,
@@ -420,6 +423,16 @@ impl FakeTwitter {
             remaining: count,
             fault,
         });
+    }
+
+    /// Whether every request is kept for [`Self::requests`] (on by default). A long load run
+    /// turns it off: the log keeps each request's body and would grow by gigabytes.
+    pub fn keep_request_log(&self, keep: bool) {
+        let mut s = self.shared.lock();
+        s.logging = keep;
+        if !keep {
+            s.log = Vec::new();
+        }
     }
 
     /// Every request so far, oldest first.
@@ -488,6 +501,11 @@ impl FakeTwitter {
     /// Every DM event sent through the API, oldest first, as the fake returned it.
     pub fn sent_messages(&self) -> Vec<Value> {
         self.shared.lock().dms.clone()
+    }
+
+    /// How many DM events were sent through the API (without copying them).
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().dms.len()
     }
 
     /// `(sender, recipient)` of each typing indicator.
@@ -995,15 +1013,19 @@ async fn handle(
     let (auth_seen, response) = route(&shared, &req).await;
     let status = response.status().as_u16();
     let response = with_rate_headers(&shared, &req.path, response);
-    shared.lock().log.push(RecordedRequest {
-        method: req.method.to_string(),
-        path: req.path.clone(),
-        query: req.query.clone(),
-        content_type: content_type.clone(),
-        auth: auth_seen,
-        body: req.body.clone(),
-        status,
-    });
+    let mut s = shared.lock();
+    if s.logging {
+        s.log.push(RecordedRequest {
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            content_type: content_type.clone(),
+            auth: auth_seen,
+            body: req.body.clone(),
+            status,
+        });
+    }
+    drop(s);
     response
 }
 

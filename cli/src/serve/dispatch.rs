@@ -2,17 +2,26 @@
 //!
 //! New inbound messages arrive as notifications from [`EmbeddedStore::subscribe_inbound`];
 //! what was pending at start (or missed by a lagging subscriber) comes from
-//! [`EmbeddedStore::pending_inbound`]. Each batch goes to the same [`Dispatcher`] the Lambda
-//! function uses. A message that cannot be finished now (a retryable failure, or another
-//! dispatcher's live lease) is tried again after [`RETRY_AFTER`], as the stream would redeliver
-//! it. On shutdown the batch in hand is finished; anything not yet handled stays pending in the
-//! store file and is picked up at the next start.
+//! [`EmbeddedStore::pending_inbound`]. Like the stream's shards, messages are spread over
+//! [`LANES`] lanes by conversation: a conversation always goes to the same lane, a lane hands
+//! one batch at a time to the same [`Dispatcher`] the Lambda function uses, and the lanes run
+//! concurrently. So one conversation's messages are answered in order while many conversations
+//! are answered at once.
+//!
+//! A message that cannot be finished now (a retryable failure, or another dispatcher's live
+//! lease) is tried again after [`RETRY_AFTER`], as the stream would redeliver it; until then the
+//! later messages of its conversation wait behind it (other conversations of the lane go on).
+//! On shutdown each lane finishes the batch in hand; anything not yet handled stays pending in
+//! the store file and is picked up at the next start.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dmbot_shared::dispatch::Dispatcher;
-use dmbot_shared::domain::InboundRecord;
+use dmbot_shared::domain::{ConversationKey, InboundRecord};
 use dmbot_shared::store::embedded::EmbeddedStore;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, watch};
@@ -23,54 +32,69 @@ pub const BATCH_BUDGET: Duration = Duration::from_secs(30);
 /// The pause before a message that could not be finished is tried again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// The most notifications taken into one batch.
+/// How many lanes (batches in flight at once).
+pub const LANES: usize = 16;
+
+/// The most messages one lane takes into one batch.
 const MAX_BATCH: usize = 16;
 
-/// Runs until `stop` turns true, then returns after finishing the batch in hand.
+/// What a lane is told. (Not boxed: each message is moved once, straight into a batch.)
+#[allow(clippy::large_enum_variant)]
+enum LaneMsg {
+    /// A message to answer.
+    New(InboundRecord),
+    /// The retry pause of this conversation is over.
+    Retry(ConversationKey),
+}
+
+/// Runs until `stop` turns true, then returns once every lane has finished its batch in hand.
 pub async fn run(
     dispatcher: Arc<Dispatcher<EmbeddedStore>>,
     store: EmbeddedStore,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut notes = store.subscribe_inbound();
-    let (retry_tx, mut retry_rx) = mpsc::unbounded_channel::<InboundRecord>();
-    let mut batch = pending(&store).await;
-    if !batch.is_empty() {
+    let hasher = std::hash::RandomState::new();
+    let mut lanes = Vec::with_capacity(LANES);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..LANES {
+        let (tx, rx) = mpsc::unbounded_channel();
+        workers.spawn(lane(dispatcher.clone(), rx, tx.clone(), stop.clone()));
+        lanes.push(tx);
+    }
+    let route = |record: InboundRecord| {
+        let lane = (hasher.hash_one(&record.message.conversation) as usize) % LANES;
+        // A lane only goes away at shutdown; the message then stays pending in the store.
+        let _ = lanes[lane].send(LaneMsg::New(record));
+    };
+
+    let pending_at_start = pending(&store).await;
+    if !pending_at_start.is_empty() {
         tracing::info!(
-            count = batch.len(),
+            count = pending_at_start.len(),
             "dispatching messages left pending by the last run"
         );
     }
+    pending_at_start.into_iter().for_each(route);
     loop {
-        if !batch.is_empty() {
-            handle(&dispatcher, std::mem::take(&mut batch), &retry_tx).await;
-        }
         if *stop.borrow() {
             break;
         }
-        batch = tokio::select! {
+        tokio::select! {
             biased;
             _ = stop.changed() => break,
             note = notes.recv() => match note {
-                Ok(record) => {
-                    let mut batch = vec![record];
-                    while batch.len() < MAX_BATCH {
-                        match notes.try_recv() {
-                            Ok(record) => batch.push(record),
-                            Err(_) => break,
-                        }
-                    }
-                    batch
-                }
+                Ok(record) => route(record),
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "dispatch fell behind; reading pending messages from the store");
-                    pending(&store).await
+                    pending(&store).await.into_iter().for_each(route);
                 }
                 Err(RecvError::Closed) => break,
             },
-            Some(record) = retry_rx.recv() => vec![record],
-        };
+        }
     }
+    drop(lanes);
+    while workers.join_next().await.is_some() {}
     tracing::info!("dispatch stopped");
 }
 
@@ -84,15 +108,83 @@ async fn pending(store: &EmbeddedStore) -> Vec<InboundRecord> {
     }
 }
 
+/// One lane: takes what has queued up (at most [`MAX_BATCH`] messages), dispatches it as one
+/// batch, repeats. Conversations waiting for a retry keep their later messages here.
+async fn lane(
+    dispatcher: Arc<Dispatcher<EmbeddedStore>>,
+    mut inbox: mpsc::UnboundedReceiver<LaneMsg>,
+    me: mpsc::UnboundedSender<LaneMsg>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut waiting: HashMap<ConversationKey, Vec<InboundRecord>> = HashMap::new();
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = stop.changed() => break,
+            msg = inbox.recv() => match msg {
+                Some(msg) => msg,
+                None => break,
+            },
+        };
+        let mut batch = Vec::new();
+        take(first, &mut batch, &mut waiting);
+        while batch.len() < MAX_BATCH {
+            match inbox.try_recv() {
+                Ok(msg) => take(msg, &mut batch, &mut waiting),
+                Err(_) => break,
+            }
+        }
+        if batch.is_empty() {
+            continue;
+        }
+        for record in handle(&dispatcher, batch).await {
+            match waiting.entry(record.message.conversation.clone()) {
+                Entry::Occupied(mut held) => held.get_mut().push(record),
+                Entry::Vacant(slot) => {
+                    let conversation = slot.key().clone();
+                    slot.insert(vec![record]);
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(RETRY_AFTER).await;
+                        let _ = me.send(LaneMsg::Retry(conversation));
+                    });
+                }
+            }
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
+
+/// Adds what `msg` brings to `batch`: a new message, unless its conversation waits for a retry
+/// (it then waits too), or every message of a conversation whose retry is due.
+fn take(
+    msg: LaneMsg,
+    batch: &mut Vec<InboundRecord>,
+    waiting: &mut HashMap<ConversationKey, Vec<InboundRecord>>,
+) {
+    match msg {
+        LaneMsg::New(record) => match waiting.get_mut(&record.message.conversation) {
+            Some(held) => held.push(record),
+            None => batch.push(record),
+        },
+        LaneMsg::Retry(conversation) => {
+            batch.extend(waiting.remove(&conversation).unwrap_or_default());
+        }
+    }
+}
+
+/// Dispatches `batch` and returns the messages to try again later.
 async fn handle(
     dispatcher: &Dispatcher<EmbeddedStore>,
     batch: Vec<InboundRecord>,
-    retry: &mpsc::UnboundedSender<InboundRecord>,
-) {
+) -> Vec<InboundRecord> {
     let deadline = Instant::now() + BATCH_BUDGET;
     let results = dispatcher.handle_batch(batch.clone(), deadline).await;
+    let mut again = Vec::new();
     for (record, result) in batch.into_iter().zip(results) {
-        let again = match &result {
+        let retry = match &result {
             Ok(handled) => {
                 tracing::debug!(event = %record.message.event_id, ?handled, "dispatched");
                 handled.needs_retry()
@@ -106,12 +198,64 @@ async fn handle(
                 false
             }
         };
-        if again {
-            let retry = retry.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(RETRY_AFTER).await;
-                let _ = retry.send(record);
-            });
+        if retry {
+            again.push(record);
         }
+    }
+    again
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(customer: &str, event: &str) -> InboundRecord {
+        serde_json::from_value(serde_json::json!({
+            "message": {
+                "conversation": {"account": "1", "customer": customer},
+                "event_id": event,
+                "created_ms": 1,
+                "text": "hi",
+            },
+            "received_ms": 1,
+            "status": {"status": "pending"},
+        }))
+        .expect("a valid record")
+    }
+
+    #[test]
+    fn a_conversation_waiting_for_a_retry_holds_its_new_messages_until_the_retry() {
+        let mut waiting = HashMap::new();
+        let mut batch = Vec::new();
+        let held = record("2", "10");
+        waiting.insert(held.message.conversation.clone(), vec![held.clone()]);
+
+        take(LaneMsg::New(record("2", "11")), &mut batch, &mut waiting);
+        take(LaneMsg::New(record("3", "12")), &mut batch, &mut waiting);
+        assert_eq!(
+            batch,
+            vec![record("3", "12")],
+            "only the free conversation goes"
+        );
+
+        take(
+            LaneMsg::Retry(held.message.conversation.clone()),
+            &mut batch,
+            &mut waiting,
+        );
+        assert_eq!(
+            batch,
+            vec![record("3", "12"), record("2", "10"), record("2", "11")]
+        );
+        assert!(waiting.is_empty());
+    }
+
+    #[test]
+    fn a_retry_of_a_conversation_nobody_waits_for_adds_nothing() {
+        let mut waiting = HashMap::new();
+        let mut batch = Vec::new();
+        let key = record("2", "10").message.conversation;
+        take(LaneMsg::Retry(key), &mut batch, &mut waiting);
+        assert!(batch.is_empty());
     }
 }

@@ -1,8 +1,17 @@
 //! The embedded adapter: one [redb](https://docs.rs/redb) file on disk, for `dmbot serve`.
 //!
-//! Same semantics as the DynamoDB adapter, each operation in one redb transaction (so the
-//! conditional writes are atomic), run on tokio's blocking pool because redb does file I/O and
-//! `fsync` on commit. Writes are durable when the call returns.
+//! Same semantics as the DynamoDB adapter: each operation is atomic (its conditional check and
+//! its write see the same state) and writes are durable (fsynced) when the call returns.
+//!
+//! **Group commit.** redb has one writer at a time and each commit costs an `fsync`, so one
+//! transaction per operation caps the store at about a thousand writes a second on a disk. All
+//! writes therefore go to one writer thread, which takes every operation queued while the last
+//! commit was running, applies them in arrival order in one transaction and commits once; each
+//! caller gets its answer only after that commit. When an operation fails (a version conflict, a
+//! missing item), the transaction is rolled back, that caller gets its error and the rest of the
+//! group is applied again without it, so an operation either takes effect whole or not at all,
+//! exactly as with a transaction of its own. Reads run on tokio's blocking pool, against the
+//! newest committed state.
 //!
 //! The local stack has no DynamoDB stream, so the store itself tells the in-process dispatcher
 //! about new inbound messages: [`EmbeddedStore::subscribe_inbound`] fires after the commit of
@@ -22,11 +31,12 @@
 //! | `media` | `(account, content sha256)` | the media reference |
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
 use super::{
     AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows, Inbox,
@@ -76,10 +86,132 @@ fn account_prefix(account: &AccountId) -> String {
     format!("{account}/")
 }
 
+/// The most operations one group commit takes (more wait for the next one).
+const MAX_GROUP: usize = 1024;
+
+/// One write operation waiting for the writer thread, its result type erased.
+trait WriteJob: Send {
+    /// Applies the operation in `txn`. After an `Err` the transaction is rolled back, so the
+    /// operation may have written before failing; after an `Ok` it may be applied again, in a
+    /// fresh transaction, when another operation of the group fails.
+    fn apply(&mut self, txn: &WriteTransaction, path: &Path) -> Result<(), StoreError>;
+    /// Hands the outcome to the caller: `Ok` once the group is committed, or the error.
+    fn complete(self: Box<Self>, outcome: Result<(), StoreError>);
+}
+
+struct Job<T, F> {
+    op: F,
+    output: Option<T>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> WriteJob for Job<T, F>
+where
+    T: Send,
+    F: FnMut(&WriteTransaction, &Path) -> Result<T, StoreError> + Send,
+{
+    fn apply(&mut self, txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
+        self.output = None;
+        self.output = Some((self.op)(txn, path)?);
+        Ok(())
+    }
+
+    fn complete(self: Box<Self>, outcome: Result<(), StoreError>) {
+        let Job { output, reply, .. } = *self;
+        let result = outcome.and_then(|()| {
+            output.ok_or_else(|| {
+                StoreError::Unavailable("a grouped write finished without a result".into())
+            })
+        });
+        // The caller may have gone away (its future was dropped): the write stands anyway.
+        let _ = reply.send(result);
+    }
+}
+
+/// The writer thread: takes every queued operation, applies them in one transaction, commits
+/// once, answers them all. Ends when the store is dropped (the queue's sender with it).
+fn writer_loop(db: Arc<Database>, path: PathBuf, jobs: mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let (ops, started) = (group.len(), std::time::Instant::now());
+        commit_group(&db, &path, group);
+        tracing::trace!(
+            ops,
+            us = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+    }
+}
+
+/// Applies `group` in arrival order in one transaction and commits it. An operation that fails
+/// is answered with its error and the others are applied again without it.
+fn commit_group(db: &Database, path: &Path, mut group: Vec<Box<dyn WriteJob>>) {
+    while !group.is_empty() {
+        let txn = match db.begin_write() {
+            Ok(txn) => txn,
+            Err(e) => return fail_all(group, &db_error(path, e)),
+        };
+        let failed = group
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, job)| job.apply(&txn, path).err().map(|e| (i, e)));
+        match failed {
+            None => {
+                match txn.commit() {
+                    Ok(()) => group.into_iter().for_each(|job| job.complete(Ok(()))),
+                    Err(e) => fail_all(group, &db_error(path, e)),
+                }
+                return;
+            }
+            Some((i, e)) => {
+                if let Err(abort) = txn.abort() {
+                    // The next `begin_write` reports it if the file is really in trouble.
+                    tracing::warn!(error = %db_error(path, abort), "rolling back a grouped write failed");
+                }
+                let job = group.remove(i);
+                if matches!(e, StoreError::Unavailable(_)) {
+                    // I/O trouble fails every operation alike: do not retry them one by one.
+                    job.complete(Err(e.clone()));
+                    return fail_all(group, &e);
+                }
+                job.complete(Err(e));
+            }
+        }
+    }
+}
+
+fn fail_all(group: Vec<Box<dyn WriteJob>>, e: &StoreError) {
+    for job in group {
+        job.complete(Err(e.clone()));
+    }
+}
+
 struct Inner {
-    db: Database,
+    db: Arc<Database>,
     path: PathBuf,
     notify: broadcast::Sender<InboundRecord>,
+    /// The writer thread's queue; `None` only while dropping.
+    writes: Option<mpsc::Sender<Box<dyn WriteJob>>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Closes the queue and waits for the writer thread to finish what it holds, so that the
+    /// file is closed (and can be opened again) once the last clone of the store is gone.
+    fn drop(&mut self) {
+        self.writes = None;
+        if let Some(writer) = self.writer.take() {
+            if writer.join().is_err() {
+                tracing::error!(path = %self.path.display(), "the embedded store's writer thread panicked");
+            }
+        }
+    }
 }
 
 /// The storage port on a local redb file. Cloning is cheap and shares the open database.
@@ -160,8 +292,25 @@ impl EmbeddedStore {
         }
         txn.commit().map_err(|e| db_error(&path, e))?;
         let (notify, _) = broadcast::channel(NOTIFY_CAPACITY);
+        let db = Arc::new(db);
+        let (writes, jobs) = mpsc::channel();
+        let writer = {
+            let (db, path) = (Arc::clone(&db), path.clone());
+            std::thread::Builder::new()
+                .name("dmbot-store-writer".into())
+                .spawn(move || writer_loop(db, path, jobs))
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("cannot start the store's writer thread: {e}"))
+                })?
+        };
         Ok(Self {
-            inner: Arc::new(Inner { db, path, notify }),
+            inner: Arc::new(Inner {
+                db,
+                path,
+                notify,
+                writes: Some(writes),
+                writer: Some(writer),
+            }),
         })
     }
 
@@ -210,20 +359,31 @@ impl EmbeddedStore {
             .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
     }
 
-    /// Runs `f` in one write transaction on the blocking pool; commits when `f` succeeds,
-    /// rolls back (drops the transaction) when it fails.
+    /// Runs `f` on the writer thread, in a group commit with whatever other writes are queued
+    /// (see the module documentation), and returns its result once it is durable. `f` may be
+    /// called more than once (when another operation of its group fails); only the last call
+    /// takes effect. When `f` fails, nothing it wrote is kept.
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction, &Path) -> Result<T, StoreError> + Send + 'static,
+        F: FnMut(&WriteTransaction, &Path) -> Result<T, StoreError> + Send + 'static,
     {
-        self.read(move |db, path| {
-            let txn = db.begin_write().map_err(|e| db_error(path, e))?;
-            let out = f(&txn, path)?;
-            txn.commit().map_err(|e| db_error(path, e))?;
-            Ok(out)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Job {
+            op: f,
+            output: None,
+            reply,
+        });
+        let closed = || StoreError::Unavailable("the embedded store is closing".into());
+        self.inner
+            .writes
+            .as_ref()
+            .ok_or_else(closed)?
+            .send(job)
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| {
+            StoreError::Unavailable("the embedded store's writer thread stopped".into())
+        })?
     }
 }
 
@@ -323,11 +483,11 @@ impl Inbox for EmbeddedStore {
             let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
             let mut stored: StoredInbound = {
                 let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
-                    return Err(StoreError::Rejected(missing));
+                    return Err(StoreError::Rejected(missing.clone()));
                 };
                 decode("inbound message", &key, raw.value())?
             };
-            stored.record.status = status;
+            stored.record.status = status.clone();
             stored.lease_until_ms = None;
             let value = encode("inbound message", &stored)?;
             table
@@ -451,12 +611,20 @@ impl Conversations for EmbeddedStore {
                 None => 0,
             };
             if current != expected_version {
-                return Err(StoreError::Conflict { what: conflict });
+                return Err(StoreError::Conflict {
+                    what: conflict.clone(),
+                });
             }
             let version = current
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Rejected(format!("{conflict}: version overflow")))?;
-            let value = encode("conversation", &StoredConversation { state, version })?;
+            let value = encode(
+                "conversation",
+                &StoredConversation {
+                    state: state.clone(),
+                    version,
+                },
+            )?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
@@ -704,9 +872,9 @@ const HEALTH_KEY: &str = "WEBHOOK";
 
 impl EmbeddedStore {
     /// Reads the health record, lets `f` change it, writes it back, in one transaction.
-    async fn update_health<F>(&self, f: F) -> Result<super::health::HealthRecord, StoreError>
+    async fn update_health<F>(&self, mut f: F) -> Result<super::health::HealthRecord, StoreError>
     where
-        F: FnOnce(&mut super::health::HealthRecord) + Send + 'static,
+        F: FnMut(&mut super::health::HealthRecord) + Send + 'static,
     {
         self.write(move |txn, path| {
             let mut table = txn.open_table(HEALTH).map_err(|e| db_error(path, e))?;
@@ -744,12 +912,162 @@ impl super::health::Health for EmbeddedStore {
         run: &super::health::WatchdogRun,
     ) -> Result<(), StoreError> {
         let run = run.clone();
-        self.update_health(move |h| h.last_watchdog = Some(run))
+        self.update_health(move |h| h.last_watchdog = Some(run.clone()))
             .await
             .map(drop)
     }
 
     async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
-        self.update_health(|_| {}).await
+        self.read(|db, path| {
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = match txn.open_table(HEALTH) {
+                Ok(table) => table,
+                // Nothing was ever recorded.
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Default::default()),
+                Err(e) => return Err(db_error(path, e)),
+            };
+            match table.get(HEALTH_KEY).map_err(|e| db_error(path, e))? {
+                Some(raw) => decode("health record", HEALTH_KEY, raw.value()),
+                None => Ok(Default::default()),
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: TableDefinition<&str, u64> = TableDefinition::new("t");
+
+    type Reply<V> = oneshot::Receiver<Result<V, StoreError>>;
+
+    /// A job for [`commit_group`] and the receiver of its answer.
+    fn job<V, F>(op: F) -> (Box<dyn WriteJob>, Reply<V>)
+    where
+        V: Send + 'static,
+        F: FnMut(&WriteTransaction, &Path) -> Result<V, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            op,
+            output: None,
+            reply,
+        };
+        (Box::new(job), answer)
+    }
+
+    fn put(key: &'static str) -> impl FnMut(&WriteTransaction, &Path) -> Result<(), StoreError> {
+        move |txn, path| {
+            txn.open_table(T)
+                .map_err(|e| db_error(path, e))?
+                .insert(key, 1)
+                .map_err(|e| db_error(path, e))?;
+            Ok(())
+        }
+    }
+
+    fn stored(db: &Database, key: &str) -> bool {
+        let txn = db.begin_read().expect("read");
+        match txn.open_table(T) {
+            Ok(t) => t.get(key).expect("get").is_some(),
+            Err(_) => false,
+        }
+    }
+
+    fn answer<V>(mut rx: Reply<V>) -> Result<V, StoreError> {
+        rx.try_recv().expect("every job of the group was answered")
+    }
+
+    #[test]
+    fn a_failing_write_is_rolled_back_alone_and_the_rest_of_its_group_commits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.redb");
+        let db = Database::create(&path).expect("create");
+
+        let (a, a_rx) = job(put("a"));
+        // Writes "b", then fails: "b" must not survive.
+        let (b, b_rx) = job(
+            |txn: &WriteTransaction, path: &Path| -> Result<(), StoreError> {
+                put("b")(txn, path)?;
+                Err(StoreError::Conflict { what: "b".into() })
+            },
+        );
+        let (c, c_rx) = job(put("c"));
+        // Runs after "a" in the same group, so it sees it.
+        let (d, d_rx) = job(|txn: &WriteTransaction, path: &Path| {
+            let t = txn.open_table(T).map_err(|e| db_error(path, e))?;
+            Ok(t.get("a").map_err(|e| db_error(path, e))?.is_some())
+        });
+        commit_group(&db, &path, vec![a, b, c, d]);
+
+        assert!(answer(a_rx).is_ok());
+        assert!(matches!(answer(b_rx), Err(StoreError::Conflict { .. })));
+        assert!(answer(c_rx).is_ok());
+        assert!(answer(d_rx).expect("d succeeds"), "d sees a");
+        assert!(stored(&db, "a") && stored(&db, "c"));
+        assert!(!stored(&db, "b"), "the failed write left nothing behind");
+    }
+
+    #[test]
+    fn an_unavailable_store_fails_the_whole_group_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.redb");
+        let db = Database::create(&path).expect("create");
+
+        let (a, a_rx) = job(put("a"));
+        let (b, b_rx) = job(|_: &WriteTransaction, _: &Path| -> Result<(), StoreError> {
+            Err(StoreError::Unavailable("disk gone".into()))
+        });
+        let (c, c_rx) = job(put("c"));
+        commit_group(&db, &path, vec![a, b, c]);
+
+        for rx in [a_rx, b_rx, c_rx] {
+            assert!(matches!(answer(rx), Err(StoreError::Unavailable(m)) if m == "disk gone"));
+        }
+        assert!(!stored(&db, "a") && !stored(&db, "c"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_of_one_store_each_get_their_own_answer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path().join("dmbot.redb")).expect("open");
+        let key = |n: u64| {
+            ConversationKey::new(
+                AccountId::parse("10").expect("id"),
+                crate::domain::UserId::parse((1000 + n % 7).to_string()).expect("id"),
+            )
+        };
+        // 200 saves of 7 conversations, all expecting version 0: one per conversation wins.
+        let tasks: Vec<_> = (0..200u64)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    store
+                        .save_conversation(&key(n), &ConversationState::default(), 0)
+                        .await
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(1) => won += 1,
+                Err(StoreError::Conflict { .. }) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(won, 7);
+        for n in 0..7 {
+            assert_eq!(
+                store
+                    .load_conversation(&key(n))
+                    .await
+                    .expect("load")
+                    .version,
+                1
+            );
+        }
     }
 }

@@ -32,7 +32,7 @@ pub mod signin;
 pub const EVENT_TTL_SECS: u64 = 30 * 24 * 3600;
 
 /// What can go wrong in a store. Every variant says what to do next.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The backend could not be reached or throttled us. Safe to retry.
     #[error("the store is unavailable: {0}; the operation can be retried")]
