@@ -347,7 +347,17 @@ impl EmbeddedStore {
         .await
     }
 
-    /// Runs `f` on the blocking pool (redb does file I/O).
+    /// Runs a point lookup right here, on the caller's thread: it reads a few pages, nearly
+    /// always from redb's cache (or the OS page cache), which costs less than handing it to
+    /// another thread and back.
+    fn lookup<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Database, &Path) -> Result<T, StoreError>,
+    {
+        f(&self.inner.db, &self.inner.path)
+    }
+
+    /// Runs `f` on the blocking pool: for scans, which may read the whole file.
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -426,7 +436,7 @@ impl Inbox for EmbeddedStore {
         event: &EventId,
     ) -> Result<Option<InboundRecord>, StoreError> {
         let key = event_key(conversation, event);
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
             let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
@@ -435,7 +445,6 @@ impl Inbox for EmbeddedStore {
             let stored: StoredInbound = decode("inbound message", &key, raw.value())?;
             Ok(Some(stored.record))
         })
-        .await
     }
 
     async fn claim_inbound(
@@ -545,7 +554,7 @@ impl Outbox for EmbeddedStore {
         event: &EventId,
     ) -> Result<bool, StoreError> {
         let key = event_key(conversation, event);
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
             Ok(table
@@ -553,7 +562,6 @@ impl Outbox for EmbeddedStore {
                 .map_err(|e| db_error(path, e))?
                 .is_some())
         })
-        .await
     }
 }
 
@@ -563,7 +571,7 @@ impl Conversations for EmbeddedStore {
         conversation: &ConversationKey,
     ) -> Result<Conversation, StoreError> {
         let key = conversation_key(conversation);
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let states = txn
                 .open_table(CONVERSATIONS)
@@ -588,7 +596,6 @@ impl Conversations for EmbeddedStore {
                 agent_last_active_ms,
             })
         })
-        .await
     }
 
     async fn save_conversation(
@@ -671,7 +678,7 @@ impl Accounts for EmbeddedStore {
 
     async fn get_account(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
         let key = id.to_string();
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(ACCOUNTS).map_err(|e| db_error(path, e))?;
             table
@@ -680,7 +687,6 @@ impl Accounts for EmbeddedStore {
                 .map(|raw| decode("account", &key, raw.value()))
                 .transpose()
         })
-        .await
     }
 
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
@@ -767,7 +773,7 @@ impl Flows for EmbeddedStore {
 
     async fn get_flow(&self, flow_id: &str) -> Result<Option<FlowRecord>, StoreError> {
         let flow_id = flow_id.to_string();
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(FLOWS).map_err(|e| db_error(path, e))?;
             let newest = table
@@ -780,7 +786,6 @@ impl Flows for EmbeddedStore {
                 .map(|(_, v)| decode("flow", &flow_id, v.value()))
                 .transpose()
         })
-        .await
     }
 }
 
@@ -792,7 +797,7 @@ impl MediaCache for EmbeddedStore {
     ) -> Result<Option<MediaRef>, StoreError> {
         let account = account.to_string();
         let sha = content_sha256.to_string();
-        self.read(move |db, path| {
+        self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
             table
@@ -801,7 +806,6 @@ impl MediaCache for EmbeddedStore {
                 .map(|raw| decode("media", &sha, raw.value()))
                 .transpose()
         })
-        .await
     }
 
     async fn put_media(
@@ -918,7 +922,7 @@ impl super::health::Health for EmbeddedStore {
     }
 
     async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
-        self.read(|db, path| {
+        self.lookup(|db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
             let table = match txn.open_table(HEALTH) {
                 Ok(table) => table,
@@ -931,7 +935,6 @@ impl super::health::Health for EmbeddedStore {
                 None => Ok(Default::default()),
             }
         })
-        .await
     }
 }
 
