@@ -51,6 +51,10 @@ struct Args {
     /// `RUST_LOG` for `serve` (its per-delivery info lines cost throughput).
     #[arg(long, default_value = "warn")]
     serve_log: String,
+    /// Also report the latency `serve` itself measured (from its JSON log, which then has one
+    /// line per delivery: that costs a little throughput).
+    #[arg(long)]
+    server_latency: bool,
     /// The length of the windows the p99 is also reported for, in seconds.
     #[arg(long, default_value_t = 10)]
     window_seconds: u64,
@@ -114,7 +118,15 @@ async fn run(args: Args) -> Result<bool, Error> {
         .env("TWITTER_UPLOAD_BASE_URL", fake.base_url())
         .env("TWITTER_APP_ID", &fake.app().app_id)
         .env("TWITTER_ENV_NAME", &fake.app().env_name)
-        .env("RUST_LOG", &args.serve_log)
+        .env(
+            "RUST_LOG",
+            if args.server_latency {
+                format!("{},dmbot_shared::ingest=info", args.serve_log)
+            } else {
+                args.serve_log.clone()
+            },
+        )
+        .env("DMBOT_LOG_FORMAT", "json")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
@@ -310,6 +322,19 @@ async fn run(args: Args) -> Result<bool, Error> {
     }
     let exit = tokio::time::timeout(Duration::from_secs(60), serve.wait()).await;
     println!("serve exit    {exit:?}; its log: {}", log_path.display());
+    if args.server_latency {
+        let mut inside = server_latencies(&log_path)?;
+        inside.sort_unstable();
+        println!(
+            "inside serve  {} deliveries: p50 {}  p90 {}  p99 {}  p99.9 {}  max {} (from its log: no client or network time)",
+            inside.len(),
+            ms(percentile(&inside, 50.0)),
+            ms(percentile(&inside, 90.0)),
+            ms(percentile(&inside, 99.0)),
+            ms(percentile(&inside, 99.9)),
+            ms(inside.last().copied().unwrap_or(0))
+        );
+    }
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(lost == 0)
 }
@@ -323,4 +348,15 @@ fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
     let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
     let hz = 100.0; // USER_HZ, 100 on every Linux this runs on
     Some((ticks(11)? / hz, ticks(12)? / hz))
+}
+
+/// The `latency_us` of every "webhook delivery stored" line of serve's JSON log.
+fn server_latencies(log: &std::path::Path) -> Result<Vec<u64>, Error> {
+    let text = std::fs::read_to_string(log)?;
+    Ok(text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| entry["fields"]["message"] == "webhook delivery stored")
+        .filter_map(|entry| entry["fields"]["latency_us"].as_u64())
+        .collect())
 }

@@ -161,6 +161,38 @@ async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
 }
 
 #[tokio::test]
+async fn with_log_format_json_every_log_line_is_a_json_object() {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &credentials_env(&fake),
+        &["--log-format", "json"],
+    )
+    .await;
+    let delivery = customer_dm(&fake, "1600000000000000003", "hello", None);
+    let (status, body) =
+        post_signed(&served.base_url, &fake.app().consumer_secret, &delivery).await;
+    assert_eq!(status, 200, "{body}");
+    let log = served.log();
+    served.terminate().await;
+
+    let entries: Vec<Value> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let stored = entries
+        .iter()
+        .find(|e| e["fields"]["message"] == "webhook delivery stored")
+        .unwrap_or_else(|| panic!("no delivery line in {log}"));
+    assert_eq!(stored["level"], "INFO");
+    assert_eq!(stored["fields"]["stored"], 1);
+    assert!(stored["fields"]["latency_us"].is_u64(), "{stored}");
+}
+
+#[tokio::test]
 async fn sigterm_stops_serve_cleanly_and_its_data_survives_a_restart() {
     let fake = FakeTwitter::start().await;
     let dir = tempfile::tempdir().unwrap();

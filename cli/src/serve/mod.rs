@@ -62,6 +62,17 @@ pub struct ServeArgs {
     /// (Twitter's are about 3, 27 and 242).
     #[arg(long, value_delimiter = ',', default_values_t = [3u64, 27, 242])]
     pub sim_retry_secs: Vec<u64>,
+    /// Log lines for people (`human`) or one JSON object per line (`json`, the Lambda functions'
+    /// format, for `jq` or a log shipper). `RUST_LOG` sets the level.
+    #[arg(long, value_enum, env = "DMBOT_LOG_FORMAT", default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// How `serve` writes its logs (on stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
 }
 
 /// Why `dmbot serve` could not start.
@@ -93,7 +104,10 @@ pub(crate) fn now_ms() -> u64 {
 
 /// Runs `dmbot serve` until Ctrl-C or SIGTERM.
 pub async fn main(args: ServeArgs) -> ExitCode {
-    dmbot_shared::telemetry::init_human();
+    match args.log_format {
+        LogFormat::Human => dmbot_shared::telemetry::init_human(),
+        LogFormat::Json => dmbot_shared::telemetry::init_json_stderr(),
+    }
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
