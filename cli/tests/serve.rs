@@ -58,6 +58,21 @@ fn customer_dm(fake: &FakeTwitter, event_id: &str, text: &str, metadata: Option<
     })
 }
 
+/// The fake Twitter, and `serve` (with `extra` arguments) started in a temporary directory with
+/// credentials pointing at it.
+async fn serve_with_credentials(extra: &[&str]) -> (FakeTwitter, tempfile::TempDir, Served) {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(
+        dir.path(),
+        &dir.path().join("data"),
+        &credentials_env(&fake),
+        extra,
+    )
+    .await;
+    (fake, dir, served)
+}
+
 async fn post_signed(base_url: &str, secret: &str, body: &Value) -> (u16, Value) {
     let bytes = body.to_string().into_bytes();
     let response = reqwest::Client::new()
@@ -82,15 +97,7 @@ fn replies_to_customer(fake: &FakeTwitter) -> Vec<Value> {
 
 #[tokio::test]
 async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_twitter() {
-    let fake = FakeTwitter::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &dir.path().join("data"),
-        &credentials_env(&fake),
-        &[],
-    )
-    .await;
+    let (fake, _dir, served) = serve_with_credentials(&[]).await;
     assert!(served.banner.contains("listening on http://127.0.0.1:"));
 
     // The CRC, as Twitter runs it.
@@ -139,15 +146,7 @@ async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_t
 
 #[tokio::test]
 async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
-    let fake = FakeTwitter::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &dir.path().join("data"),
-        &credentials_env(&fake),
-        &[],
-    )
-    .await;
+    let (fake, _dir, served) = serve_with_credentials(&[]).await;
     let delivery = customer_dm(&fake, "1600000000000000002", "hello", None);
     let (status, body) = post_signed(&served.base_url, "not-the-consumer-secret", &delivery).await;
     assert_eq!(status, 401, "{body}");
@@ -162,15 +161,7 @@ async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
 
 #[tokio::test]
 async fn with_log_format_json_every_log_line_is_a_json_object() {
-    let fake = FakeTwitter::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &dir.path().join("data"),
-        &credentials_env(&fake),
-        &["--log-format", "json"],
-    )
-    .await;
+    let (fake, _dir, served) = serve_with_credentials(&["--log-format", "json"]).await;
     let delivery = customer_dm(&fake, "1600000000000000003", "hello", None);
     let (status, body) =
         post_signed(&served.base_url, &fake.app().consumer_secret, &delivery).await;
