@@ -128,7 +128,11 @@ async fn auth_login_should_store_the_account_and_subscribe_it() {
     assert_eq!(synced["account_id"], account.user_id.as_str());
     let store = open(&env);
     let record = store.get_account(&id).await.expect("read").expect("stored");
-    assert_eq!(record.flow_id.as_deref(), Some("acme-support"));
+    assert_eq!(
+        record.flow_id,
+        Some(format!("acme-support@{}", account.user_id)),
+        "the account runs its own copy, with its own Twitter ids"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

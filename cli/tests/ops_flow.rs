@@ -157,3 +157,81 @@ async fn flow_sync_should_create_everything_once_and_then_change_only_what_chang
     let (version, _) = stored_flow(&env.data_dir(), "acme-support").await;
     assert_eq!(version, 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_flow_synced_for_two_accounts_keeps_each_accounts_twitter_ids() {
+    use dmbot_shared::domain::UserId;
+    use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts};
+
+    let env = Env::start().await;
+    let file = copy_support_flow(&env);
+    let path = file.to_str().expect("utf-8");
+    let other = env.fake.add_account("acme_outlet");
+    let other_id = UserId::parse(other.user_id.as_str()).expect("id");
+    {
+        let store = EmbeddedStore::open(env.data_dir().join("dmbot.redb")).expect("open");
+        store
+            .put_account(&AccountRecord {
+                id: other_id.clone(),
+                screen_name: Some(other.screen_name.clone()),
+                tokens: Some(AccountTokens {
+                    token: other.token.clone(),
+                    token_secret: other.token_secret.clone(),
+                }),
+                flow_id: None,
+                created_ms: 1,
+            })
+            .await
+            .expect("connect the second account");
+    }
+
+    let owners = env.json_local(&["flow", "sync", path]).await;
+    assert_eq!(owners["stored_as"], "acme-support", "{owners}");
+    let theirs = env
+        .json_local(&["flow", "sync", path, "--account", &other.user_id])
+        .await;
+    let stored_as = format!("acme-support@{}", other.user_id);
+    assert_eq!(theirs["stored_as"], stored_as.as_str(), "{theirs}");
+    assert_eq!(theirs["version"], 1, "the account's first sync: {theirs}");
+
+    // Each account got its own custom profiles and welcome messages on Twitter ...
+    assert_eq!(env.fake.custom_profile_ids().len(), 4);
+    assert_eq!(env.fake.welcome_message_ids().len(), 4);
+    let (_, owner_flow) = stored_flow(&env.data_dir(), "acme-support").await;
+    let (_, their_flow) = stored_flow(&env.data_dir(), &stored_as).await;
+    for (name, id) in &owner_flow.synced.custom_profiles {
+        assert_ne!(
+            their_flow.synced.custom_profiles.get(name),
+            Some(id),
+            "{name}"
+        );
+    }
+    for (name, id) in &owner_flow.synced.welcome_messages {
+        assert_ne!(
+            their_flow.synced.welcome_messages.get(name),
+            Some(id),
+            "{name}"
+        );
+    }
+    // ... the owner's stored flow was left alone, and the account runs its own copy.
+    assert_eq!(
+        owners["synced"],
+        serde_json::to_value(&owner_flow.synced).expect("json")
+    );
+    let store = EmbeddedStore::open(env.data_dir().join("dmbot.redb")).expect("open");
+    let record = store
+        .get_account(&other_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(record.flow_id, Some(stored_as));
+
+    // Syncing again as either account changes nothing.
+    drop(store);
+    let again = env
+        .json_local(&["flow", "sync", path, "--account", &other.user_id])
+        .await;
+    assert_eq!(again["changes"], serde_json::json!([]), "{again}");
+    let again = env.json_local(&["flow", "sync", path]).await;
+    assert_eq!(again["changes"], serde_json::json!([]), "{again}");
+}

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use dmbot_shared::domain::now_ms;
+use dmbot_shared::domain::{UserId, now_ms};
 use dmbot_shared::flow::{Flow, SyncedMedia};
 use dmbot_shared::store::{Accounts, FlowRecord, Flows};
 use dmbot_shared::twitter::api_types::{
@@ -84,6 +84,16 @@ fn api_category(c: dmbot_shared::flow::MediaCategory) -> ApiCategory {
     }
 }
 
+/// The id a synced flow is stored under: the flow's own id for the app owner (the dispatcher's
+/// `DEFAULT_FLOW_ID`), `<flow id>@<account>` for a connected account (`--account`), whose
+/// record then names it. Each account keeps its own Twitter ids.
+fn stored_flow_id(flow_id: &str, account: Option<&UserId>) -> String {
+    match account {
+        Some(account) => format!("{flow_id}@{account}"),
+        None => flow_id.to_string(),
+    }
+}
+
 async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     let mut flow = Flow::load(&file)?;
     // `acting` opens (and closes) the store itself for `--account`: the embedded store can be
@@ -95,15 +105,17 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     let account = acting_user_id(&client, &who).await?;
     let now = now_ms();
 
-    let stored = with_store!(&store, s => s.get_flow(flow.id()).await)?;
+    // Synced ids (media, custom profiles, welcome messages) belong to one account, so a flow
+    // synced as a connected account is stored apart from the app owner's and other accounts'.
+    let record_id = stored_flow_id(flow.id(), who.user_id.as_ref());
+    let stored = with_store!(&store, s => s.get_flow(&record_id).await)?;
     let previous: Option<Flow> = match &stored {
         Some(rec) => match serde_json::from_str(&rec.document) {
             Ok(f) => Some(f),
             Err(e) => {
                 eprintln!(
-                    "warning: the stored version {} of flow {:?} cannot be read ({e}); syncing everything afresh",
+                    "warning: the stored version {} of flow {record_id:?} cannot be read ({e}); syncing everything afresh",
                     rec.version,
-                    flow.id()
                 );
                 None
             }
@@ -302,13 +314,13 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
             let document = serde_json::to_string(&flow)
                 .map_err(|e| OpsError::Io(format!("the flow could not be encoded: {e}")))?;
             let record = FlowRecord {
-                flow_id: flow.id().to_string(),
+                flow_id: record_id.clone(),
                 version,
                 document,
                 stored_ms: now,
             };
             with_store!(&store, s => s.put_flow(&record).await)?;
-            changes.push(format!("stored flow {:?} version {version}", flow.id()));
+            changes.push(format!("stored flow {record_id:?} version {version}"));
             version
         }
     };
@@ -317,11 +329,11 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     if who.user_id.is_some() {
         let record = with_store!(&store, s => s.get_account(&account).await)?;
         if let Some(mut record) = record
-            && record.flow_id.as_deref() != Some(flow.id())
+            && record.flow_id.as_deref() != Some(record_id.as_str())
         {
-            record.flow_id = Some(flow.id().to_string());
+            record.flow_id = Some(record_id.clone());
             with_store!(&store, s => s.put_account(&record).await)?;
-            changes.push(format!("account {account} now runs flow {:?}", flow.id()));
+            changes.push(format!("account {account} now runs flow {record_id:?}"));
         }
     }
 
@@ -353,6 +365,7 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     }
     let json = json!({
         "flow_id": flow.id(),
+        "stored_as": record_id,
         "version": version,
         "account_id": account.as_str(),
         "changes": changes,
