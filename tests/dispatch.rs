@@ -643,6 +643,52 @@ async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_ag
     ));
 }
 
+#[tokio::test]
+async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_again() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    // Twitter stores the reply, then answers only after the client has given up.
+    env.fake
+        .fail_next(SEND, 1, Fault::AnswerLate(Duration::from_secs(3)));
+    let app = env.fake.app();
+    let client = TwitterClient::new(
+        ClientConfig::new(ConsumerCredentials::new(
+            &app.consumer_key,
+            &app.consumer_secret,
+        ))
+        .with_base(env.fake.base_url())
+        .unwrap()
+        .with_timeout(Duration::from_millis(500)),
+    )
+    .unwrap();
+    let dispatcher = Dispatcher::new(
+        env.store.clone(),
+        client,
+        env.config(FlowSource::Fixed(env.flow.clone())),
+    );
+
+    let handled = dispatcher.handle(&record, deadline()).await.unwrap();
+
+    let sent = env.fake.sent_messages();
+    assert_eq!(sent.len(), 1, "one reply on Twitter: {sent:?}");
+    let on_twitter = EventId::parse(sent[0]["id"].as_str().unwrap()).unwrap();
+    match handled {
+        Handled::Replied { reply_event_id, .. } => assert_eq!(reply_event_id, on_twitter),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+    match env.status(&record).await {
+        InboundStatus::Answered { reply_event_id, .. } => {
+            assert_eq!(reply_event_id, Some(on_twitter.clone()))
+        }
+        other => panic!("expected answered, got {other:?}"),
+    }
+    assert!(
+        env.store.is_sent_by_bot(&key, &on_twitter).await.unwrap(),
+        "the reply is in the outbox, so its echo is not taken for a person"
+    );
+}
+
 async fn put_flow(store: &DynamoStore, flow: &Flow) {
     store
         .put_flow(&FlowRecord {

@@ -83,6 +83,27 @@ pub enum Fault {
     },
     /// Wait this long, then answer normally (exceed a client's timeout with it).
     Delay(Duration),
+    /// Do the work (a DM is sent, a profile created), then wait this long before answering: a
+    /// client that times out meanwhile does not know its request took effect.
+    AnswerLate(Duration),
+}
+
+/// When a fault acts: before the request is handled, instead of handling it, or after.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FaultTime {
+    Before,
+    Instead,
+    After,
+}
+
+impl Fault {
+    fn time(&self) -> FaultTime {
+        match self {
+            Fault::Delay(_) => FaultTime::Before,
+            Fault::AnswerLate(_) => FaultTime::After,
+            _ => FaultTime::Instead,
+        }
+    }
 }
 
 /// How a logged request authenticated.
@@ -416,7 +437,8 @@ impl FakeTwitter {
     }
 
     /// The next `count` requests whose path contains `path` get `fault` (after authentication
-    /// is checked, except for [`Fault::Delay`], which comes first). Faults queue in order.
+    /// is checked, except for [`Fault::Delay`], which comes first, and [`Fault::AnswerLate`],
+    /// which comes after the request took effect). Faults queue in order.
     pub fn fail_next(&self, path: &str, count: usize, fault: Fault) {
         self.shared.lock().faults.push(FaultEntry {
             path: path.to_string(),
@@ -1005,7 +1027,7 @@ async fn handle(
     };
 
     // A delay fault comes first, so that it also delays authentication failures.
-    let delay = take_fault(&shared, &req.path, true);
+    let delay = take_fault(&shared, &req.path, FaultTime::Before);
     if let Some(Fault::Delay(d)) = delay {
         tokio::time::sleep(d).await;
     }
@@ -1013,27 +1035,32 @@ async fn handle(
     let (auth_seen, response) = route(&shared, &req).await;
     let status = response.status().as_u16();
     let response = with_rate_headers(&shared, &req.path, response);
-    let mut s = shared.lock();
-    if s.logging {
-        s.log.push(RecordedRequest {
-            method: req.method.to_string(),
-            path: req.path.clone(),
-            query: req.query.clone(),
-            content_type: content_type.clone(),
-            auth: auth_seen,
-            body: req.body.clone(),
-            status,
-        });
+    {
+        let mut s = shared.lock();
+        if s.logging {
+            s.log.push(RecordedRequest {
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                query: req.query.clone(),
+                content_type: content_type.clone(),
+                auth: auth_seen,
+                body: req.body.clone(),
+                status,
+            });
+        }
     }
-    drop(s);
+    if let Some(Fault::AnswerLate(d)) = take_fault(&shared, &req.path, FaultTime::After) {
+        tokio::time::sleep(d).await;
+    }
     response
 }
 
-fn take_fault(shared: &Shared, path: &str, delays: bool) -> Option<Fault> {
+fn take_fault(shared: &Shared, path: &str, time: FaultTime) -> Option<Fault> {
     let mut s = shared.lock();
-    let entry = s.faults.iter_mut().find(|f| {
-        f.remaining > 0 && path.contains(&f.path) && matches!(f.fault, Fault::Delay(_)) == delays
-    })?;
+    let entry = s
+        .faults
+        .iter_mut()
+        .find(|f| f.remaining > 0 && path.contains(&f.path) && f.fault.time() == time)?;
     entry.remaining -= 1;
     let fault = entry.fault.clone();
     s.faults.retain(|f| f.remaining > 0);
@@ -1063,7 +1090,7 @@ fn fault_reply(fault: Fault) -> Reply {
             code,
             message,
         } => error(status, code, &message),
-        Fault::Delay(_) => error(500, 131, "Internal error"),
+        Fault::Delay(_) | Fault::AnswerLate(_) => error(500, 131, "Internal error"),
     }
 }
 
@@ -1313,7 +1340,7 @@ async fn route(shared: &Arc<Shared>, req: &Req) -> (AuthSeen, Reply) {
         Ok(c) => c,
         Err(r) => return (seen, r),
     };
-    if let Some(fault) = take_fault(shared, path, false) {
+    if let Some(fault) = take_fault(shared, path, FaultTime::Instead) {
         return (seen, fault_reply(fault));
     }
     let response = dispatch(shared, req, &caller).await;
