@@ -20,6 +20,7 @@ use dmbot_shared::store::dynamodb::{DynamoStore, conversation_pk, inbound_sk};
 use dmbot_shared::store::{
     AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, Outbox,
 };
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
@@ -795,4 +796,58 @@ async fn an_account_without_tokens_that_is_not_the_owner_fails_permanently() {
         InboundStatus::Failed { .. }
     ));
     assert!(env.fake.sent_messages().is_empty());
+}
+
+#[tokio::test]
+async fn an_account_with_sealed_tokens_is_answered_only_with_the_key_they_were_sealed_with() {
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let env = env().await;
+    let sealer = TokenSealer::from_base64_key(KEY).unwrap();
+    let shop = env.fake.add_account("second_shop");
+    let shop_id = UserId::parse(&shop.user_id).unwrap();
+    let sealed = sealer
+        .seal(
+            &shop_id,
+            &AccountTokens {
+                token: shop.token.clone(),
+                token_secret: shop.token_secret.clone(),
+            },
+        )
+        .unwrap();
+    env.store
+        .put_account(&AccountRecord {
+            id: shop_id.clone(),
+            screen_name: Some(shop.screen_name.clone()),
+            tokens: Some(sealed),
+            flow_id: None,
+            created_ms: now_ms(),
+        })
+        .await
+        .unwrap();
+    let key = ConversationKey::new(shop_id, UserId::parse(OTHER_CUSTOMER).unwrap());
+
+    // Without the key: a permanent failure that says which key to configure; nothing sent.
+    let first = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let result = env.dispatcher().handle(&first, deadline()).await;
+    match result {
+        Err(DispatchError::Permanent { reason, .. }) => {
+            assert!(reason.contains("token_encryption_key"), "{reason}")
+        }
+        other => panic!("expected a permanent failure, got {other:?}"),
+    }
+    assert!(env.fake.sent_messages().is_empty());
+
+    // With it: answered as the shop (the fake checks the OAuth signature with its tokens).
+    let second = env.inbound(&key, 1_600_000_000_000_000_002, "hello").await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.sealer = sealer;
+    let handled = env
+        .dispatcher_with(config)
+        .handle(&second, deadline())
+        .await
+        .unwrap();
+    assert!(matches!(handled, Handled::Replied { .. }), "{handled:?}");
+    let sent = env.fake.sent_messages();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["message_create"]["sender_id"], json!(shop.user_id));
 }

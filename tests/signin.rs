@@ -11,6 +11,7 @@ use dmbot_shared::store::Accounts;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
@@ -46,6 +47,7 @@ async fn setup() -> (FakeTwitter, SigninDeps<MemoryStore>) {
         config: SigninConfig {
             callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
             env_name: env,
+            sealer: Default::default(),
         },
     };
     (fake, deps)
@@ -142,6 +144,36 @@ async fn a_completed_sign_in_should_store_the_tokens_and_subscribe_the_account()
     assert_eq!(tokens.token_secret, account.token_secret);
     assert_eq!(record.screen_name.as_deref(), Some("acme_outdoor"));
     assert!(fake.subscriptions().contains(&account.user_id));
+}
+
+#[tokio::test]
+async fn with_a_token_encryption_key_the_stored_tokens_are_sealed() {
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let (fake, mut deps) = setup().await;
+    deps.config.sealer = TokenSealer::from_base64_key(KEY).expect("key");
+    let account = fake.add_account("acme_outdoor");
+    let (token, cookie) = start(&deps).await;
+    let verifier = fake.approve(&token, &account).expect("approve");
+
+    let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
+    assert_eq!(r.response.status, 200, "{}", r.response.body);
+
+    let id = UserId::parse(account.user_id.as_str()).expect("id");
+    let record = deps
+        .store
+        .get_account(&id)
+        .await
+        .expect("read")
+        .expect("the account is stored");
+    let stored = record.tokens.expect("tokens");
+    assert!(stored.token.starts_with("sealed:v1:"), "{stored:?}");
+    assert_ne!(stored.token, account.token);
+    assert_ne!(stored.token_secret, account.token_secret);
+    let opened = deps.config.sealer.open(&id, &stored).expect("opens");
+    assert_eq!(
+        (opened.token, opened.token_secret),
+        (account.token.clone(), account.token_secret.clone())
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use dmbot_shared::domain::{
 };
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{Accounts, Conversations, Inbox};
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_tests::moto::Moto;
 use ops_support::Env;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -44,9 +45,13 @@ fn open(env: &Env) -> EmbeddedStore {
     EmbeddedStore::open(env.data_dir().join("dmbot.redb")).expect("open the data file")
 }
 
+const TOKEN_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 #[tokio::test(flavor = "multi_thread")]
-async fn auth_login_should_store_the_account_and_subscribe_it() {
-    let env = Env::start().await;
+async fn auth_login_should_store_the_account_sealed_and_subscribe_it() {
+    let mut env = Env::start().await;
+    env.extra
+        .push(("TWITTER_TOKEN_ENCRYPTION_KEY".into(), TOKEN_KEY.into()));
     let url = env.fake.crc_ok_url();
     env.json(&["webhook", "register", &url, "--allow-http"])
         .await;
@@ -102,17 +107,43 @@ async fn auth_login_should_store_the_account_and_subscribe_it() {
         .await
         .expect("read")
         .expect("the account is stored");
-    let tokens = stored.tokens.expect("tokens");
+    let sealed = stored.tokens.expect("tokens");
+    assert!(sealed.token.starts_with("sealed:v1:"), "stored sealed");
+    assert!(!sealed.token_secret.contains(&account.token_secret));
+    let tokens = TokenSealer::from_base64_key(TOKEN_KEY)
+        .expect("key")
+        .open(&id, &sealed)
+        .expect("opens with the key");
     assert_eq!(tokens.token, account.token);
     assert_eq!(tokens.token_secret, account.token_secret);
     assert_eq!(stored.screen_name.as_deref(), Some("acme_outdoor"));
     drop(store);
 
-    // The stored tokens work for --account.
+    // The stored tokens work for --account (opened with the key) ...
     let check = env
         .json_local(&["subscription", "check", "--account", &account.user_id])
         .await;
     assert_eq!(check["subscribed"], true);
+    // ... and without the key they are refused with what to configure.
+    let with_key = env.extra.clone();
+    env.extra.clear();
+    let refused = env
+        .run(&[
+            "subscription",
+            "check",
+            "--account",
+            &account.user_id,
+            "--data-dir",
+            env.data_dir().to_str().expect("utf-8"),
+        ])
+        .await;
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("token_encryption_key"),
+        "{}",
+        refused.stderr
+    );
+    env.extra = with_key;
 
     // Syncing a flow as the account makes it the account's flow, with links to the account.
     let flow = ops_support::flows_dir().join("support.toml");

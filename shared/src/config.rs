@@ -31,6 +31,7 @@ pub mod vars {
     pub const APP_ID: &str = "TWITTER_APP_ID";
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const SECRET_ARN: &str = "TWITTER_SECRET_ARN";
+    pub const TOKEN_ENCRYPTION_KEY: &str = "TWITTER_TOKEN_ENCRYPTION_KEY";
 }
 
 /// Where Twitter's REST API lives unless `TWITTER_API_BASE_URL` says otherwise.
@@ -52,7 +53,8 @@ pub enum ConfigError {
     DotEnv { path: String, reason: String },
     #[error(
         "secret {secret_id} has no {field:?} field (or it is empty); the secret must be a JSON object \
-         with consumer_key, consumer_secret, access_token, access_token_secret and optionally bearer_token"
+         with consumer_key, consumer_secret, access_token, access_token_secret and optionally bearer_token \
+         and token_encryption_key"
     )]
     SecretFieldMissing {
         secret_id: String,
@@ -128,6 +130,9 @@ pub struct TwitterAppCredentials {
     pub access_token: String,
     pub access_token_secret: String,
     pub bearer_token: Option<String>,
+    /// The key that seals connected accounts' tokens in the store (base64, 32 bytes; see
+    /// [`crate::tokens`]). Optional: without it tokens are stored unsealed.
+    pub token_encryption_key: Option<String>,
 }
 
 impl fmt::Debug for TwitterAppCredentials {
@@ -139,6 +144,10 @@ impl fmt::Debug for TwitterAppCredentials {
             .field("access_token", &R)
             .field("access_token_secret", &R)
             .field("bearer_token", &self.bearer_token.as_ref().map(|_| R))
+            .field(
+                "token_encryption_key",
+                &self.token_encryption_key.as_ref().map(|_| R),
+            )
             .finish()
     }
 }
@@ -153,6 +162,7 @@ impl TwitterAppCredentials {
             access_token: required(&lookup, vars::ACCESS_TOKEN, CREDENTIALS_HINT)?,
             access_token_secret: required(&lookup, vars::ACCESS_TOKEN_SECRET, CREDENTIALS_HINT)?,
             bearer_token: non_empty(&lookup, vars::BEARER_TOKEN),
+            token_encryption_key: non_empty(&lookup, vars::TOKEN_ENCRYPTION_KEY),
         })
     }
 
@@ -180,6 +190,8 @@ pub struct SecretDocument {
     access_token_secret: Option<String>,
     #[serde(default)]
     bearer_token: Option<String>,
+    #[serde(default)]
+    token_encryption_key: Option<String>,
 }
 
 impl fmt::Debug for SecretDocument {
@@ -239,6 +251,10 @@ impl SecretDocument {
                 &self.access_token_secret,
             )?,
             bearer_token: self.bearer_token.clone().filter(|v| !v.trim().is_empty()),
+            token_encryption_key: self
+                .token_encryption_key
+                .clone()
+                .filter(|v| !v.trim().is_empty()),
         })
     }
 }
@@ -383,6 +399,23 @@ mod tests {
         with_bearer.push(("TWITTER_BEARER_TOKEN", "bt-value"));
         let c = TwitterAppCredentials::from_lookup(env(&with_bearer)).unwrap();
         assert_eq!(c.bearer_token.as_deref(), Some("bt-value"));
+        assert_eq!(c.token_encryption_key, None);
+    }
+
+    #[test]
+    fn the_token_encryption_key_comes_from_its_variable_or_the_secret_and_never_prints() {
+        let mut with_key = FULL.to_vec();
+        with_key.push(("TWITTER_TOKEN_ENCRYPTION_KEY", "key-value"));
+        let c = TwitterAppCredentials::from_lookup(env(&with_key)).unwrap();
+        assert_eq!(c.token_encryption_key.as_deref(), Some("key-value"));
+        assert!(!format!("{c:?}").contains("key-value"));
+        let doc = SecretDocument::parse(
+            "arn:x",
+            r#"{"consumer_key":"a","consumer_secret":"b","access_token":"c","access_token_secret":"d","token_encryption_key":"key-value"}"#,
+        )
+        .unwrap();
+        let c = doc.credentials("arn:x").unwrap();
+        assert_eq!(c.token_encryption_key.as_deref(), Some("key-value"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod secrets;
 pub mod signin;
 pub mod store;
 pub mod telemetry;
+pub mod tokens;
 pub mod twitter;
 #[cfg(feature = "client")]
 pub mod watchdog;

@@ -1,7 +1,8 @@
 //! The app's credentials from AWS Secrets Manager (feature `secretsmanager`).
 //!
 //! `TWITTER_SECRET_ARN` names a secret whose string is a JSON object with `consumer_key`,
-//! `consumer_secret`, `access_token`, `access_token_secret` and optionally `bearer_token`.
+//! `consumer_secret`, `access_token`, `access_token_secret` and optionally `bearer_token` and
+//! `token_encryption_key` (see [`crate::tokens`]).
 //! It is fetched **once per container** and kept in memory: a Lambda container serves many
 //! requests, and a Secrets Manager call on each would add tens of milliseconds to every CRC
 //! (whose deadline is 3 s, cold start included) and cost money per call. Rotating the secret

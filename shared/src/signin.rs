@@ -53,6 +53,8 @@ pub struct SigninConfig {
     pub callback_url: Url,
     /// The Account Activity environment accounts are subscribed in.
     pub env_name: EnvName,
+    /// Seals the account's tokens before they are stored (when a token encryption key is set).
+    pub sealer: crate::tokens::TokenSealer,
 }
 
 /// What the handlers need.
@@ -286,13 +288,26 @@ pub async fn handle_callback<S: PendingSignins + Accounts>(
         }
     };
     let existing = deps.store.get_account(&access.user_id).await.ok().flatten();
+    let tokens = AccountTokens {
+        token: access.token.token().to_string(),
+        token_secret: access.token.secret().to_string(),
+    };
+    let tokens = match deps.config.sealer.seal(&access.user_id, &tokens) {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::error!(error = %e, account = %access.user_id, "sign-in: could not seal the tokens");
+            return SigninResponse::page(
+                500,
+                "The account could not be saved",
+                "Your sign-in worked, but we could not store it. Please try again later.",
+            )
+            .with_header("set-cookie", clear);
+        }
+    };
     let record = AccountRecord {
         id: access.user_id.clone(),
         screen_name: Some(access.screen_name.clone()),
-        tokens: Some(AccountTokens {
-            token: access.token.token().to_string(),
-            token_secret: access.token.secret().to_string(),
-        }),
+        tokens: Some(tokens),
         flow_id: existing.as_ref().and_then(|e| e.flow_id.clone()),
         created_ms: existing.as_ref().map_or(now_ms, |e| e.created_ms),
     };

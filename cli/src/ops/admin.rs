@@ -12,8 +12,9 @@ use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts, Conversations,
 use dmbot_shared::twitter::api_types::Callback;
 use serde_json::{Value, json};
 
-use super::context::{client, env_name, parse_user, store, with_store};
+use super::context::{client, env_name, parse_user, sealer, store, with_store};
 use super::{Common, OpsError, Output};
+use dmbot_shared::tokens::TokenSealer;
 
 /// The secret name `secrets put` writes when neither `--secret-id` nor `TWITTER_SECRET_ARN` is
 /// given.
@@ -80,6 +81,8 @@ pub async fn auth(opts: &Common, cmd: AuthCmd) -> Result<Output, OpsError> {
         force_login,
     } = cmd;
     let client = client()?;
+    // A bad key is reported now, not after the PIN dance.
+    let sealer = sealer()?;
     let env = if no_subscribe {
         None
     } else {
@@ -111,10 +114,13 @@ pub async fn auth(opts: &Common, cmd: AuthCmd) -> Result<Output, OpsError> {
     let record = AccountRecord {
         id: access.user_id.clone(),
         screen_name: Some(access.screen_name.clone()),
-        tokens: Some(AccountTokens {
-            token: access.token.token().to_string(),
-            token_secret: access.token.secret().to_string(),
-        }),
+        tokens: Some(sealer.seal(
+            &access.user_id,
+            &AccountTokens {
+                token: access.token.token().to_string(),
+                token_secret: access.token.secret().to_string(),
+            },
+        )?),
         flow_id: existing.as_ref().and_then(|e| e.flow_id.clone()),
         created_ms: existing.as_ref().map_or_else(now_ms, |e| e.created_ms),
     };
@@ -158,6 +164,11 @@ pub async fn secrets(_opts: &Common, cmd: SecretsCmd) -> Result<Output, OpsError
     });
     if let Some(b) = &creds.bearer_token {
         doc["bearer_token"] = json!(b);
+    }
+    if let Some(key) = &creds.token_encryption_key {
+        // Refuse a key the functions would refuse at start.
+        TokenSealer::from_base64_key(key)?;
+        doc["token_encryption_key"] = json!(key);
     }
     let body = doc.to_string();
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;

@@ -8,6 +8,7 @@ use dmbot_shared::domain::{AccountId, UserId};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{Accounts, StoreError};
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::EnvName;
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
@@ -43,6 +44,14 @@ pub fn owner_tokens() -> Result<TokenCredentials, OpsError> {
         required(vars::ACCESS_TOKEN)?,
         required(vars::ACCESS_TOKEN_SECRET)?,
     ))
+}
+
+/// Seals and opens connected accounts' stored tokens with `TWITTER_TOKEN_ENCRYPTION_KEY` (the
+/// `token_encryption_key` of the deployment's secret), or stores them unsealed without it.
+pub fn sealer() -> Result<TokenSealer, OpsError> {
+    Ok(TokenSealer::from_optional_key(
+        process_env(vars::TOKEN_ENCRYPTION_KEY).as_deref(),
+    )?)
 }
 
 /// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).
@@ -134,12 +143,13 @@ pub async fn acting(opts: &Common) -> Result<Acting, OpsError> {
              Sign-in) first"
         ))
     })?;
-    let tokens = record.tokens.ok_or_else(|| {
+    let stored = record.tokens.ok_or_else(|| {
         OpsError::Usage(format!(
             "account {id} has no stored tokens (it is the app owner?): leave out --account to use \
              TWITTER_ACCESS_TOKEN"
         ))
     })?;
+    let tokens = sealer()?.open(&id, &stored)?;
     Ok(Acting {
         tokens: TokenCredentials::new(tokens.token, tokens.token_secret),
         user_id: Some(id),

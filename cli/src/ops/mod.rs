@@ -155,6 +155,8 @@ pub enum OpsError {
     Io(String),
     #[error("{0}")]
     Aws(String),
+    #[error("{0}")]
+    Tokens(#[from] dmbot_shared::tokens::SealError),
 }
 
 impl OpsError {
@@ -168,6 +170,7 @@ impl OpsError {
             OpsError::Usage(_) => json!("usage"),
             OpsError::Io(_) => json!("io"),
             OpsError::Aws(_) => json!("aws"),
+            OpsError::Tokens(_) => json!("tokens"),
         }
     }
 

@@ -36,6 +36,7 @@ use dmbot_shared::flow::Flow;
 use dmbot_shared::ingest::WebhookDeps;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts};
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
@@ -96,6 +97,8 @@ pub enum ServeError {
     Client(String),
     #[error("setting up the simulator: {0}")]
     Sync(String),
+    #[error(transparent)]
+    Seal(#[from] dmbot_shared::tokens::SealError),
 }
 
 pub(crate) fn now_ms() -> u64 {
@@ -228,6 +231,9 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
                 access_token: owner.token.clone(),
                 access_token_secret: owner.token_secret.clone(),
                 bearer_token: None,
+                token_encryption_key: dmbot_shared::config::process_env(
+                    dmbot_shared::config::vars::TOKEN_ENCRYPTION_KEY,
+                ),
             };
             let client_config = ClientConfig::new(ConsumerCredentials::new(
                 app.consumer_key.clone(),
@@ -299,16 +305,18 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     }
 
     // The account the bot answers for, with its tokens, as `dmbot` sign-in would store it.
+    let sealer = TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?;
     match client.verify_credentials(&owner_tokens).await {
         Ok(user) => {
             let existing = store.get_account(&user.id).await?;
+            let tokens = AccountTokens {
+                token: mode.credentials.access_token.clone(),
+                token_secret: mode.credentials.access_token_secret.clone(),
+            };
             let record = AccountRecord {
                 id: user.id.clone(),
                 screen_name: Some(user.screen_name.clone()),
-                tokens: Some(AccountTokens {
-                    token: mode.credentials.access_token.clone(),
-                    token_secret: mode.credentials.access_token_secret.clone(),
-                }),
+                tokens: Some(sealer.seal(&user.id, &tokens)?),
                 flow_id: Some(flow.id().to_string()),
                 created_ms: existing.map(|a| a.created_ms).unwrap_or_else(now_ms),
             };
@@ -324,7 +332,10 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let dispatcher = Arc::new(Dispatcher::new(
         store.clone(),
         client.clone(),
-        DispatchConfig::new(owner_tokens, FlowSource::Fixed(flow.clone())),
+        DispatchConfig {
+            sealer,
+            ..DispatchConfig::new(owner_tokens, FlowSource::Fixed(flow.clone()))
+        },
     ));
     let dispatch_task = tokio::spawn(dispatch::run(dispatcher, store.clone(), stop_rx));
 

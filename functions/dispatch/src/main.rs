@@ -12,6 +12,7 @@ use dmbot_shared::config::{Settings, process_env};
 use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
 use dmbot_shared::domain::now_ms;
 use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 use dmbot_shared::{secrets, telemetry};
@@ -34,7 +35,8 @@ async fn main() -> Result<(), Error> {
         credentials.access_token_secret.clone(),
     );
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
-    let config = DispatchConfig::new(owner, FlowSource::store_from_lookup(process_env));
+    let mut config = DispatchConfig::new(owner, FlowSource::store_from_lookup(process_env));
+    config.sealer = TokenSealer::from_optional_key(credentials.token_encryption_key.as_deref())?;
     let dispatcher = Dispatcher::new(store, client, config);
     let dispatcher = &dispatcher;
     lambda_runtime::run(service_fn(

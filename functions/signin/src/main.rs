@@ -13,6 +13,7 @@ use dmbot_shared::config::{ConfigError, Settings, process_env};
 use dmbot_shared::domain::now_ms;
 use dmbot_shared::signin::{CALLBACK_URL_VAR, SigninConfig, SigninDeps};
 use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::EnvName;
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::ConsumerCredentials;
@@ -39,12 +40,13 @@ async fn main() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let table = settings.require_table_name()?.to_string();
     let env_name = EnvName::new(settings.require_env_name()?)?;
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let creds = secrets::load_app_credentials(&settings, Some(&sdk)).await?;
     let config = SigninConfig {
         callback_url: callback_url()?,
         env_name,
+        sealer: TokenSealer::from_optional_key(creds.token_encryption_key.as_deref())?,
     };
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let creds = secrets::load_app_credentials(&settings, Some(&sdk)).await?;
     let consumer =
         ConsumerCredentials::new(creds.consumer_key.clone(), creds.consumer_secret.clone());
     let client = TwitterClient::new(ClientConfig::from_lookup(consumer, process_env)?)?;

@@ -48,6 +48,7 @@ async fn the_lambda_handler_redirects_sets_the_cookie_and_completes_the_sign_in(
         config: SigninConfig {
             callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
             env_name: env,
+            sealer: Default::default(),
         },
     };
 

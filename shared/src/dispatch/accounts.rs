@@ -45,7 +45,12 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             .store_retry(budget, || self.store.get_account(account))
             .await?;
         let flow_id = record.as_ref().and_then(|r| r.flow_id.clone());
-        if let Some(tokens) = record.and_then(|r| r.tokens) {
+        if let Some(stored) = record.and_then(|r| r.tokens) {
+            let tokens = self
+                .config
+                .sealer
+                .open(account, &stored)
+                .map_err(|e| Failure::Permanent(format!("{e}; then redrive the message")))?;
             return Ok(ResolvedAccount {
                 id: account.clone(),
                 tokens: TokenCredentials::new(tokens.token, tokens.token_secret),

@@ -96,6 +96,8 @@ pub struct DispatchConfig {
     pub retry: RetryPolicy,
     /// Attempts at saving the conversation when its version changed underneath.
     pub save_attempts: u32,
+    /// Opens connected accounts' stored tokens (sealed when a token encryption key is set).
+    pub sealer: crate::tokens::TokenSealer,
 }
 
 impl DispatchConfig {
@@ -110,6 +112,7 @@ impl DispatchConfig {
             recheck_after: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             save_attempts: 5,
+            sealer: crate::tokens::TokenSealer::plaintext(),
         }
     }
 }
