@@ -21,11 +21,11 @@ use dmbot_shared::store::{
     AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, Outbox,
 };
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
-use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
+use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_shared::twitter::retry::RetryPolicy;
-use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter, Fault};
+use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter, Fault, client, client_config};
 use dmbot_tests::moto::Moto;
 use serde_json::{Value, json};
 
@@ -112,12 +112,7 @@ fn quick_retry() -> RetryPolicy {
 
 impl Env {
     fn client(&self) -> TwitterClient {
-        let app = self.fake.app();
-        let consumer = ConsumerCredentials::new(&app.consumer_key, &app.consumer_secret);
-        let config = ClientConfig::new(consumer)
-            .with_base(self.fake.base_url())
-            .unwrap();
-        TwitterClient::new(config).unwrap()
+        client(&self.fake)
     }
 
     fn config(&self, flows: FlowSource) -> DispatchConfig {
@@ -652,17 +647,9 @@ async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_a
     // Twitter stores the reply, then answers only after the client has given up.
     env.fake
         .fail_next(SEND, 1, Fault::AnswerLate(Duration::from_secs(3)));
-    let app = env.fake.app();
-    let client = TwitterClient::new(
-        ClientConfig::new(ConsumerCredentials::new(
-            &app.consumer_key,
-            &app.consumer_secret,
-        ))
-        .with_base(env.fake.base_url())
-        .unwrap()
-        .with_timeout(Duration::from_millis(500)),
-    )
-    .unwrap();
+    let client =
+        TwitterClient::new(client_config(&env.fake).with_timeout(Duration::from_millis(500)))
+            .unwrap();
     let dispatcher = Dispatcher::new(
         env.store.clone(),
         client,

@@ -4,52 +4,21 @@
 
 use dmbot_shared::domain::UserId;
 use dmbot_shared::ingest::{Headers, HttpRequestParts};
-use dmbot_shared::signin::{
-    STATE_COOKIE, SigninConfig, SigninDeps, SigninResponse, handle_request,
-};
+use dmbot_shared::signin::{STATE_COOKIE, SigninDeps, SigninResponse, handle_request};
 use dmbot_shared::store::Accounts;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
-use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter};
 use dmbot_tests::moto::Moto;
+use dmbot_tests::signin::signin_deps;
 
 const NOW: u64 = 1_700_000_000_000;
 
 async fn setup() -> (FakeTwitter, SigninDeps<MemoryStore>) {
     let fake = FakeTwitter::start().await;
-    let app = fake.app().clone();
-    let config = ClientConfig::new(ConsumerCredentials::new(
-        app.consumer_key.clone(),
-        app.consumer_secret.clone(),
-    ))
-    .with_base(fake.base_url())
-    .expect("fake base URL");
-    let client = TwitterClient::new(config).expect("client");
-    let env = EnvName::new(app.env_name.clone()).expect("env name");
-    // Subscribing needs a registered webhook.
-    let owner = fake.owner();
-    client
-        .register_webhook(
-            &TokenCredentials::new(owner.token.clone(), owner.token_secret.clone()),
-            &env,
-            &WebhookUrl::new_allowing_http(&fake.crc_ok_url()).expect("url"),
-        )
-        .await
-        .expect("register the webhook");
-    let deps = SigninDeps {
-        store: MemoryStore::new(),
-        client,
-        config: SigninConfig {
-            callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
-            env_name: env,
-            sealer: Default::default(),
-        },
-    };
+    let deps = signin_deps(&fake).await;
     (fake, deps)
 }
 

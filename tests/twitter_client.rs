@@ -21,25 +21,11 @@ use dmbot_shared::twitter::limits::{
 };
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, Signer, TokenCredentials};
 use dmbot_shared::twitter::retry::{ManualTimer, RetryPolicy, retry_with};
-use dmbot_tests::fake_twitter::{AuthSeen, FakeAccount, FakeTwitter, Fault};
+use dmbot_tests::fake_twitter::{AuthSeen, FakeTwitter, Fault, client, client_config, tokens};
 use tokio::time::Instant;
 
 fn consumer(fake: &FakeTwitter) -> ConsumerCredentials {
     ConsumerCredentials::new(&fake.app().consumer_key, &fake.app().consumer_secret)
-}
-
-fn config(fake: &FakeTwitter) -> ClientConfig {
-    ClientConfig::new(consumer(fake))
-        .with_base(fake.base_url())
-        .unwrap()
-}
-
-fn client(fake: &FakeTwitter) -> TwitterClient {
-    TwitterClient::new(config(fake)).unwrap()
-}
-
-fn tokens(account: &FakeAccount) -> TokenCredentials {
-    TokenCredentials::new(&account.token, &account.token_secret)
 }
 
 fn env(fake: &FakeTwitter) -> EnvName {
@@ -804,7 +790,7 @@ async fn a_skewed_clock_is_refused_as_bad_credentials() {
         Arc::new(|| now_unix() - 3600),
         Arc::new(|| "fixed-nonce-for-skew".to_string()),
     );
-    let client = TwitterClient::with_parts(config(&fake), reqwest::Client::new(), skewed);
+    let client = TwitterClient::with_parts(client_config(&fake), reqwest::Client::new(), skewed);
     let err = client
         .verify_credentials(&tokens(fake.owner()))
         .await
@@ -951,7 +937,7 @@ async fn a_request_slower_than_the_timeout_is_transient() {
         Fault::Delay(Duration::from_secs(5)),
     );
     let client =
-        TwitterClient::new(config(&fake).with_timeout(Duration::from_millis(200))).unwrap();
+        TwitterClient::new(client_config(&fake).with_timeout(Duration::from_millis(200))).unwrap();
     let err = client
         .verify_credentials(&tokens(fake.owner()))
         .await
@@ -1205,7 +1191,7 @@ async fn the_bearer_token_is_fetched_once_cached_and_replaced_after_a_401() {
 #[tokio::test]
 async fn a_configured_bearer_token_that_is_refused_is_dropped_and_refetched() {
     let fake = FakeTwitter::start().await;
-    let mut config = config(&fake);
+    let mut config = client_config(&fake);
     config.bearer_token = Some(BearerToken::new("stale-token"));
     let client = TwitterClient::new(config).unwrap();
     client.list_webhooks(&env(&fake)).await.unwrap();
@@ -1295,7 +1281,7 @@ async fn the_fake_refuses_a_replayed_nonce() {
         Arc::new(move || now),
         Arc::new(|| "same-nonce-every-time".to_string()),
     );
-    let client = TwitterClient::with_parts(config(&fake), reqwest::Client::new(), fixed);
+    let client = TwitterClient::with_parts(client_config(&fake), reqwest::Client::new(), fixed);
     let account = tokens(fake.owner());
     client.verify_credentials(&account).await.unwrap();
     let replay = client.verify_credentials(&account).await.unwrap_err();

@@ -9,24 +9,13 @@ use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::health::{Health, StoredRateLimit, WatchdogOutcome, WatchdogRun};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
-use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
+use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_shared::watchdog::{WatchdogConfig, run_once};
-use dmbot_tests::fake_twitter::{FakeTwitter, Fault};
+use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client, tokens};
 use dmbot_tests::moto::Moto;
 
-fn client(fake: &FakeTwitter) -> TwitterClient {
-    let consumer = ConsumerCredentials::new(&fake.app().consumer_key, &fake.app().consumer_secret);
-    TwitterClient::new(
-        ClientConfig::new(consumer)
-            .with_base(fake.base_url())
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 fn owner(fake: &FakeTwitter) -> TokenCredentials {
-    TokenCredentials::new(&fake.owner().token, &fake.owner().token_secret)
+    tokens(fake.owner())
 }
 
 fn env(fake: &FakeTwitter) -> EnvName {

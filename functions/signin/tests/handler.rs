@@ -2,13 +2,9 @@
 //! redirect and cookie reach the API Gateway response, and the callback completes.
 
 use dmbot_shared::domain::UserId;
-use dmbot_shared::signin::{SigninConfig, SigninDeps};
 use dmbot_shared::store::Accounts;
-use dmbot_shared::store::memory::MemoryStore;
-use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
-use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 use dmbot_tests::fake_twitter::FakeTwitter;
+use dmbot_tests::signin::signin_deps;
 use lambda_http::{Body, Request};
 
 const NOW: u64 = 1_700_000_000_000;
@@ -24,33 +20,7 @@ fn request(uri: &str, cookie: Option<&str>) -> Request {
 #[tokio::test]
 async fn the_lambda_handler_redirects_sets_the_cookie_and_completes_the_sign_in() {
     let fake = FakeTwitter::start().await;
-    let app = fake.app().clone();
-    let config = ClientConfig::new(ConsumerCredentials::new(
-        app.consumer_key.clone(),
-        app.consumer_secret.clone(),
-    ))
-    .with_base(fake.base_url())
-    .expect("base URL");
-    let client = TwitterClient::new(config).expect("client");
-    let env = EnvName::new(app.env_name.clone()).expect("env");
-    let owner = fake.owner();
-    client
-        .register_webhook(
-            &TokenCredentials::new(owner.token.clone(), owner.token_secret.clone()),
-            &env,
-            &WebhookUrl::new_allowing_http(&fake.crc_ok_url()).expect("url"),
-        )
-        .await
-        .expect("register");
-    let deps = SigninDeps {
-        store: MemoryStore::new(),
-        client,
-        config: SigninConfig {
-            callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
-            env_name: env,
-            sealer: Default::default(),
-        },
-    };
+    let deps = signin_deps(&fake).await;
 
     let start = dmbot_signin::handle(
         &deps,
