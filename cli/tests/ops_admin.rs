@@ -328,6 +328,32 @@ async fn secrets_put_should_create_then_update_the_secret_without_printing_it() 
         doc["access_token_secret"],
         env.fake.owner().token_secret.as_str()
     );
+    assert!(doc.get("token_encryption_key").is_none());
+
+    // A token encryption key goes into the secret; a bad one is refused and nothing changes.
+    env.extra
+        .push(("TWITTER_TOKEN_ENCRYPTION_KEY".into(), "too-short".into()));
+    let refused = env.run(&["secrets", "put", "--secret-id", &name]).await;
+    assert!(!refused.ok);
+    assert!(
+        refused.stderr.contains("openssl rand -base64 32"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("too-short"));
+    env.extra.pop();
+    env.extra
+        .push(("TWITTER_TOKEN_ENCRYPTION_KEY".into(), TOKEN_KEY.into()));
+    env.json(&["secrets", "put", "--secret-id", &name]).await;
+    let value = sm
+        .get_secret_value()
+        .secret_id(&name)
+        .send()
+        .await
+        .expect("read the secret back");
+    let doc: serde_json::Value =
+        serde_json::from_str(value.secret_string().expect("a string secret")).expect("JSON");
+    assert_eq!(doc["token_encryption_key"], TOKEN_KEY);
 }
 
 #[tokio::test(flavor = "multi_thread")]
