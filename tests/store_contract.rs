@@ -875,6 +875,7 @@ contract!(
 mod embedded_only {
     use super::data::*;
     use super::*;
+    use dmbot_shared::store::signin::{PendingSignin, PendingSignins};
     use dmbot_shared::store::{Accounts, Conversations, Flows, Inbox, MediaCache, Outbox};
     use tokio::sync::broadcast::error::TryRecvError;
 
@@ -1008,6 +1009,318 @@ mod embedded_only {
             .map(|r| r.message.event_id.to_string())
             .collect();
         assert_eq!(ids, ["200", "5", "30"]);
+    }
+
+    async fn pending_ids(store: &EmbeddedStore) -> Vec<String> {
+        let pending = store.pending_inbound().await.unwrap();
+        pending
+            .into_iter()
+            .map(|r| r.message.event_id.to_string())
+            .collect()
+    }
+
+    async fn failed_ids(store: &EmbeddedStore) -> Vec<String> {
+        let failed = store.list_failed(100).await.unwrap();
+        failed
+            .into_iter()
+            .map(|r| r.message.event_id.to_string())
+            .collect()
+    }
+
+    fn answered() -> InboundStatus {
+        InboundStatus::Answered {
+            reply_event_id: None,
+            at_ms: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redriven_message_is_pending_again_and_no_longer_failed() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
+        store.put_inbound(&inbound(&c, "2", 2_000)).await.unwrap();
+        store
+            .set_inbound_status(&c, &event("1"), &failed("boom", 5))
+            .await
+            .unwrap();
+        assert_eq!(pending_ids(store).await, ["2"]);
+        assert_eq!(failed_ids(store).await, ["1"]);
+
+        store
+            .set_inbound_status(&c, &event("1"), &InboundStatus::Pending)
+            .await
+            .unwrap();
+        assert_eq!(pending_ids(store).await, ["1", "2"]);
+        assert!(failed_ids(store).await.is_empty());
+
+        store
+            .set_inbound_status(&c, &event("1"), &answered())
+            .await
+            .unwrap();
+        assert_eq!(pending_ids(store).await, ["2"]);
+        assert!(failed_ids(store).await.is_empty());
+    }
+
+    const DAY_MS: u64 = 24 * 3600 * 1000;
+    const TTL_MS: u64 = dmbot_shared::store::EVENT_TTL_SECS * 1000;
+
+    fn media(expires_ms: u64) -> MediaRef {
+        MediaRef {
+            media_id: "710511363345354753".to_string(),
+            expires_ms,
+        }
+    }
+
+    fn signin(token: &str, expires_ms: u64) -> PendingSignin {
+        PendingSignin {
+            request_token: token.to_string(),
+            request_token_secret: "request-secret".to_string(),
+            state: "state".to_string(),
+            expires_ms,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_sweep_removes_what_is_past_its_time_and_keeps_the_rest() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let start = 1_700_000_000_000;
+        let now = start + TTL_MS + DAY_MS;
+        // Older than the TTL: an answered, a failed and a still pending message, a sent marker.
+        for id in ["1", "2", "3"] {
+            store.put_inbound(&inbound(&c, id, start)).await.unwrap();
+        }
+        store
+            .set_inbound_status(&c, &event("1"), &answered())
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&c, &event("2"), &failed("boom", start))
+            .await
+            .unwrap();
+        store.record_sent(&c, &event("4"), start).await.unwrap();
+        // Inside the TTL: kept.
+        for id in ["5", "6"] {
+            store
+                .put_inbound(&inbound(&c, id, now - DAY_MS))
+                .await
+                .unwrap();
+        }
+        store
+            .set_inbound_status(&c, &event("6"), &failed("boom", now))
+            .await
+            .unwrap();
+        store
+            .record_sent(&c, &event("7"), now - DAY_MS)
+            .await
+            .unwrap();
+        // Media and sign-ins go when they expire.
+        let business = user("10");
+        store
+            .put_media(&business, "old", &media(now - 1_000))
+            .await
+            .unwrap();
+        store
+            .put_media(&business, "new", &media(now + DAY_MS))
+            .await
+            .unwrap();
+        store
+            .put_pending_signin(&signin("t-old", now - 1_000))
+            .await
+            .unwrap();
+        store
+            .put_pending_signin(&signin("t-new", now + 600_000))
+            .await
+            .unwrap();
+        // Nothing else is touched.
+        store
+            .save_conversation(&c, &state("menu"), 0)
+            .await
+            .unwrap();
+        store.put_account(&account("10")).await.unwrap();
+
+        assert_eq!(
+            store.sweep_expired(start).await.unwrap(),
+            0,
+            "nothing due yet"
+        );
+        assert_eq!(store.sweep_expired(now).await.unwrap(), 6);
+
+        for gone in ["1", "2", "3"] {
+            assert_eq!(store.get_inbound(&c, &event(gone)).await.unwrap(), None);
+        }
+        assert!(!store.is_sent_by_bot(&c, &event("4")).await.unwrap());
+        assert!(store.get_media(&business, "old").await.unwrap().is_none());
+        assert!(
+            store
+                .take_pending_signin("t-old", 0)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        assert!(store.get_inbound(&c, &event("5")).await.unwrap().is_some());
+        assert!(store.is_sent_by_bot(&c, &event("7")).await.unwrap());
+        assert!(store.get_media(&business, "new").await.unwrap().is_some());
+        assert!(
+            store
+                .take_pending_signin("t-new", now)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            pending_ids(store).await,
+            ["5"],
+            "the swept pending message left the index"
+        );
+        assert_eq!(
+            failed_ids(store).await,
+            ["6"],
+            "the swept failed message left the index"
+        );
+        assert_eq!(store.load_conversation(&c).await.unwrap().version, 1);
+        assert!(
+            store
+                .get_account(&account("10").id)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        assert_eq!(
+            store.sweep_expired(now).await.unwrap(),
+            0,
+            "a second sweep finds nothing"
+        );
+        // A media reference uploaded again lives on: the old expiry entry no longer applies.
+        store
+            .put_media(&business, "new", &media(now + 3 * DAY_MS))
+            .await
+            .unwrap();
+        assert_eq!(store.sweep_expired(now + 2 * DAY_MS).await.unwrap(), 0);
+        assert!(store.get_media(&business, "new").await.unwrap().is_some());
+        assert_eq!(store.sweep_expired(now + 3 * DAY_MS).await.unwrap(), 1);
+        assert!(store.get_media(&business, "new").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_works_through_more_than_one_batch() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let n = 1_300u64;
+        for i in 1..=n {
+            store
+                .put_inbound(&plain_inbound(&c, &i.to_string()))
+                .await
+                .unwrap();
+        }
+        let now = 1_700_000_000_000 + TTL_MS;
+        assert_eq!(store.sweep_expired(now).await.unwrap(), n);
+        assert!(pending_ids(store).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn forgetting_an_account_clears_its_index_entries_too() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let (gone, kept) = (conv("10", "20"), conv("11", "20"));
+        store
+            .put_inbound(&inbound(&gone, "1", 1_000))
+            .await
+            .unwrap();
+        store
+            .put_inbound(&inbound(&gone, "2", 1_000))
+            .await
+            .unwrap();
+        store
+            .set_inbound_status(&gone, &event("2"), &failed("boom", 5))
+            .await
+            .unwrap();
+        store
+            .put_inbound(&inbound(&kept, "3", 1_000))
+            .await
+            .unwrap();
+
+        store.forget_account(&user("10")).await.unwrap();
+        assert_eq!(pending_ids(store).await, ["3"]);
+        assert!(failed_ids(store).await.is_empty());
+        assert_eq!(
+            store.sweep_expired(u64::MAX / 2).await.unwrap(),
+            1,
+            "only account 11's message was left"
+        );
+    }
+
+    /// Takes a data file back to its first schema: no indexes, no expiry, no schema mark.
+    fn age_to_schema_1(path: &std::path::Path) {
+        let db = redb::Database::create(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        for table in ["inbound_pending", "inbound_failed", "expiry", "meta"] {
+            let def: redb::TableDefinition<&str, u64> = redb::TableDefinition::new(table);
+            assert!(txn.delete_table(def).unwrap(), "table {table} existed");
+        }
+        txn.commit().unwrap();
+    }
+
+    fn set_schema(path: &std::path::Path, schema: u64) {
+        let db = redb::Database::create(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+            txn.open_table(def)
+                .unwrap()
+                .insert("schema", schema)
+                .unwrap();
+        }
+        txn.commit().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_data_file_of_the_first_schema_gets_its_indexes_built_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dmbot.redb");
+        let c = conv("10", "20");
+        let old = 1_700_000_000_000;
+        {
+            let store = EmbeddedStore::open(&path).unwrap();
+            store.put_inbound(&inbound(&c, "1", old)).await.unwrap();
+            store.put_inbound(&inbound(&c, "2", old + 1)).await.unwrap();
+            store.put_inbound(&inbound(&c, "3", old + 2)).await.unwrap();
+            store
+                .set_inbound_status(&c, &event("2"), &failed("boom", 5))
+                .await
+                .unwrap();
+            store.record_sent(&c, &event("4"), old).await.unwrap();
+        }
+        age_to_schema_1(&path);
+
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(pending_ids(&store).await, ["1", "3"]);
+        assert_eq!(failed_ids(&store).await, ["2"]);
+        assert_eq!(store.sweep_expired(old + TTL_MS + 2_000).await.unwrap(), 4);
+        drop(store);
+        // Opening it again does not build twice.
+        let store = EmbeddedStore::open(&path).unwrap();
+        assert!(pending_ids(&store).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_data_file_from_a_newer_dmbot_is_refused_with_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dmbot.redb");
+        drop(EmbeddedStore::open(&path).unwrap());
+        set_schema(&path, 99);
+        match EmbeddedStore::open(&path) {
+            Err(StoreError::Rejected(message)) => {
+                assert!(message.contains("newer dmbot"), "{message}");
+            }
+            other => panic!("expected Rejected, got {other:?}"),
+        }
     }
 }
 

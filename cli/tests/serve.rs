@@ -215,6 +215,79 @@ async fn sigterm_stops_serve_cleanly_and_its_data_survives_a_restart() {
 }
 
 #[tokio::test]
+async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file() {
+    use dmbot_shared::domain::{
+        ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId,
+    };
+    use dmbot_shared::store::embedded::EmbeddedStore;
+    use dmbot_shared::store::{Inbox, Outbox};
+
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let conversation = ConversationKey::new(
+        UserId::parse(fake.owner().user_id.clone()).unwrap(),
+        UserId::parse("9100").unwrap(),
+    );
+    let event = |id: &str| EventId::parse(id).unwrap();
+    // A message answered and a reply sent in 2020: long past the 30-day TTL.
+    let long_ago = 1_600_000_000_000;
+    {
+        let store = EmbeddedStore::open(data.join("dmbot.redb")).unwrap();
+        let record = InboundRecord {
+            message: InboundMessage {
+                event_id: event("1300000000000000001"),
+                conversation: conversation.clone(),
+                created_ms: long_ago,
+                text: "an old question".to_string(),
+                quick_reply_metadata: None,
+                welcome_message_id: None,
+                media: None,
+                customer_screen_name: None,
+                customer_name: None,
+            },
+            status: InboundStatus::Answered {
+                reply_event_id: Some(event("1300000000000000002")),
+                at_ms: long_ago,
+            },
+            received_ms: long_ago,
+        };
+        store.put_inbound(&record).await.unwrap();
+        store
+            .record_sent(&conversation, &event("1300000000000000002"), long_ago)
+            .await
+            .unwrap();
+    }
+
+    let served = Served::start(dir.path(), &data, &credentials_env(&fake), &[]).await;
+    let line = eventually("the start-up sweep's log line", || async {
+        served
+            .log()
+            .lines()
+            .find(|l| l.contains("sweep: removed"))
+            .map(str::to_string)
+    })
+    .await;
+    assert!(line.contains("removed=2"), "{line}");
+    served.terminate().await;
+
+    let store = EmbeddedStore::open(data.join("dmbot.redb")).unwrap();
+    assert_eq!(
+        store
+            .get_inbound(&conversation, &event("1300000000000000001"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .is_sent_by_bot(&conversation, &event("1300000000000000002"))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
 async fn partial_credentials_are_refused_with_the_missing_names() {
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dmbot"))

@@ -337,6 +337,7 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
             ..DispatchConfig::new(owner_tokens, FlowSource::Fixed(flow.clone()))
         },
     ));
+    let sweep_task = tokio::spawn(sweep(store.clone(), stop_rx.clone()));
     let dispatch_task = tokio::spawn(dispatch::run(dispatcher, store.clone(), stop_rx));
 
     print_banner(&Banner {
@@ -366,8 +367,38 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     if let Err(e) = dispatch_task.await {
         tracing::error!(error = %e, "the dispatch task failed");
     }
+    if let Err(e) = sweep_task.await {
+        tracing::error!(error = %e, "the sweep task failed");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often `serve` removes expired data from its store (and once at start).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes what has expired (old messages and markers, media ids, abandoned sign-ins; see
+/// [`EmbeddedStore::sweep_expired`]) at start and then every [`SWEEP_EVERY`], until `stop`.
+async fn sweep(store: EmbeddedStore, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        match store.sweep_expired(now_ms()).await {
+            Ok(0) => tracing::debug!("sweep: nothing has expired"),
+            Ok(removed) => tracing::info!(
+                removed,
+                "sweep: removed expired messages, sent markers, media ids and sign-ins"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "sweep: removing expired data failed; it is tried again within the hour"
+            ),
+        }
+    }
 }
 
 struct Banner<'a> {

@@ -29,6 +29,20 @@
 //! | `accounts` | `<account>` | the account record |
 //! | `flows` | `(flow id, version)` | the flow record |
 //! | `media` | `(account, content sha256)` | the media reference |
+//! | `signins` | the request token | the pending sign-in |
+//! | `inbound_pending` | `(received ms, event id, inbound key)` | (none): the pending messages, oldest first |
+//! | `inbound_failed` | `(event id, inbound key)` | (none): the failed messages |
+//! | `expiry` | `(expires at, seconds; table; key)` | (none): when an item is due to go |
+//! | `meta` | `schema` | the file's schema version (u64) |
+//!
+//! **Indexes and expiry.** The two status indexes are written in the same transaction as the
+//! message, so the dispatcher's restart scan ([`EmbeddedStore::pending_inbound`]) and
+//! `dmbot failures list` read only what they need, never the whole history. As DynamoDB's TTL
+//! does for the deployed table, [`EmbeddedStore::sweep_expired`] removes inbound messages and
+//! sent markers [`EVENT_TTL_SECS`] after they were stored, media references when Twitter's
+//! media id expires and sign-ins that were never finished; `dmbot serve` sweeps at start and
+//! then every hour, so the file stops growing with the history. A data file written before the
+//! indexes existed (schema 1) has them built when it is opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
@@ -39,8 +53,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows, Inbox,
-    MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
+    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
 };
 use crate::domain::{
     AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
@@ -54,6 +68,22 @@ const AGENT_ACTIVITY: TableDefinition<&str, u64> = TableDefinition::new("agent_a
 const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
 const FLOWS: TableDefinition<(&str, u64), &str> = TableDefinition::new("flows");
 const MEDIA: TableDefinition<(&str, &str), &str> = TableDefinition::new("media");
+const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
+/// Pending inbound messages in dispatch order: (received ms, numeric event id, inbound key).
+const PENDING: TableDefinition<(u64, u128, &str), ()> = TableDefinition::new("inbound_pending");
+/// Failed inbound messages by event id: (numeric event id, inbound key).
+const FAILED: TableDefinition<(u128, &str), ()> = TableDefinition::new("inbound_failed");
+/// When items are due to go: (seconds since the epoch, table name, key in that table; for
+/// `media`, `<account>/<sha256>`). An entry may outlive a rewrite of its item: the sweep checks
+/// the item itself before removing it.
+const EXPIRY: TableDefinition<(u64, &str, &str), ()> = TableDefinition::new("expiry");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const SCHEMA_KEY: &str = "schema";
+/// 1: the tables above `signins`; 2: the status indexes and `expiry`.
+const SCHEMA: u64 = 2;
+
+/// How many expired items one sweep transaction removes (the sweep loops until none is left).
+const SWEEP_BATCH: usize = 512;
 
 /// How many notifications a slow subscriber may fall behind before it misses some (it then
 /// gets `RecvError::Lagged` and should call [`EmbeddedStore::pending_inbound`]).
@@ -84,6 +114,281 @@ fn event_key(c: &ConversationKey, event: &EventId) -> String {
 /// Every key of an account's conversations starts with this.
 fn account_prefix(account: &AccountId) -> String {
     format!("{account}/")
+}
+
+/// When an inbound message or a sent marker stored at `ms` expires (seconds since the epoch),
+/// as the DynamoDB adapter's TTL attribute says.
+fn event_expiry(ms: u64) -> u64 {
+    (ms / 1000).saturating_add(EVENT_TTL_SECS)
+}
+
+/// When a media reference expires: when Twitter's media id does.
+fn media_expiry(media: &MediaRef) -> u64 {
+    media.expires_ms / 1000
+}
+
+/// When a pending sign-in can go: the second after it became void.
+fn signin_expiry(pending: &super::signin::PendingSignin) -> u64 {
+    (pending.expires_ms / 1000).saturating_add(1)
+}
+
+fn media_expiry_key(account: &str, sha: &str) -> String {
+    format!("{account}/{sha}")
+}
+
+/// Adds (`present`) or removes the status index entry of an inbound message stored at `key`.
+fn index_status(
+    txn: &WriteTransaction,
+    path: &Path,
+    key: &str,
+    record: &InboundRecord,
+    present: bool,
+) -> Result<(), StoreError> {
+    let err = |e: redb::StorageError| db_error(path, e);
+    let id = record.message.event_id.numeric();
+    match record.status {
+        InboundStatus::Pending => {
+            let mut t = txn.open_table(PENDING).map_err(|e| db_error(path, e))?;
+            let k = (record.received_ms, id, key);
+            if present {
+                t.insert(k, ()).map_err(err)?;
+            } else {
+                t.remove(k).map_err(err)?;
+            }
+        }
+        InboundStatus::Failed { .. } => {
+            let mut t = txn.open_table(FAILED).map_err(|e| db_error(path, e))?;
+            if present {
+                t.insert((id, key), ()).map_err(err)?;
+            } else {
+                t.remove((id, key)).map_err(err)?;
+            }
+        }
+        InboundStatus::Answered { .. } => {}
+    }
+    Ok(())
+}
+
+fn add_expiry(
+    txn: &WriteTransaction,
+    path: &Path,
+    at_secs: u64,
+    table: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    txn.open_table(EXPIRY)
+        .map_err(|e| db_error(path, e))?
+        .insert((at_secs, table, key), ())
+        .map_err(|e| db_error(path, e))?;
+    Ok(())
+}
+
+/// Opens every table (creating the missing ones) and brings the file to [`SCHEMA`]: a file of
+/// schema 1 gets its status indexes and expiry entries built from the data. A file written by
+/// a newer `dmbot` is refused rather than half understood.
+fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
+    let err = |e: redb::TableError| db_error(path, e);
+    txn.open_table(INBOUND).map_err(err)?;
+    txn.open_table(SENT).map_err(err)?;
+    txn.open_table(CONVERSATIONS).map_err(err)?;
+    txn.open_table(AGENT_ACTIVITY).map_err(err)?;
+    txn.open_table(ACCOUNTS).map_err(err)?;
+    txn.open_table(FLOWS).map_err(err)?;
+    txn.open_table(MEDIA).map_err(err)?;
+    txn.open_table(SIGNINS).map_err(err)?;
+    txn.open_table(PENDING).map_err(err)?;
+    txn.open_table(FAILED).map_err(err)?;
+    txn.open_table(EXPIRY).map_err(err)?;
+    let mut meta = txn.open_table(META).map_err(err)?;
+    let schema = meta
+        .get(SCHEMA_KEY)
+        .map_err(|e| db_error(path, e))?
+        .map(|v| v.value())
+        .unwrap_or(1);
+    if schema > SCHEMA {
+        return Err(StoreError::Rejected(format!(
+            "the data file {} has schema {schema}, written by a newer dmbot (this one knows {SCHEMA}): upgrade dmbot or use another data directory",
+            path.display()
+        )));
+    }
+    if schema < SCHEMA {
+        let built = build_indexes(txn, path)?;
+        tracing::info!(
+            path = %path.display(),
+            from = schema,
+            to = SCHEMA,
+            indexed = built,
+            "upgraded the data file: built the status indexes and expiry times"
+        );
+        meta.insert(SCHEMA_KEY, SCHEMA)
+            .map_err(|e| db_error(path, e))?;
+    }
+    Ok(())
+}
+
+/// Fills the status indexes and `expiry` from the data tables; returns how many items it saw.
+fn build_indexes(txn: &WriteTransaction, path: &Path) -> Result<u64, StoreError> {
+    let err = |e: redb::StorageError| db_error(path, e);
+    let mut seen = 0u64;
+    let inbound = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+    for entry in inbound.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        seen += 1;
+        match decode::<StoredInbound>("inbound message", k.value(), v.value()) {
+            Ok(stored) => {
+                index_status(txn, path, k.value(), &stored.record, true)?;
+                add_expiry(
+                    txn,
+                    path,
+                    event_expiry(stored.record.received_ms),
+                    "inbound",
+                    k.value(),
+                )?;
+            }
+            // Kept as it is: reading it reports the damage; it just never expires.
+            Err(e) => tracing::warn!(error = %e, "not indexing an undecodable message"),
+        }
+    }
+    let sent = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
+    for entry in sent.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        seen += 1;
+        add_expiry(txn, path, event_expiry(v.value()), "sent", k.value())?;
+    }
+    let media = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
+    for entry in media.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        let (account, sha) = k.value();
+        seen += 1;
+        match decode::<MediaRef>("media", sha, v.value()) {
+            Ok(m) => add_expiry(
+                txn,
+                path,
+                media_expiry(&m),
+                "media",
+                &media_expiry_key(account, sha),
+            )?,
+            Err(e) => tracing::warn!(error = %e, "not indexing an undecodable media reference"),
+        }
+    }
+    let signins = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
+    for entry in signins.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        seen += 1;
+        match decode::<super::signin::PendingSignin>("pending sign-in", "(token)", v.value()) {
+            Ok(p) => add_expiry(txn, path, signin_expiry(&p), "signins", k.value())?,
+            Err(e) => tracing::warn!(error = %e, "not indexing an undecodable sign-in"),
+        }
+    }
+    Ok(seen)
+}
+
+/// Removes up to `limit` items due at or before `now_secs`; returns how many items went and
+/// whether more entries may be due.
+fn sweep_batch(
+    txn: &WriteTransaction,
+    path: &Path,
+    now_secs: u64,
+    limit: usize,
+) -> Result<(u64, bool), StoreError> {
+    let err = |e: redb::StorageError| db_error(path, e);
+    let due: Vec<(u64, String, String)> = {
+        let expiry = txn.open_table(EXPIRY).map_err(|e| db_error(path, e))?;
+        let mut due = Vec::new();
+        for entry in expiry
+            .range(..(now_secs.saturating_add(1), "", ""))
+            .map_err(err)?
+            .take(limit)
+        {
+            let (k, _) = entry.map_err(err)?;
+            let (at, table, key) = k.value();
+            due.push((at, table.to_string(), key.to_string()));
+        }
+        due
+    };
+    let more = due.len() == limit;
+    let mut removed = 0u64;
+    for (at, table, key) in &due {
+        txn.open_table(EXPIRY)
+            .map_err(|e| db_error(path, e))?
+            .remove((*at, table.as_str(), key.as_str()))
+            .map_err(err)?;
+        let gone = match table.as_str() {
+            "inbound" => {
+                let mut t = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+                let stored = match t.get(key.as_str()).map_err(err)? {
+                    None => None,
+                    Some(raw) => match decode::<StoredInbound>("inbound message", key, raw.value())
+                    {
+                        Ok(stored) => Some(stored),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "leaving an undecodable message in place");
+                            None
+                        }
+                    },
+                };
+                match stored {
+                    Some(stored) if event_expiry(stored.record.received_ms) <= now_secs => {
+                        t.remove(key.as_str()).map_err(err)?;
+                        drop(t);
+                        index_status(txn, path, key, &stored.record, false)?;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            "sent" => {
+                let mut t = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
+                let at_ms = t.get(key.as_str()).map_err(err)?.map(|v| v.value());
+                match at_ms {
+                    Some(at_ms) if event_expiry(at_ms) <= now_secs => {
+                        t.remove(key.as_str()).map_err(err)?;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            "media" => {
+                let Some((account, sha)) = key.split_once('/') else {
+                    continue;
+                };
+                let mut t = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
+                let media = match t.get((account, sha)).map_err(err)? {
+                    Some(raw) => decode::<MediaRef>("media", sha, raw.value()).ok(),
+                    None => None,
+                };
+                match media {
+                    Some(m) if media_expiry(&m) <= now_secs => {
+                        t.remove((account, sha)).map_err(err)?;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            "signins" => {
+                let mut t = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
+                let pending = match t.get(key.as_str()).map_err(err)? {
+                    Some(raw) => decode::<super::signin::PendingSignin>(
+                        "pending sign-in",
+                        "(token)",
+                        raw.value(),
+                    )
+                    .ok(),
+                    None => None,
+                };
+                match pending {
+                    Some(p) if signin_expiry(&p) <= now_secs => {
+                        t.remove(key.as_str()).map_err(err)?;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        removed += u64::from(gone);
+    }
+    Ok((removed, more))
 }
 
 /// The most operations one group commit takes (more wait for the next one).
@@ -278,18 +583,10 @@ impl EmbeddedStore {
             })?;
         }
         let db = Database::create(&path).map_err(|e| db_error(&path, e))?;
-        // Create every table up front, so that readers never meet a missing one.
+        // Create every table up front, so that readers never meet a missing one, and bring an
+        // older file's indexes up to date.
         let txn = db.begin_write().map_err(|e| db_error(&path, e))?;
-        {
-            let err = |e: redb::TableError| db_error(&path, e);
-            txn.open_table(INBOUND).map_err(err)?;
-            txn.open_table(SENT).map_err(err)?;
-            txn.open_table(CONVERSATIONS).map_err(err)?;
-            txn.open_table(AGENT_ACTIVITY).map_err(err)?;
-            txn.open_table(ACCOUNTS).map_err(err)?;
-            txn.open_table(FLOWS).map_err(err)?;
-            txn.open_table(MEDIA).map_err(err)?;
-        }
+        prepare(&txn, &path)?;
         txn.commit().map_err(|e| db_error(&path, e))?;
         let (notify, _) = broadcast::channel(NOTIFY_CAPACITY);
         let db = Arc::new(db);
@@ -332,19 +629,42 @@ impl EmbeddedStore {
     pub async fn pending_inbound(&self) -> Result<Vec<InboundRecord>, StoreError> {
         self.read(|db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let index = txn.open_table(PENDING).map_err(|e| db_error(path, e))?;
             let table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
             let mut pending = Vec::new();
-            for entry in table.iter().map_err(|e| db_error(path, e))? {
-                let (k, v) = entry.map_err(|e| db_error(path, e))?;
-                let stored: StoredInbound = decode("inbound message", k.value(), v.value())?;
+            // The index is in dispatch order already: arrival, then event id.
+            for entry in index.iter().map_err(|e| db_error(path, e))? {
+                let (k, _) = entry.map_err(|e| db_error(path, e))?;
+                let (_, _, key) = k.value();
+                let Some(raw) = table.get(key).map_err(|e| db_error(path, e))? else {
+                    continue;
+                };
+                let stored: StoredInbound = decode("inbound message", key, raw.value())?;
                 if stored.record.status == InboundStatus::Pending {
                     pending.push(stored.record);
                 }
             }
-            pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
             Ok(pending)
         })
         .await
+    }
+
+    /// Removes what is due at `now_ms` (see the module documentation): inbound messages and
+    /// sent markers older than [`EVENT_TTL_SECS`], expired media references and sign-ins that
+    /// were never finished. Works in transactions of a few hundred items, so writes of the bot
+    /// are not held up; returns how many items went.
+    pub async fn sweep_expired(&self, now_ms: u64) -> Result<u64, StoreError> {
+        let now_secs = now_ms / 1000;
+        let mut total = 0u64;
+        loop {
+            let (removed, more) = self
+                .write(move |txn, path| sweep_batch(txn, path, now_secs, SWEEP_BATCH))
+                .await?;
+            total += removed;
+            if !more {
+                return Ok(total);
+            }
+        }
     }
 
     /// Runs a point lookup right here, on the caller's thread: it reads a few pages, nearly
@@ -407,6 +727,7 @@ impl Inbox for EmbeddedStore {
                 lease_until_ms: None,
             },
         )?;
+        let indexed = record.clone();
         let outcome = self
             .write(move |txn, path| {
                 let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
@@ -420,6 +741,15 @@ impl Inbox for EmbeddedStore {
                 table
                     .insert(key.as_str(), value.as_str())
                     .map_err(|e| db_error(path, e))?;
+                drop(table);
+                index_status(txn, path, &key, &indexed, true)?;
+                add_expiry(
+                    txn,
+                    path,
+                    event_expiry(indexed.received_ms),
+                    "inbound",
+                    &key,
+                )?;
                 Ok(PutOutcome::Inserted)
             })
             .await?;
@@ -496,12 +826,16 @@ impl Inbox for EmbeddedStore {
                 };
                 decode("inbound message", &key, raw.value())?
             };
+            let before = stored.record.clone();
             stored.record.status = status.clone();
             stored.lease_until_ms = None;
             let value = encode("inbound message", &stored)?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
+            drop(table);
+            index_status(txn, path, &key, &before, false)?;
+            index_status(txn, path, &key, &stored.record, true)?;
             Ok(())
         })
         .await
@@ -510,11 +844,20 @@ impl Inbox for EmbeddedStore {
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
         self.read(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let index = txn.open_table(FAILED).map_err(|e| db_error(path, e))?;
             let table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
             let mut failed = Vec::new();
-            for entry in table.iter().map_err(|e| db_error(path, e))? {
-                let (k, v) = entry.map_err(|e| db_error(path, e))?;
-                match decode::<StoredInbound>("inbound message", k.value(), v.value()) {
+            // Newest (highest event id) first.
+            for entry in index.iter().map_err(|e| db_error(path, e))?.rev() {
+                if failed.len() >= limit {
+                    break;
+                }
+                let (k, _) = entry.map_err(|e| db_error(path, e))?;
+                let (_, key) = k.value();
+                let Some(raw) = table.get(key).map_err(|e| db_error(path, e))? else {
+                    continue;
+                };
+                match decode::<StoredInbound>("inbound message", key, raw.value()) {
                     Ok(stored) if matches!(stored.record.status, InboundStatus::Failed { .. }) => {
                         failed.push(stored.record);
                     }
@@ -522,8 +865,6 @@ impl Inbox for EmbeddedStore {
                     Err(e) => tracing::warn!(error = %e, "skipping an undecodable message"),
                 }
             }
-            failed.sort_by_key(|r| std::cmp::Reverse(r.message.event_id.numeric()));
-            failed.truncate(limit);
             Ok(failed)
         })
         .await
@@ -543,7 +884,8 @@ impl Outbox for EmbeddedStore {
             table
                 .insert(key.as_str(), at_ms)
                 .map_err(|e| db_error(path, e))?;
-            Ok(())
+            drop(table);
+            add_expiry(txn, path, event_expiry(at_ms), "sent", &key)
         })
         .await
     }
@@ -739,6 +1081,19 @@ impl Accounts for EmbeddedStore {
                 .map_err(|e| db_error(path, e))?
                 .retain(|(account, _), _| count(account != key))
                 .map_err(err)?;
+            // The indexes' entries for what went (not counted: they are not items).
+            txn.open_table(PENDING)
+                .map_err(|e| db_error(path, e))?
+                .retain(|(_, _, k), ()| !k.starts_with(&prefix))
+                .map_err(err)?;
+            txn.open_table(FAILED)
+                .map_err(|e| db_error(path, e))?
+                .retain(|(_, k), ()| !k.starts_with(&prefix))
+                .map_err(err)?;
+            txn.open_table(EXPIRY)
+                .map_err(|e| db_error(path, e))?
+                .retain(|(_, table, k), ()| table == "signins" || !k.starts_with(&prefix))
+                .map_err(err)?;
             Ok(removed)
         })
         .await
@@ -817,12 +1172,15 @@ impl MediaCache for EmbeddedStore {
         let account = account.to_string();
         let sha = content_sha256.to_string();
         let value = encode("media", media)?;
+        let expires = media_expiry(media);
         self.write(move |txn, path| {
             let mut table = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
             table
                 .insert((account.as_str(), sha.as_str()), value.as_str())
                 .map_err(|e| db_error(path, e))?;
-            Ok(())
+            drop(table);
+            let key = media_expiry_key(&account, &sha);
+            add_expiry(txn, path, expires, "media", &key)
         })
         .await
     }
@@ -832,8 +1190,6 @@ impl MediaCache for EmbeddedStore {
 // Pending Twitter Sign-ins (see `store::signin`): table `signins`, key the request token.
 // ---------------------------------------------------------------------------------------------
 
-const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
-
 impl super::signin::PendingSignins for EmbeddedStore {
     async fn put_pending_signin(
         &self,
@@ -841,12 +1197,14 @@ impl super::signin::PendingSignins for EmbeddedStore {
     ) -> Result<(), StoreError> {
         let key = pending.request_token.clone();
         let value = encode("pending sign-in", pending)?;
+        let expires = signin_expiry(pending);
         self.write(move |txn, path| {
             let mut table = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
-            Ok(())
+            drop(table);
+            add_expiry(txn, path, expires, "signins", &key)
         })
         .await
     }
@@ -941,6 +1299,7 @@ impl super::health::Health for EmbeddedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use redb::ReadableTableMetadata;
 
     const T: TableDefinition<&str, u64> = TableDefinition::new("t");
 
@@ -1072,5 +1431,69 @@ mod tests {
                 1
             );
         }
+    }
+
+    fn index_sizes(store: &EmbeddedStore) -> (u64, u64, u64) {
+        let txn = store.inner.db.begin_read().expect("read");
+        let pending = txn
+            .open_table(PENDING)
+            .expect("pending")
+            .len()
+            .expect("len");
+        let failed = txn.open_table(FAILED).expect("failed").len().expect("len");
+        let expiry = txn.open_table(EXPIRY).expect("expiry").len().expect("len");
+        (pending, failed, expiry)
+    }
+
+    #[tokio::test]
+    async fn each_status_change_moves_the_message_between_the_indexes_without_leaving_any_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path().join("dmbot.redb")).expect("open");
+        let conversation = ConversationKey::new(
+            AccountId::parse("10").expect("id"),
+            crate::domain::UserId::parse("20").expect("id"),
+        );
+        let event = EventId::parse("1").expect("id");
+        let record = InboundRecord {
+            message: crate::domain::InboundMessage {
+                event_id: event.clone(),
+                conversation: conversation.clone(),
+                created_ms: 1,
+                text: "hi".into(),
+                quick_reply_metadata: None,
+                welcome_message_id: None,
+                media: None,
+                customer_screen_name: None,
+                customer_name: None,
+            },
+            status: InboundStatus::Pending,
+            received_ms: 2,
+        };
+        store.put_inbound(&record).await.expect("put");
+        store.put_inbound(&record).await.expect("duplicate");
+        assert_eq!(index_sizes(&store), (1, 0, 1));
+        let failed = InboundStatus::Failed {
+            reason: "boom".into(),
+            at_ms: 3,
+        };
+        let answered = InboundStatus::Answered {
+            reply_event_id: None,
+            at_ms: 4,
+        };
+        let steps = [
+            (failed.clone(), (0, 1, 1)),
+            (failed, (0, 1, 1)),
+            (InboundStatus::Pending, (1, 0, 1)),
+            (answered, (0, 0, 1)),
+        ];
+        for (status, sizes) in steps {
+            store
+                .set_inbound_status(&conversation, &event, &status)
+                .await
+                .expect("status");
+            assert_eq!(index_sizes(&store), sizes, "after {status:?}");
+        }
+        assert_eq!(store.sweep_expired(u64::MAX / 2).await.expect("sweep"), 1);
+        assert_eq!(index_sizes(&store), (0, 0, 0));
     }
 }
