@@ -640,6 +640,103 @@ async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_ag
 }
 
 #[tokio::test]
+async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_customers() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .await;
+    let owner = env.fake.owner();
+    let tokens = TokenCredentials::new(&owner.token, &owner.token_secret);
+    let client = env.client();
+    let send_to = |to: &str, text: &str| {
+        DirectMessage::new(UserId::parse(to).unwrap(), MessageData::text(text).unwrap())
+    };
+    // The earlier attempt's reply, then 120 messages of a busy account to other customers:
+    // the reply is on the third page of the account's events, newest first.
+    client
+        .send_direct_message(&tokens, &send_to(CUSTOMER, "Menu for Jane"))
+        .await
+        .unwrap();
+    for n in 0..120 {
+        client
+            .send_direct_message(&tokens, &send_to(&(7_000 + n).to_string(), "hi"))
+            .await
+            .unwrap();
+    }
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert!(
+        matches!(
+            handled,
+            Handled::Replied {
+                recovered: true,
+                ..
+            }
+        ),
+        "{handled:?}"
+    );
+    assert_eq!(env.fake.sent_messages().len(), 121, "nothing sent again");
+    assert_eq!(
+        env.fake
+            .requests_to("direct_messages/events/list.json")
+            .len(),
+        3,
+        "read page by page until the reply was found"
+    );
+}
+
+#[tokio::test]
+async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let owner = env.fake.owner();
+    let tokens = TokenCredentials::new(&owner.token, &owner.token_secret);
+    let client = env.client();
+    // 120 events older than the customer's message: no reply to it can be among them.
+    for n in 0..120 {
+        let dm = DirectMessage::new(
+            UserId::parse((7_000 + n).to_string()).unwrap(),
+            MessageData::text("hi").unwrap(),
+        );
+        client.send_direct_message(&tokens, &dm).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    // Written after all of them (the store keeps it as created a second before it arrived).
+    let record = env
+        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() + 1_000)
+        .await;
+    // Look for an earlier reply even though the message is new.
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.recheck_after = Duration::ZERO;
+
+    let handled = env
+        .dispatcher_with(config)
+        .handle(&record, deadline())
+        .await
+        .unwrap();
+
+    assert!(
+        matches!(
+            handled,
+            Handled::Replied {
+                recovered: false,
+                ..
+            }
+        ),
+        "{handled:?}"
+    );
+    assert_eq!(
+        env.fake
+            .requests_to("direct_messages/events/list.json")
+            .len(),
+        1,
+        "the first page already reached back past the customer's message"
+    );
+}
+
+#[tokio::test]
 async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_again() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);

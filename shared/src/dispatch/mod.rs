@@ -186,6 +186,12 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// The most pages (of 50 events) the look-up for an unrecorded reply reads: the 200 newest events
+/// of the account. The look-up is rare (only after a crash or an unknown send outcome) but the
+/// list endpoint's rate limit is far lower than the send's, so it is bounded; when it gives up
+/// or is refused, the reply is sent.
+const LOOKUP_PAGES: usize = 4;
+
 fn twitter_failure(what: &str, e: &TwitterError) -> Failure {
     if e.is_retryable() {
         Failure::Retry(format!("{what}: {e}"))
@@ -518,7 +524,9 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     /// to the customer, created after the customer's message, that we never recorded as sent.
     /// That is what a crash between Twitter accepting a send and our write leaves (or a person
     /// wrote from the account meanwhile, when the bot should not answer either). Best effort:
-    /// when Twitter cannot be asked, `None`, and the caller sends.
+    /// when Twitter cannot be asked, `None`, and the caller sends. Reads the account's newest
+    /// events page by page until it reaches the customer's message, at most [`LOOKUP_PAGES`]
+    /// pages of 50.
     async fn find_unrecorded_reply(
         &self,
         account: &ResolvedAccount,
@@ -526,38 +534,58 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         budget: Instant,
     ) -> Option<EventId> {
         let key = &record.message.conversation;
-        // One attempt, no waiting: the list endpoint has a much lower rate limit than sends,
-        // and a backlog must not spend its deadline waiting for a best-effort check.
+        // One attempt per page, no waiting: the list endpoint has a much lower rate limit than
+        // sends, and a backlog must not spend its deadline waiting for a best-effort check.
         if Instant::now() >= budget {
             return None;
         }
         let count = PageSize::new(PageSize::MAX).ok();
-        let page = self
-            .client
-            .list_direct_messages(&account.tokens, count, None)
-            .await;
-        let page = match page {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(conversation = %key, error = %e, "could not look for an earlier reply; sending");
+        let mut cursor: Option<String> = None;
+        for _ in 0..LOOKUP_PAGES {
+            if Instant::now() >= budget {
                 return None;
             }
-        };
-        let candidates: Vec<&DmEvent> = page
-            .events
-            .iter()
-            .filter(|e| is_reply_after(e, key, record.message.created_ms))
-            .collect();
-        for candidate in candidates {
-            match self.store.is_sent_by_bot(key, &candidate.id).await {
-                Ok(false) => return Some(candidate.id.clone()),
-                Ok(true) => {}
+            let page = self
+                .client
+                .list_direct_messages(&account.tokens, count, cursor.as_deref())
+                .await;
+            let page = match page {
+                Ok(p) => p,
                 Err(e) => {
-                    tracing::warn!(conversation = %key, error = %e, "could not check the outbox; sending");
+                    tracing::warn!(conversation = %key, error = %e, "could not look for an earlier reply; sending");
                     return None;
                 }
+            };
+            let candidates = page
+                .events
+                .iter()
+                .filter(|e| is_reply_after(e, key, record.message.created_ms));
+            for candidate in candidates {
+                match self.store.is_sent_by_bot(key, &candidate.id).await {
+                    Ok(false) => return Some(candidate.id.clone()),
+                    Ok(true) => {}
+                    Err(e) => {
+                        tracing::warn!(conversation = %key, error = %e, "could not check the outbox; sending");
+                        return None;
+                    }
+                }
+            }
+            // Newest first: once a page reaches back to the customer's message, older pages
+            // cannot hold a reply to it.
+            let reached_it = page
+                .events
+                .last()
+                .is_none_or(|oldest| created_ms(oldest) <= record.message.created_ms);
+            match page.next_cursor {
+                Some(next) if !reached_it => cursor = Some(next),
+                _ => return None,
             }
         }
+        tracing::warn!(
+            conversation = %key,
+            pages = LOOKUP_PAGES,
+            "the account sent too many messages since this one to look through them all; sending"
+        );
         None
     }
 
@@ -685,12 +713,18 @@ fn is_reply_after(event: &DmEvent, key: &ConversationKey, after_ms: u64) -> bool
     let Some(mc) = &event.message_create else {
         return false;
     };
-    let created = event
+    mc.sender_id == key.account
+        && mc.target.recipient_id == key.customer
+        && created_ms(event) > after_ms
+}
+
+/// When Twitter says `event` was created (0 when it does not say).
+fn created_ms(event: &DmEvent) -> u64 {
+    event
         .created_timestamp
         .as_deref()
         .and_then(|t| t.parse::<u64>().ok())
-        .unwrap_or(0);
-    mc.sender_id == key.account && mc.target.recipient_id == key.customer && created > after_ms
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
