@@ -622,16 +622,7 @@ async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_ag
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
-    assert!(
-        matches!(
-            handled,
-            Handled::Replied {
-                recovered: true,
-                ..
-            }
-        ),
-        "{handled:?}"
-    );
+    assert_replied(&handled, true);
     assert_eq!(env.fake.sent_messages().len(), 1);
     assert!(matches!(
         env.status(&record).await,
@@ -667,16 +658,7 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
-    assert!(
-        matches!(
-            handled,
-            Handled::Replied {
-                recovered: true,
-                ..
-            }
-        ),
-        "{handled:?}"
-    );
+    assert_replied(&handled, true);
     assert_eq!(env.fake.sent_messages().len(), 121, "nothing sent again");
     assert_eq!(
         env.fake
@@ -717,16 +699,7 @@ async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
         .await
         .unwrap();
 
-    assert!(
-        matches!(
-            handled,
-            Handled::Replied {
-                recovered: false,
-                ..
-            }
-        ),
-        "{handled:?}"
-    );
+    assert_replied(&handled, false);
     assert_eq!(
         env.fake
             .requests_to("direct_messages/events/list.json")
@@ -772,6 +745,14 @@ async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_a
         env.store.is_sent_by_bot(&key, &on_twitter).await.unwrap(),
         "the reply is in the outbox, so its echo is not taken for a person"
     );
+}
+
+/// `handled` is a reply, `recovered` (found on Twitter) or sent now.
+fn assert_replied(handled: &Handled, recovered: bool) {
+    match handled {
+        Handled::Replied { recovered: r, .. } => assert_eq!(*r, recovered, "{handled:?}"),
+        other => panic!("expected a reply, got {other:?}"),
+    }
 }
 
 async fn put_flow(store: &DynamoStore, flow: &Flow) {

@@ -24,21 +24,13 @@ fn key() -> ConversationKey {
 }
 
 fn failed_record(event: &str) -> InboundRecord {
-    InboundRecord {
-        message: InboundMessage {
-            event_id: EventId::parse(event).expect("id"),
-            conversation: key(),
-            created_ms: 1_700_000_000_000,
-            text: "where is my order?".into(),
-            quick_reply_metadata: None,
-            welcome_message_id: None,
-            media: None,
-            customer_screen_name: None,
-            customer_name: None,
-        },
-        status: InboundStatus::Pending,
-        received_ms: 1_700_000_000_100,
-    }
+    let message = InboundMessage::text(
+        EventId::parse(event).expect("id"),
+        key(),
+        1_700_000_000_000,
+        "where is my order?",
+    );
+    InboundRecord::pending(message, 1_700_000_000_100)
 }
 
 fn open(env: &Env) -> EmbeddedStore {

@@ -234,18 +234,14 @@ async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file(
     let long_ago = 1_600_000_000_000;
     {
         let store = EmbeddedStore::open(data.join("dmbot.redb")).unwrap();
+        let message = InboundMessage::text(
+            event("1300000000000000001"),
+            conversation.clone(),
+            long_ago,
+            "an old question",
+        );
         let record = InboundRecord {
-            message: InboundMessage {
-                event_id: event("1300000000000000001"),
-                conversation: conversation.clone(),
-                created_ms: long_ago,
-                text: "an old question".to_string(),
-                quick_reply_metadata: None,
-                welcome_message_id: None,
-                media: None,
-                customer_screen_name: None,
-                customer_name: None,
-            },
+            message,
             status: InboundStatus::Answered {
                 reply_event_id: Some(event("1300000000000000002")),
                 at_ms: long_ago,

@@ -149,6 +149,29 @@ pub struct InboundMessage {
     pub customer_name: Option<String>,
 }
 
+impl InboundMessage {
+    /// A plain text message, none of the optional parts set (no quick reply, welcome message,
+    /// media or customer names).
+    pub fn text(
+        event_id: EventId,
+        conversation: ConversationKey,
+        created_ms: u64,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            event_id,
+            conversation,
+            created_ms,
+            text: text.into(),
+            quick_reply_metadata: None,
+            welcome_message_id: None,
+            media: None,
+            customer_screen_name: None,
+            customer_name: None,
+        }
+    }
+}
+
 /// A message a person sent from the business account (not through our bot): a human agent has
 /// taken over. Ingestion records it as a hand-over signal for the conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +205,17 @@ pub struct InboundRecord {
     pub status: InboundStatus,
     /// When ingestion stored it (ms since epoch).
     pub received_ms: u64,
+}
+
+impl InboundRecord {
+    /// `message` as ingestion stores it: pending, received at `received_ms`.
+    pub fn pending(message: InboundMessage, received_ms: u64) -> Self {
+        Self {
+            message,
+            status: InboundStatus::Pending,
+            received_ms,
+        }
+    }
 }
 
 /// Why the bot is paused in a conversation.

@@ -1454,21 +1454,9 @@ mod tests {
             crate::domain::UserId::parse("20").expect("id"),
         );
         let event = EventId::parse("1").expect("id");
-        let record = InboundRecord {
-            message: crate::domain::InboundMessage {
-                event_id: event.clone(),
-                conversation: conversation.clone(),
-                created_ms: 1,
-                text: "hi".into(),
-                quick_reply_metadata: None,
-                welcome_message_id: None,
-                media: None,
-                customer_screen_name: None,
-                customer_name: None,
-            },
-            status: InboundStatus::Pending,
-            received_ms: 2,
-        };
+        let message =
+            crate::domain::InboundMessage::text(event.clone(), conversation.clone(), 1, "hi");
+        let record = InboundRecord::pending(message, 2);
         store.put_inbound(&record).await.expect("put");
         store.put_inbound(&record).await.expect("duplicate");
         assert_eq!(index_sizes(&store), (1, 0, 1));
