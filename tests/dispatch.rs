@@ -142,6 +142,27 @@ impl Env {
         )
     }
 
+    /// A Direct Message from the account to `to`, sent on Twitter outside the dispatcher (an
+    /// earlier attempt, or the account's other conversations).
+    async fn owner_sends(&self, to: &str, text: &str) {
+        let owner = self.fake.owner();
+        let dm = DirectMessage::new(UserId::parse(to).unwrap(), MessageData::text(text).unwrap());
+        self.client()
+            .send_direct_message(
+                &TokenCredentials::new(&owner.token, &owner.token_secret),
+                &dm,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// How many pages of the account's events the dispatcher read.
+    fn event_list_calls(&self) -> usize {
+        self.fake
+            .requests_to("direct_messages/events/list.json")
+            .len()
+    }
+
     /// Stores a pending inbound message as the webhook would.
     async fn inbound(&self, key: &ConversationKey, event: u64, text: &str) -> InboundRecord {
         self.inbound_received_at(key, event, text, now_ms()).await
@@ -607,18 +628,7 @@ async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_ag
         .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
     // The earlier attempt: Twitter accepted its reply, then the process died.
-    let owner = env.fake.owner();
-    let dm = DirectMessage::new(
-        key.customer.clone(),
-        MessageData::text("Menu for Jane").unwrap(),
-    );
-    env.client()
-        .send_direct_message(
-            &TokenCredentials::new(&owner.token, &owner.token_secret),
-            &dm,
-        )
-        .await
-        .unwrap();
+    env.owner_sends(CUSTOMER, "Menu for Jane").await;
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
@@ -637,23 +647,11 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
     let record = env
         .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
-    let owner = env.fake.owner();
-    let tokens = TokenCredentials::new(&owner.token, &owner.token_secret);
-    let client = env.client();
-    let send_to = |to: &str, text: &str| {
-        DirectMessage::new(UserId::parse(to).unwrap(), MessageData::text(text).unwrap())
-    };
     // The earlier attempt's reply, then 120 messages of a busy account to other customers:
     // the reply is on the third page of the account's events, newest first.
-    client
-        .send_direct_message(&tokens, &send_to(CUSTOMER, "Menu for Jane"))
-        .await
-        .unwrap();
+    env.owner_sends(CUSTOMER, "Menu for Jane").await;
     for n in 0..120 {
-        client
-            .send_direct_message(&tokens, &send_to(&(7_000 + n).to_string(), "hi"))
-            .await
-            .unwrap();
+        env.owner_sends(&(7_000 + n).to_string(), "hi").await;
     }
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
@@ -661,9 +659,7 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
     assert_replied(&handled, true);
     assert_eq!(env.fake.sent_messages().len(), 121, "nothing sent again");
     assert_eq!(
-        env.fake
-            .requests_to("direct_messages/events/list.json")
-            .len(),
+        env.event_list_calls(),
         3,
         "read page by page until the reply was found"
     );
@@ -673,16 +669,9 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
 async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    let owner = env.fake.owner();
-    let tokens = TokenCredentials::new(&owner.token, &owner.token_secret);
-    let client = env.client();
     // 120 events older than the customer's message: no reply to it can be among them.
     for n in 0..120 {
-        let dm = DirectMessage::new(
-            UserId::parse((7_000 + n).to_string()).unwrap(),
-            MessageData::text("hi").unwrap(),
-        );
-        client.send_direct_message(&tokens, &dm).await.unwrap();
+        env.owner_sends(&(7_000 + n).to_string(), "hi").await;
     }
     tokio::time::sleep(Duration::from_millis(5)).await;
     // Written after all of them (the store keeps it as created a second before it arrived).
@@ -701,9 +690,7 @@ async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
 
     assert_replied(&handled, false);
     assert_eq!(
-        env.fake
-            .requests_to("direct_messages/events/list.json")
-            .len(),
+        env.event_list_calls(),
         1,
         "the first page already reached back past the customer's message"
     );
