@@ -15,11 +15,15 @@ pub enum IdError {
     NotASnowflake { what: &'static str, got: String },
 }
 
-/// Twitter ids are decimal strings (snowflakes). They are kept as strings on the wire because
-/// they do not fit in a JavaScript number; we validate that they are digits so that they can be
-/// used safely inside storage keys (`CONV#<account>#<customer>`).
+/// Whether `s` can be a Twitter id: 1 to 32 ASCII digits. Twitter ids are decimal strings
+/// (snowflakes), kept as strings on the wire because they do not fit in a JavaScript number; the
+/// check makes them safe inside storage keys (`CONV#<account>#<customer>`).
+pub(crate) fn is_digit_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn check_snowflake(what: &'static str, s: &str) -> Result<(), IdError> {
-    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if !is_digit_id(s) {
         return Err(IdError::NotASnowflake {
             what,
             got: s.chars().take(64).collect(),
@@ -28,19 +32,25 @@ fn check_snowflake(what: &'static str, s: &str) -> Result<(), IdError> {
     Ok(())
 }
 
-macro_rules! snowflake_id {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+/// Declares a newtype over a decimal id string: `$ctor` validates with `$check(what, &str)`
+/// (which returns `Result<(), $err>`), serde reads and writes it as a string, and `Display`,
+/// `FromStr` and `From<.. > for String` come with it. Used for the domain's ids here and for the
+/// ids of Twitter's objects in `twitter::api_types`.
+macro_rules! digit_id_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $ctor:ident, $err:ty, $check:path) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
-            /// Parses a decimal snowflake id; anything else is refused.
-            pub fn parse(s: impl Into<String>) -> Result<Self, IdError> {
-                let s = s.into();
-                check_snowflake($what, &s)?;
-                Ok(Self(s))
+            /// Accepts a decimal id (1 to 32 digits); anything else is refused.
+            pub fn $ctor(value: impl Into<String>) -> Result<Self, $err> {
+                let value = value.into();
+                $check($what, &value)?;
+                Ok(Self(value))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -48,9 +58,9 @@ macro_rules! snowflake_id {
         }
 
         impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, IdError> {
-                Self::parse(s)
+            type Error = $err;
+            fn try_from(s: String) -> Result<Self, $err> {
+                Self::$ctor(s)
             }
         }
 
@@ -60,31 +70,38 @@ macro_rules! snowflake_id {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
 
         impl std::str::FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, IdError> {
-                Self::parse(s)
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, $err> {
+                Self::$ctor(s)
             }
         }
     };
 }
+pub(crate) use digit_id_type;
 
-snowflake_id!(
+digit_id_type!(
     /// A Twitter user id: a subscribed business account or a customer.
     UserId,
-    "user id"
+    "user id",
+    parse,
+    IdError,
+    check_snowflake
 );
-snowflake_id!(
+digit_id_type!(
     /// A Direct Message event id. Snowflakes grow with time, so ids of one conversation sort
     /// in the order Twitter created them (compare numerically, see [`EventId::numeric`]).
     EventId,
-    "event id"
+    "event id",
+    parse,
+    IdError,
+    check_snowflake
 );
 
 impl EventId {

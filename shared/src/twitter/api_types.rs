@@ -7,71 +7,47 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use super::limits::{CustomProfileId, LimitError, MediaId};
 use super::oauth1::TokenCredentials;
-use crate::domain::{EventId, UserId};
+use crate::domain::{EventId, UserId, digit_id_type};
 
-macro_rules! digits_id {
-    ($(#[$doc:meta])* $name:ident, $field:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Accepts a decimal id (Twitter's ids are digit strings).
-            pub fn new(value: impl Into<String>) -> Result<Self, LimitError> {
-                let value = value.into();
-                if value.is_empty() || value.len() > 32 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(LimitError {
-                        field: $field.into(),
-                        problem: "must be an id made of digits".into(),
-                    });
-                }
-                Ok(Self(value))
-            }
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = LimitError;
-            fn try_from(s: String) -> Result<Self, LimitError> {
-                Self::new(s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
+/// The check behind the ids of Twitter's objects: a [`LimitError`] naming the field.
+fn check_digits(field: &'static str, value: &str) -> Result<(), LimitError> {
+    if crate::domain::is_digit_id(value) {
+        Ok(())
+    } else {
+        Err(LimitError {
+            field: field.into(),
+            problem: "must be an id made of digits".into(),
+        })
+    }
 }
 
-digits_id!(
+digit_id_type!(
     /// A welcome message's id.
     WelcomeMessageId,
-    "welcome_message_id"
+    "welcome_message_id",
+    new,
+    LimitError,
+    check_digits
 );
-digits_id!(
+digit_id_type!(
     /// A welcome message rule's id.
     WelcomeRuleId,
-    "welcome_message_rule_id"
+    "welcome_message_rule_id",
+    new,
+    LimitError,
+    check_digits
 );
-digits_id!(
+digit_id_type!(
     /// A registered webhook's id.
     WebhookId,
-    "webhook_id"
+    "webhook_id",
+    new,
+    LimitError,
+    check_digits
 );
 
 /// An Account Activity environment name (the "dev environment label" set in the developer
