@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use dmbot_shared::domain::{EventId, UserId};
 use dmbot_shared::twitter::api_types::{
-    BearerToken, Callback, EnvName, MediaCategory, PageSize, WebhookUrl, WelcomeMessageId,
-    welcome_message_deep_link,
+    BearerToken, Callback, EnvName, MediaCategory, PageSize, UploadedMedia, WebhookUrl,
+    WelcomeMessageId, welcome_message_deep_link,
 };
 use dmbot_shared::twitter::client::{
     ClientConfig, Endpoint, MAX_CHUNK_BYTES, MediaUpload, TwitterClient, UploadOptions,
@@ -47,23 +47,52 @@ fn now_unix() -> u64 {
         .as_secs()
 }
 
+/// Uploads as the fake's owner, without watching the progress.
+async fn upload_as_owner(
+    fake: &FakeTwitter,
+    client: &TwitterClient,
+    upload: &MediaUpload<'_>,
+    options: &UploadOptions,
+) -> Result<UploadedMedia, TwitterError> {
+    client
+        .upload_media(&tokens(fake.owner()), upload, options, |_, _| {})
+        .await
+}
+
+/// `bytes` as a DM image (`shared`: reusable across DMs) or a DM video (not shared).
+fn dm_image(bytes: &[u8]) -> MediaUpload<'_> {
+    MediaUpload {
+        bytes,
+        media_type: "image/png",
+        category: MediaCategory::DmImage,
+        shared: true,
+    }
+}
+
+fn dm_video(bytes: &[u8]) -> MediaUpload<'_> {
+    MediaUpload {
+        bytes,
+        media_type: "video/mp4",
+        category: MediaCategory::DmVideo,
+        shared: false,
+    }
+}
+
+/// Upload options that poll a video's processing every few milliseconds.
+fn quick_polls(chunk_size: usize) -> UploadOptions {
+    UploadOptions {
+        chunk_size,
+        max_poll_interval: Duration::from_millis(5),
+        ..UploadOptions::default()
+    }
+}
+
 async fn upload_image(
     fake: &FakeTwitter,
     client: &TwitterClient,
 ) -> dmbot_shared::twitter::limits::MediaId {
     let bytes = vec![7u8; 2048];
-    client
-        .upload_media(
-            &tokens(fake.owner()),
-            &MediaUpload {
-                bytes: &bytes,
-                media_type: "image/png",
-                category: MediaCategory::DmImage,
-                shared: true,
-            },
-            &UploadOptions::default(),
-            |_, _| {},
-        )
+    upload_as_owner(fake, client, &dm_image(&bytes), &UploadOptions::default())
         .await
         .unwrap()
         .media_id
@@ -288,22 +317,7 @@ async fn a_video_upload_polls_status_until_processing_succeeds() {
     fake.set_video_processing(2, false);
     let client = client(&fake);
     let bytes = vec![1u8; 4096];
-    let uploaded = client
-        .upload_media(
-            &tokens(fake.owner()),
-            &MediaUpload {
-                bytes: &bytes,
-                media_type: "video/mp4",
-                category: MediaCategory::DmVideo,
-                shared: false,
-            },
-            &UploadOptions {
-                chunk_size: 4096,
-                max_poll_interval: Duration::from_millis(5),
-                ..UploadOptions::default()
-            },
-            |_, _| {},
-        )
+    let uploaded = upload_as_owner(&fake, &client, &dm_video(&bytes), &quick_polls(4096))
         .await
         .unwrap();
     let upload = fake.upload(uploaded.media_id.as_str()).unwrap();
@@ -317,22 +331,7 @@ async fn a_video_whose_processing_fails_is_a_media_processing_error() {
     fake.set_video_processing(1, true);
     let client = client(&fake);
     let bytes = vec![1u8; 100];
-    let result = client
-        .upload_media(
-            &tokens(fake.owner()),
-            &MediaUpload {
-                bytes: &bytes,
-                media_type: "video/mp4",
-                category: MediaCategory::DmVideo,
-                shared: false,
-            },
-            &UploadOptions {
-                max_poll_interval: Duration::from_millis(5),
-                ..UploadOptions::default()
-            },
-            |_, _| {},
-        )
-        .await;
+    let result = upload_as_owner(&fake, &client, &dm_video(&bytes), &quick_polls(4096)).await;
     let Err(TwitterError::MediaProcessing { reason, .. }) = result else {
         panic!("{result:?}");
     };
@@ -344,35 +343,17 @@ async fn chunks_over_five_megabytes_and_oversized_media_are_refused_before_any_r
     let fake = FakeTwitter::start().await;
     let client = client(&fake);
     let bytes = vec![0u8; 10];
-    let upload = MediaUpload {
-        bytes: &bytes,
-        media_type: "image/png",
-        category: MediaCategory::DmImage,
-        shared: false,
-    };
     let too_big_chunk = UploadOptions {
         chunk_size: MAX_CHUNK_BYTES + 1,
         ..UploadOptions::default()
     };
-    let result = client
-        .upload_media(&tokens(fake.owner()), &upload, &too_big_chunk, |_, _| {})
-        .await;
+    let result = upload_as_owner(&fake, &client, &dm_image(&bytes), &too_big_chunk).await;
     assert!(
         matches!(result, Err(TwitterError::InvalidRequest { .. })),
         "{result:?}"
     );
     let huge = vec![0u8; 5 * 1024 * 1024 + 1];
-    let result = client
-        .upload_media(
-            &tokens(fake.owner()),
-            &MediaUpload {
-                bytes: &huge,
-                ..upload
-            },
-            &UploadOptions::default(),
-            |_, _| {},
-        )
-        .await;
+    let result = upload_as_owner(&fake, &client, &dm_image(&huge), &UploadOptions::default()).await;
     assert!(
         matches!(result, Err(TwitterError::InvalidRequest { .. })),
         "{result:?}"
