@@ -10,7 +10,7 @@ use dmbot_shared::store::health::{Health, StoredRateLimit, WatchdogOutcome, Watc
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 use dmbot_shared::twitter::oauth1::TokenCredentials;
-use dmbot_shared::watchdog::{WatchdogConfig, run_once};
+use dmbot_shared::watchdog::{WatchdogConfig, WatchdogReport, run_once};
 use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client, tokens};
 use dmbot_tests::moto::Moto;
 
@@ -58,6 +58,11 @@ fn webhook_lists(fake: &FakeTwitter) -> usize {
         .count()
 }
 
+/// One watchdog run at `now` as the fake's owner, checking the webhook at `url`.
+async fn run_at(fake: &FakeTwitter, store: &MemoryStore, url: &str, now: u64) -> WatchdogReport {
+    run_once(&client(fake), &owner(fake), store, &config(fake, url), now).await
+}
+
 /// A store that saw a delivery just now (so the silence check makes no extra call).
 async fn store_with_recent_delivery() -> MemoryStore {
     let store = MemoryStore::new();
@@ -72,14 +77,7 @@ async fn a_valid_webhook_is_left_alone_and_reported_valid() {
     register(&fake, &url).await;
     let store = store_with_recent_delivery().await;
 
-    let report = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now_ms(),
-    )
-    .await;
+    let report = run_at(&fake, &store, &url, now_ms()).await;
 
     assert_eq!(report.run.outcome, WatchdogOutcome::Valid);
     assert_eq!(report.metrics.webhook_valid, Some(1));
@@ -101,14 +99,7 @@ async fn when_the_webhook_is_reported_invalid_it_is_revalidated() {
     assert!(fake.set_webhook_valid(&id, false));
     let store = store_with_recent_delivery().await;
 
-    let report = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now_ms(),
-    )
-    .await;
+    let report = run_at(&fake, &store, &url, now_ms()).await;
 
     assert_eq!(
         report.run.outcome,
@@ -171,14 +162,7 @@ async fn a_missing_webhook_is_reported_invalid_without_a_crc() {
     register(&fake, "https://someone-else.example/hook").await;
     let store = store_with_recent_delivery().await;
 
-    let report = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &fake.crc_ok_url()),
-        now_ms(),
-    )
-    .await;
+    let report = run_at(&fake, &store, &fake.crc_ok_url(), now_ms()).await;
 
     assert_eq!(report.run.outcome, WatchdogOutcome::Missing);
     assert_eq!(report.metrics.webhook_valid, Some(0));
@@ -195,14 +179,7 @@ async fn no_delivery_for_too_long_with_subscriptions_is_reported_as_silence() {
     let now = now_ms();
     store.record_delivery(now - 2 * 3_600_000).await.unwrap();
 
-    let report = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now,
-    )
-    .await;
+    let report = run_at(&fake, &store, &url, now).await;
 
     assert_eq!(report.metrics.silent, Some(1));
     assert!(report.run.silent);
@@ -213,14 +190,7 @@ async fn no_delivery_for_too_long_with_subscriptions_is_reported_as_silence() {
     );
 
     store.record_delivery(now).await.unwrap();
-    let report = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now,
-    )
-    .await;
+    let report = run_at(&fake, &store, &url, now).await;
     assert_eq!(report.metrics.silent, Some(0));
 }
 
@@ -265,14 +235,7 @@ async fn after_a_429_a_new_container_does_not_call_again_until_the_window_resets
     let reset_at = now_ms() / 1000 + 600;
     fake.fail_next("/webhooks.json", 1, Fault::RateLimited { reset_at });
 
-    let first = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now_ms(),
-    )
-    .await;
+    let first = run_at(&fake, &store, &url, now_ms()).await;
     assert_eq!(first.run.outcome, WatchdogOutcome::RateLimited);
     assert_eq!(
         first.metrics.webhook_valid, None,
@@ -288,14 +251,7 @@ async fn after_a_429_a_new_container_does_not_call_again_until_the_window_resets
 
     // A fresh client (a new Lambda container) knows the window from the stored run.
     let before = webhook_lists(&fake);
-    let second = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now_ms(),
-    )
-    .await;
+    let second = run_at(&fake, &store, &url, now_ms()).await;
     assert_eq!(second.run.outcome, WatchdogOutcome::RateLimited);
     assert_eq!(
         webhook_lists(&fake),
@@ -305,14 +261,7 @@ async fn after_a_429_a_new_container_does_not_call_again_until_the_window_resets
 
     // Once the window has reset, it checks again.
     let later = (reset_at + 1) * 1000;
-    let third = run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        later,
-    )
-    .await;
+    let third = run_at(&fake, &store, &url, later).await;
     assert_eq!(third.run.outcome, WatchdogOutcome::Valid);
 }
 
@@ -324,14 +273,7 @@ async fn the_status_report_combines_twitter_and_the_health_record() {
     let store = store_with_recent_delivery().await;
     let now = now_ms();
     store.record_crc(now - 5_000, 180).await.unwrap();
-    run_once(
-        &client(&fake),
-        &owner(&fake),
-        &store,
-        &config(&fake, &url),
-        now,
-    )
-    .await;
+    run_at(&fake, &store, &url, now).await;
 
     let report =
         dmbot_shared::health::gather(&client(&fake), &env(&fake), Some(&url), &store, now).await;
