@@ -21,9 +21,11 @@ use dmbot_shared::domain::{UserId, now_ms};
 use dmbot_shared::flow::{Flow, SyncedMedia};
 use dmbot_shared::store::{Accounts, FlowRecord, Flows};
 use dmbot_shared::twitter::api_types::{
-    MediaCategory as ApiCategory, WelcomeMessageId, welcome_message_deep_link,
+    WelcomeMessageId, WelcomeRuleId, welcome_message_deep_link,
 };
+use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::limits::{CustomProfileId, MediaId};
+use dmbot_shared::twitter::oauth1::TokenCredentials;
 use serde_json::json;
 
 use super::context::{acting, acting_user_id, client, store, with_store};
@@ -75,15 +77,6 @@ pub async fn run(opts: &Common, cmd: FlowCmd) -> Result<Output, OpsError> {
     }
 }
 
-fn api_category(c: dmbot_shared::flow::MediaCategory) -> ApiCategory {
-    use dmbot_shared::flow::MediaCategory as F;
-    match c {
-        F::DmImage => ApiCategory::DmImage,
-        F::DmGif => ApiCategory::DmGif,
-        F::DmVideo => ApiCategory::DmVideo,
-    }
-}
-
 /// The id a synced flow is stored under: the flow's own id for the app owner (the dispatcher's
 /// `DEFAULT_FLOW_ID`), `<flow id>@<account>` for a connected account (`--account`), whose
 /// record then names it. Each account keeps its own Twitter ids.
@@ -125,183 +118,18 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
     if let Some(prev) = &previous {
         flow.synced = prev.synced.clone();
     }
-    let mut changes: Vec<String> = Vec::new();
-
-    // Media: upload what is new, changed or about to expire.
-    let files: Vec<_> = flow.media_files().cloned().collect();
-    let mut uploaded_now = BTreeMap::new();
-    for f in &files {
-        if flow.media_id(f, now).is_some() {
-            continue;
-        }
-        let path = flow
-            .media_path(f)
-            .ok_or_else(|| OpsError::Io(format!("cannot locate media file {}", f.path)))?;
-        let bytes = tokio::fs::read(&path)
-            .await
-            .map_err(|e| OpsError::Io(format!("cannot read {}: {e}", path.display())))?;
-        let up = upload_bytes(
-            &client,
-            tokens,
-            &bytes,
-            f.media_type(),
-            api_category(f.category),
-            true,
-            opts.json,
-        )
-        .await?;
-        let changed_content = flow
-            .synced
-            .media
-            .get(&f.path)
-            .is_none_or(|m| m.sha256 != f.sha256);
-        flow.synced.media.insert(
-            f.path.clone(),
-            SyncedMedia {
-                media_id: up.media_id.as_str().to_string(),
-                uploaded_ms: now,
-                sha256: f.sha256.clone(),
-            },
-        );
-        uploaded_now.insert(f.path.clone(), changed_content);
-        changes.push(format!(
-            "uploaded {} (media id {})",
-            f.path,
-            up.media_id.as_str()
-        ));
-    }
-    flow.synced
-        .media
-        .retain(|path, _| files.iter().any(|f| &f.path == path));
-
-    // Custom profiles: Twitter cannot update one, so a changed avatar means a new profile.
-    let profiles = flow.profiles().to_vec();
-    let mut old_profiles = Vec::new();
-    for p in &profiles {
-        let name = p.name.as_str().to_string();
-        let existing = flow.synced.custom_profiles.get(&name).cloned();
-        let same_avatar = previous.as_ref().is_some_and(|prev| {
-            prev.profiles()
-                .iter()
-                .any(|q| q.name == p.name && q.avatar.sha256 == p.avatar.sha256)
-        });
-        if existing.is_some() && same_avatar {
-            continue;
-        }
-        let media = flow
-            .media_id(&p.avatar, now)
-            .ok_or_else(|| OpsError::Io(format!("the avatar {} has no media id", p.avatar.path)))?;
-        let created = client
-            .create_custom_profile(tokens, &p.name, &media)
-            .await?;
-        changes.push(format!(
-            "created custom profile {name:?} ({})",
-            created.id.as_str()
-        ));
-        flow.synced
-            .custom_profiles
-            .insert(name, created.id.as_str().to_string());
-        if let Some(old) = existing {
-            old_profiles.push(old);
-        }
-    }
-    let wanted: Vec<String> = profiles
-        .iter()
-        .map(|p| p.name.as_str().to_string())
-        .collect();
-    let gone: Vec<(String, String)> = flow
-        .synced
-        .custom_profiles
-        .iter()
-        .filter(|(n, _)| !wanted.contains(n))
-        .map(|(n, id)| (n.clone(), id.clone()))
-        .collect();
-    for (name, id) in gone {
-        flow.synced.custom_profiles.remove(&name);
-        old_profiles.push(id);
-    }
-    for id in old_profiles {
-        if let Ok(id) = CustomProfileId::new(id) {
-            match client.destroy_custom_profile(tokens, &id).await {
-                Ok(()) => changes.push(format!("deleted the old custom profile {}", id.as_str())),
-                Err(e) => eprintln!(
-                    "warning: could not delete the old custom profile {}: {e}",
-                    id.as_str()
-                ),
-            }
-        }
-    }
-
-    // Welcome messages: create new ones, update changed ones, delete removed ones.
-    let welcomes = flow.welcome_messages().to_vec();
-    for w in &welcomes {
-        let name = w.name.as_str().to_string();
-        let media: Option<MediaId> = w.media.as_ref().and_then(|m| flow.media_id(m, now));
-        let data = w
-            .message_data(media)
-            .map_err(|e| OpsError::Usage(format!("welcome message {name:?}: {e}")))?;
-        let existing = flow
-            .synced
-            .welcome_messages
-            .get(&name)
-            .and_then(|id| WelcomeMessageId::new(id.clone()).ok());
-        let unchanged = previous.as_ref().is_some_and(|prev| {
-            prev.welcome_messages().iter().any(|q| {
-                q.name == w.name
-                    && q.message_data(None).ok() == w.message_data(None).ok()
-                    && q.media.as_ref().map(|m| &m.sha256) == w.media.as_ref().map(|m| &m.sha256)
-            })
-        });
-        match existing {
-            Some(_) if unchanged => {}
-            Some(id) => {
-                client.update_welcome_message(tokens, &id, &data).await?;
-                changes.push(format!("updated welcome message {name:?} ({id})"));
-            }
-            None => {
-                let created = client
-                    .create_welcome_message(tokens, Some(&w.name), &data)
-                    .await?;
-                changes.push(format!("created welcome message {name:?} ({})", created.id));
-                flow.synced
-                    .welcome_messages
-                    .insert(name, created.id.as_str().to_string());
-            }
-        }
-    }
-    let wanted: Vec<String> = welcomes
-        .iter()
-        .map(|w| w.name.as_str().to_string())
-        .collect();
-    let gone: Vec<(String, String)> = flow
-        .synced
-        .welcome_messages
-        .iter()
-        .filter(|(n, _)| !wanted.contains(n))
-        .map(|(n, id)| (n.clone(), id.clone()))
-        .collect();
-    for (name, id) in gone {
-        flow.synced.welcome_messages.remove(&name);
-        if let Ok(id) = WelcomeMessageId::new(id) {
-            match client.destroy_welcome_message(tokens, &id).await {
-                Ok(()) => changes.push(format!("deleted welcome message {name:?} ({id})")),
-                Err(e) => eprintln!("warning: could not delete welcome message {id}: {e}"),
-            }
-        }
-    }
-
-    // The default welcome rule.
-    let mut default_id = None;
-    if let Some(d) = flow.default_welcome()
-        && let Some(id) = flow
-            .synced
-            .welcome_messages
-            .get(d.name.as_str())
-            .and_then(|id| WelcomeMessageId::new(id.clone()).ok())
-    {
-        let rule = set_default_welcome(&client, tokens, &id).await?;
-        default_id = Some((id, rule));
-    }
+    let TwitterSync {
+        mut changes,
+        default: default_id,
+    } = sync_to_twitter(
+        &client,
+        tokens,
+        &mut flow,
+        previous.as_ref(),
+        now,
+        opts.json,
+    )
+    .await?;
 
     // Store a new version when anything changed.
     let content_same = previous
@@ -375,4 +203,203 @@ async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
         "deep_links": links,
     });
     Ok(Output::new(json, text))
+}
+
+/// What [`sync_to_twitter`] did.
+pub(crate) struct TwitterSync {
+    /// One line per change made on Twitter.
+    pub changes: Vec<String>,
+    /// The default welcome message and the rule that points at it.
+    pub default: Option<(WelcomeMessageId, WelcomeRuleId)>,
+}
+
+/// Makes Twitter match `flow` for the account of `tokens`: media uploaded when new, changed or
+/// about to expire; custom profiles created (re-created when the avatar changed, old ones
+/// deleted); welcome messages created, updated or deleted; the default welcome rule set.
+/// `flow.synced` comes in with the ids of the last sync (empty for a first one) and leaves
+/// with the current ones; `previous` is the flow as last synced. `quiet` hides the upload
+/// progress bar. `dmbot flow sync` and `dmbot serve`'s simulator set-up both run this.
+pub(crate) async fn sync_to_twitter(
+    client: &TwitterClient,
+    tokens: &TokenCredentials,
+    flow: &mut Flow,
+    previous: Option<&Flow>,
+    now: u64,
+    quiet: bool,
+) -> Result<TwitterSync, OpsError> {
+    let mut changes: Vec<String> = Vec::new();
+
+    // Media: upload what is new, changed or about to expire.
+    let files: Vec<_> = flow.media_files().cloned().collect();
+    for f in &files {
+        if flow.media_id(f, now).is_some() {
+            continue;
+        }
+        let path = flow
+            .media_path(f)
+            .ok_or_else(|| OpsError::Io(format!("cannot locate media file {}", f.path)))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| OpsError::Io(format!("cannot read {}: {e}", path.display())))?;
+        let up = upload_bytes(
+            client,
+            tokens,
+            &bytes,
+            f.media_type(),
+            f.category,
+            true,
+            quiet,
+        )
+        .await?;
+        flow.synced.media.insert(
+            f.path.clone(),
+            SyncedMedia {
+                media_id: up.media_id.as_str().to_string(),
+                uploaded_ms: now,
+                sha256: f.sha256.clone(),
+            },
+        );
+        changes.push(format!(
+            "uploaded {} (media id {})",
+            f.path,
+            up.media_id.as_str()
+        ));
+    }
+    flow.synced
+        .media
+        .retain(|path, _| files.iter().any(|f| &f.path == path));
+
+    // Custom profiles: Twitter cannot update one, so a changed avatar means a new profile.
+    let profiles = flow.profiles().to_vec();
+    let mut old_profiles = Vec::new();
+    for p in &profiles {
+        let name = p.name.as_str().to_string();
+        let existing = flow.synced.custom_profiles.get(&name).cloned();
+        let same_avatar = previous.is_some_and(|prev| {
+            prev.profiles()
+                .iter()
+                .any(|q| q.name == p.name && q.avatar.sha256 == p.avatar.sha256)
+        });
+        if existing.is_some() && same_avatar {
+            continue;
+        }
+        let media = flow
+            .media_id(&p.avatar, now)
+            .ok_or_else(|| OpsError::Io(format!("the avatar {} has no media id", p.avatar.path)))?;
+        let created = client
+            .create_custom_profile(tokens, &p.name, &media)
+            .await?;
+        changes.push(format!(
+            "created custom profile {name:?} ({})",
+            created.id.as_str()
+        ));
+        flow.synced
+            .custom_profiles
+            .insert(name, created.id.as_str().to_string());
+        if let Some(old) = existing {
+            old_profiles.push(old);
+        }
+    }
+    let wanted: Vec<String> = profiles
+        .iter()
+        .map(|p| p.name.as_str().to_string())
+        .collect();
+    let gone: Vec<(String, String)> = flow
+        .synced
+        .custom_profiles
+        .iter()
+        .filter(|(n, _)| !wanted.contains(n))
+        .map(|(n, id)| (n.clone(), id.clone()))
+        .collect();
+    for (name, id) in gone {
+        flow.synced.custom_profiles.remove(&name);
+        old_profiles.push(id);
+    }
+    for id in old_profiles {
+        if let Ok(id) = CustomProfileId::new(id) {
+            match client.destroy_custom_profile(tokens, &id).await {
+                Ok(()) => changes.push(format!("deleted the old custom profile {}", id.as_str())),
+                Err(e) => eprintln!(
+                    "warning: could not delete the old custom profile {}: {e}",
+                    id.as_str()
+                ),
+            }
+        }
+    }
+
+    // Welcome messages: create new ones, update changed ones, delete removed ones.
+    let welcomes = flow.welcome_messages().to_vec();
+    for w in &welcomes {
+        let name = w.name.as_str().to_string();
+        let media: Option<MediaId> = w.media.as_ref().and_then(|m| flow.media_id(m, now));
+        let data = w
+            .message_data(media)
+            .map_err(|e| OpsError::Usage(format!("welcome message {name:?}: {e}")))?;
+        let existing = flow
+            .synced
+            .welcome_messages
+            .get(&name)
+            .and_then(|id| WelcomeMessageId::new(id.clone()).ok());
+        let unchanged = previous.is_some_and(|prev| {
+            prev.welcome_messages().iter().any(|q| {
+                q.name == w.name
+                    && q.message_data(None).ok() == w.message_data(None).ok()
+                    && q.media.as_ref().map(|m| &m.sha256) == w.media.as_ref().map(|m| &m.sha256)
+            })
+        });
+        match existing {
+            Some(_) if unchanged => {}
+            Some(id) => {
+                client.update_welcome_message(tokens, &id, &data).await?;
+                changes.push(format!("updated welcome message {name:?} ({id})"));
+            }
+            None => {
+                let created = client
+                    .create_welcome_message(tokens, Some(&w.name), &data)
+                    .await?;
+                changes.push(format!("created welcome message {name:?} ({})", created.id));
+                flow.synced
+                    .welcome_messages
+                    .insert(name, created.id.as_str().to_string());
+            }
+        }
+    }
+    let wanted: Vec<String> = welcomes
+        .iter()
+        .map(|w| w.name.as_str().to_string())
+        .collect();
+    let gone: Vec<(String, String)> = flow
+        .synced
+        .welcome_messages
+        .iter()
+        .filter(|(n, _)| !wanted.contains(n))
+        .map(|(n, id)| (n.clone(), id.clone()))
+        .collect();
+    for (name, id) in gone {
+        flow.synced.welcome_messages.remove(&name);
+        if let Ok(id) = WelcomeMessageId::new(id) {
+            match client.destroy_welcome_message(tokens, &id).await {
+                Ok(()) => changes.push(format!("deleted welcome message {name:?} ({id})")),
+                Err(e) => eprintln!("warning: could not delete welcome message {id}: {e}"),
+            }
+        }
+    }
+
+    // The default welcome rule.
+    let mut default_id = None;
+    if let Some(d) = flow.default_welcome()
+        && let Some(id) = flow
+            .synced
+            .welcome_messages
+            .get(d.name.as_str())
+            .and_then(|id| WelcomeMessageId::new(id.clone()).ok())
+    {
+        let rule = set_default_welcome(client, tokens, &id).await?;
+        default_id = Some((id, rule));
+    }
+
+    Ok(TwitterSync {
+        changes,
+        default: default_id,
+    })
 }

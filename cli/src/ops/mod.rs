@@ -14,7 +14,7 @@
 
 mod admin;
 mod context;
-mod flow_cmd;
+pub(crate) mod flow_cmd;
 mod twitter_cmds;
 
 use std::process::ExitCode;

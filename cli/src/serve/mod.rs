@@ -23,7 +23,6 @@
 
 mod dispatch;
 mod http;
-mod sync;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -282,10 +281,24 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let webhook_url = format!("{base_url}{}", http::WEBHOOK_PATH);
     let mut sync_note = String::new();
     if let Some(sim) = &simulator {
-        let summary = sync::sync_flow(&client, &owner_tokens, &mut flow, now_ms()).await?;
+        // What `dmbot flow sync` does against Twitter, here against the simulator: every call
+        // signed and checked, the ids recorded in `flow.synced`.
+        crate::ops::flow_cmd::sync_to_twitter(
+            &client,
+            &owner_tokens,
+            &mut flow,
+            None,
+            now_ms(),
+            true,
+        )
+        .await
+        .map_err(|e| ServeError::Sync(format!("flow sync: {e}")))?;
+        let synced = &flow.synced;
         sync_note = format!(
             "{} media, {} custom profiles, {} welcome messages registered in the simulator",
-            summary.media, summary.profiles, summary.welcome_messages
+            synced.media.len(),
+            synced.custom_profiles.len(),
+            synced.welcome_messages.len()
         );
         // As an operator would: register the webhook (the simulator runs the CRC against it)
         // and subscribe the account.
