@@ -136,20 +136,26 @@ fn media_expiry_key(account: &str, sha: &str) -> String {
     format!("{account}/{sha}")
 }
 
-/// Adds (`present`) or removes the status index entry of an inbound message stored at `key`.
+/// Where an inbound message sorts in the status indexes: (received ms, numeric event id).
+fn index_order(record: &InboundRecord) -> (u64, u128) {
+    (record.received_ms, record.message.event_id.numeric())
+}
+
+/// Adds (`present`) or removes the entry of the message stored at `key`, which sorts at
+/// `order`, in the index of `status` (answered messages have none).
 fn index_status(
     txn: &WriteTransaction,
     path: &Path,
     key: &str,
-    record: &InboundRecord,
+    (received_ms, id): (u64, u128),
+    status: &InboundStatus,
     present: bool,
 ) -> Result<(), StoreError> {
     let err = |e: redb::StorageError| db_error(path, e);
-    let id = record.message.event_id.numeric();
-    match record.status {
+    match status {
         InboundStatus::Pending => {
             let mut t = txn.open_table(PENDING).map_err(|e| db_error(path, e))?;
-            let k = (record.received_ms, id, key);
+            let k = (received_ms, id, key);
             if present {
                 t.insert(k, ()).map_err(err)?;
             } else {
@@ -236,7 +242,8 @@ fn build_indexes(txn: &WriteTransaction, path: &Path) -> Result<u64, StoreError>
         seen += 1;
         match decode::<StoredInbound>("inbound message", k.value(), v.value()) {
             Ok(stored) => {
-                index_status(txn, path, k.value(), &stored.record, true)?;
+                let r = &stored.record;
+                index_status(txn, path, k.value(), index_order(r), &r.status, true)?;
                 add_expiry(
                     txn,
                     path,
@@ -313,82 +320,92 @@ fn sweep_batch(
             .map_err(|e| db_error(path, e))?
             .remove((*at, table.as_str(), key.as_str()))
             .map_err(err)?;
-        let gone = match table.as_str() {
-            "inbound" => {
-                let mut t = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
-                let stored = match t.get(key.as_str()).map_err(err)? {
-                    None => None,
-                    Some(raw) => match decode::<StoredInbound>("inbound message", key, raw.value())
-                    {
-                        Ok(stored) => Some(stored),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "leaving an undecodable message in place");
-                            None
-                        }
-                    },
-                };
-                match stored {
-                    Some(stored) if event_expiry(stored.record.received_ms) <= now_secs => {
-                        t.remove(key.as_str()).map_err(err)?;
-                        drop(t);
-                        index_status(txn, path, key, &stored.record, false)?;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            "sent" => {
-                let mut t = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-                let at_ms = t.get(key.as_str()).map_err(err)?.map(|v| v.value());
-                match at_ms {
-                    Some(at_ms) if event_expiry(at_ms) <= now_secs => {
-                        t.remove(key.as_str()).map_err(err)?;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            "media" => {
-                let Some((account, sha)) = key.split_once('/') else {
-                    continue;
-                };
-                let mut t = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
-                let media = match t.get((account, sha)).map_err(err)? {
-                    Some(raw) => decode::<MediaRef>("media", sha, raw.value()).ok(),
-                    None => None,
-                };
-                match media {
-                    Some(m) if media_expiry(&m) <= now_secs => {
-                        t.remove((account, sha)).map_err(err)?;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            "signins" => {
-                let mut t = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
-                let pending = match t.get(key.as_str()).map_err(err)? {
-                    Some(raw) => decode::<super::signin::PendingSignin>(
-                        "pending sign-in",
-                        "(token)",
-                        raw.value(),
-                    )
-                    .ok(),
-                    None => None,
-                };
-                match pending {
-                    Some(p) if signin_expiry(&p) <= now_secs => {
-                        t.remove(key.as_str()).map_err(err)?;
-                        true
-                    }
-                    _ => false,
-                }
-            }
-            _ => false,
-        };
-        removed += u64::from(gone);
+        removed += u64::from(remove_if_due(txn, path, table, key, now_secs)?);
     }
     Ok((removed, more))
+}
+
+/// A stored value for the sweep: `None`, with a warning, when it cannot be decoded (it is left
+/// in place, where reading it reports the damage).
+fn sweepable<T: serde::de::DeserializeOwned>(what: &str, key: &str, raw: &str) -> Option<T> {
+    decode(what, key, raw)
+        .inspect_err(
+            |e| tracing::warn!(error = %e, "the sweep leaves an undecodable item in place"),
+        )
+        .ok()
+}
+
+/// Removes `key` of `table` when the item itself says it is due at `now_secs` (an expiry entry
+/// may be older than a rewrite of its item); returns whether it went.
+fn remove_if_due(
+    txn: &WriteTransaction,
+    path: &Path,
+    table: &str,
+    key: &str,
+    now_secs: u64,
+) -> Result<bool, StoreError> {
+    let err = |e: redb::StorageError| db_error(path, e);
+    let open = |e: redb::TableError| db_error(path, e);
+    match table {
+        "inbound" => {
+            let mut t = txn.open_table(INBOUND).map_err(open)?;
+            let Some(stored) = t
+                .get(key)
+                .map_err(err)?
+                .and_then(|raw| sweepable::<StoredInbound>("inbound message", key, raw.value()))
+            else {
+                return Ok(false);
+            };
+            let record = &stored.record;
+            if event_expiry(record.received_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+            drop(t);
+            index_status(txn, path, key, index_order(record), &record.status, false)?;
+        }
+        "sent" => {
+            let mut t = txn.open_table(SENT).map_err(open)?;
+            let Some(at_ms) = t.get(key).map_err(err)?.map(|v| v.value()) else {
+                return Ok(false);
+            };
+            if event_expiry(at_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "media" => {
+            let Some((account, sha)) = key.split_once('/') else {
+                return Ok(false);
+            };
+            let mut t = txn.open_table(MEDIA).map_err(open)?;
+            let Some(media) = t
+                .get((account, sha))
+                .map_err(err)?
+                .and_then(|raw| sweepable::<MediaRef>("media", sha, raw.value()))
+            else {
+                return Ok(false);
+            };
+            if media_expiry(&media) > now_secs {
+                return Ok(false);
+            }
+            t.remove((account, sha)).map_err(err)?;
+        }
+        "signins" => {
+            let mut t = txn.open_table(SIGNINS).map_err(open)?;
+            let Some(pending) = t.get(key).map_err(err)?.and_then(|raw| {
+                sweepable::<super::signin::PendingSignin>("pending sign-in", "(token)", raw.value())
+            }) else {
+                return Ok(false);
+            };
+            if signin_expiry(&pending) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// The most operations one group commit takes (more wait for the next one).
@@ -727,7 +744,7 @@ impl Inbox for EmbeddedStore {
                 lease_until_ms: None,
             },
         )?;
-        let indexed = record.clone();
+        let order = index_order(record);
         let outcome = self
             .write(move |txn, path| {
                 let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
@@ -742,14 +759,8 @@ impl Inbox for EmbeddedStore {
                     .insert(key.as_str(), value.as_str())
                     .map_err(|e| db_error(path, e))?;
                 drop(table);
-                index_status(txn, path, &key, &indexed, true)?;
-                add_expiry(
-                    txn,
-                    path,
-                    event_expiry(indexed.received_ms),
-                    "inbound",
-                    &key,
-                )?;
+                index_status(txn, path, &key, order, &InboundStatus::Pending, true)?;
+                add_expiry(txn, path, event_expiry(order.0), "inbound", &key)?;
                 Ok(PutOutcome::Inserted)
             })
             .await?;
@@ -826,16 +837,16 @@ impl Inbox for EmbeddedStore {
                 };
                 decode("inbound message", &key, raw.value())?
             };
-            let before = stored.record.clone();
-            stored.record.status = status.clone();
+            let before = std::mem::replace(&mut stored.record.status, status.clone());
             stored.lease_until_ms = None;
             let value = encode("inbound message", &stored)?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
             drop(table);
-            index_status(txn, path, &key, &before, false)?;
-            index_status(txn, path, &key, &stored.record, true)?;
+            let order = index_order(&stored.record);
+            index_status(txn, path, &key, order, &before, false)?;
+            index_status(txn, path, &key, order, &stored.record.status, true)?;
             Ok(())
         })
         .await
@@ -1483,5 +1494,38 @@ mod tests {
         }
         assert_eq!(store.sweep_expired(u64::MAX / 2).await.expect("sweep"), 1);
         assert_eq!(index_sizes(&store), (0, 0, 0));
+    }
+
+    #[tokio::test]
+    async fn the_sweep_leaves_an_undecodable_item_in_place_and_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EmbeddedStore::open(dir.path().join("dmbot.redb")).expect("open");
+        {
+            let txn = store.inner.db.begin_write().expect("write");
+            txn.open_table(INBOUND)
+                .expect("inbound")
+                .insert("10/20/1", "not json")
+                .expect("insert");
+            txn.open_table(SENT)
+                .expect("sent")
+                .insert("10/20/2", 1_000)
+                .expect("insert");
+            let mut expiry = txn.open_table(EXPIRY).expect("expiry");
+            expiry
+                .insert((5, "inbound", "10/20/1"), ())
+                .expect("insert");
+            expiry.insert((5, "sent", "10/20/2"), ()).expect("insert");
+            expiry.insert((5, "nonsense", "x"), ()).expect("insert");
+            drop(expiry);
+            txn.commit().expect("commit");
+        }
+        assert_eq!(store.sweep_expired(u64::MAX / 2).await.expect("sweep"), 1);
+        let txn = store.inner.db.begin_read().expect("read");
+        let inbound = txn.open_table(INBOUND).expect("inbound");
+        assert!(
+            inbound.get("10/20/1").expect("get").is_some(),
+            "left in place"
+        );
+        assert_eq!(index_sizes(&store).2, 0, "every due entry was consumed");
     }
 }
