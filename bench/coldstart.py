@@ -41,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"
 CONSUMER_SECRET = "fixture-consumer-secret"
 SECRET_NAME = "dmbot-bench"
 TABLE = "dmbot-bench"

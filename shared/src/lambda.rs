@@ -56,7 +56,7 @@ mod tests {
 
     fn event(name: &str) -> Request {
         let path = format!(
-            "{}/../../shared/fixtures/{name}",
+            "{}/../tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
         let json = std::fs::read_to_string(&path).unwrap();
@@ -65,7 +65,7 @@ mod tests {
 
     fn fixture_body() -> String {
         let json = std::fs::read_to_string(format!(
-            "{}/../../shared/fixtures/apigw_webhook_post.json",
+            "{}/../tests/fixtures/apigw_webhook_post.json",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();

@@ -608,7 +608,7 @@ mod tests {
         }
         let w: Wrapper = serde_json::from_str(include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/send_dm_response.json"
+            "/../tests/fixtures/send_dm_response.json"
         )))
         .unwrap();
         assert_eq!(w.event.id.as_str(), "1102330936183349252");

@@ -363,7 +363,7 @@ mod tests {
         ($name:literal) => {
             include_bytes!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/fixtures/",
+                "/../tests/fixtures/",
                 $name
             ))
         };

@@ -370,7 +370,7 @@ mod tests {
     fn code_88_and_http_429_are_rate_limits_with_the_reset_time() {
         let fixture = include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/error_rate_limited.json"
+            "/../tests/fixtures/error_rate_limited.json"
         ));
         for (status, b) in [(429, fixture.to_vec()), (420, body(88, "x")), (429, vec![])] {
             let e = classify(status, &b, ctx(false));
@@ -402,7 +402,7 @@ mod tests {
     fn code_214_on_a_webhook_call_is_a_crc_failure_with_twitters_message() {
         let fixture = include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/error_crc_failed.json"
+            "/../tests/fixtures/error_crc_failed.json"
         ));
         let e = classify(400, fixture, ctx(true));
         let TwitterError::CrcFailed { message } = &e else {

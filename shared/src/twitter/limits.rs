@@ -633,7 +633,7 @@ mod tests {
             .with_custom_profile(CustomProfileId::new("100001").unwrap());
         let fixture: serde_json::Value = serde_json::from_str(include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/send_dm_full.json"
+            "/../tests/fixtures/send_dm_full.json"
         )))
         .unwrap();
         assert_eq!(dm.to_request_body(), fixture);
