@@ -28,11 +28,25 @@ enum Command {
     Ops(ops::OpsCommand),
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // `.env` first: before any thread exists (setting the environment while other threads read it
+    // is unsound) and before clap reads the `[env: ...]` settings.
+    let dotenv = dmbot_shared::config::load_dotenv();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => serve::main(args).await,
-        Command::Ops(cmd) => ops::main(cmd).await,
-    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("dmbot: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::main(args, dotenv).await,
+            Command::Ops(cmd) => ops::main(cmd, dotenv).await,
+        }
+    })
 }

@@ -380,3 +380,32 @@ async fn failures_list_should_read_dynamodb_when_table_name_is_set() {
         .expect("stored");
     assert_eq!(back.status, InboundStatus::Pending);
 }
+
+/// L6: at `RUST_LOG=trace` the AWS SDK logged the bodies it sent: `secrets put` put every
+/// credential on stderr. The leak check runs at the most verbose level there is.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_reaches_the_logs_even_at_trace_level() {
+    let moto = Moto::shared().await;
+    let mut env = Env::start().await;
+    aws_env(&mut env, moto);
+    env.extra.push(("RUST_LOG".into(), "trace".into()));
+    env.extra
+        .push(("TWITTER_TOKEN_ENCRYPTION_KEY".into(), TOKEN_KEY.into()));
+    let name = format!("dmbot-test/{}", moto.unique_table_name());
+
+    let run = env.run(&["secrets", "put", "--secret-id", &name]).await;
+    assert!(run.ok, "{}{}", run.stdout, run.stderr);
+    // The level took effect (the check below could not pass for want of log lines).
+    assert!(run.stderr.contains("TRACE"), "{}", run.stderr);
+    let secrets = [
+        env.fake.app().consumer_secret.clone(),
+        env.fake.owner().token_secret.clone(),
+        TOKEN_KEY.to_string(),
+    ];
+    for secret in &secrets {
+        assert!(
+            !run.stderr.contains(secret.as_str()) && !run.stdout.contains(secret.as_str()),
+            "a secret reached the output at trace level"
+        );
+    }
+}

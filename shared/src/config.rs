@@ -326,6 +326,19 @@ impl Settings {
         Self::from_lookup(process_env)
     }
 
+    /// Our app's id, for whatever receives deliveries (the webhook function, `dmbot serve` with
+    /// credentials). Without it the echo of a bot reply that arrives before the dispatcher has
+    /// recorded the reply's id looks like a person answering from the account, and the bot hands
+    /// the conversation over and falls silent: refusing to start is better than that.
+    pub fn require_app_id(&self) -> Result<&str, ConfigError> {
+        self.app_id.as_deref().ok_or(ConfigError::Missing {
+            var: vars::APP_ID,
+            hint: "set it to the numeric id of the Twitter app (developer portal, the app's \
+                   settings; also the `source_app_id` of any message the bot sent): without it \
+                   the bot's own replies can be taken for a person answering and pause the bot",
+        })
+    }
+
     /// The table name, for functions that cannot run without one.
     pub fn require_table_name(&self) -> Result<&str, ConfigError> {
         self.table_name.as_deref().ok_or(ConfigError::Missing {
@@ -551,6 +564,16 @@ mod tests {
             s.secret_arn.as_deref(),
             Some("arn:aws:secretsmanager:eu-west-1:1:secret:x")
         );
+    }
+
+    #[test]
+    fn the_app_id_is_required_where_deliveries_are_received_with_advice() {
+        let s = Settings::from_lookup(env(&[])).unwrap();
+        let err = s.require_app_id().unwrap_err();
+        assert!(matches!(err, ConfigError::Missing { var: "TWITTER_APP_ID", .. }));
+        assert!(err.to_string().contains("pause the bot"), "{err}");
+        let s = Settings::from_lookup(env(&[("TWITTER_APP_ID", " 13090192 ")])).unwrap();
+        assert_eq!(s.require_app_id(), Ok("13090192"));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::store::{Accounts, Conversations, Inbox, Outbox, PutOutcome, StoreErro
 use crate::twitter::envelope::{
     DirectMessageEvent, Envelope, EnvelopeError, MessageData, truncate,
 };
-use crate::twitter::webhook::{SIGNATURE_HEADER, SignatureError, WebhookSecret};
+use crate::twitter::webhook::{CrcToken, SIGNATURE_HEADER, SignatureError, WebhookSecret};
 
 /// The largest webhook body accepted: 1 MiB. Twitter's deliveries are a few kilobytes (a batch
 /// of DMs with their users); anything much bigger is not Twitter and is refused before the HMAC
@@ -162,23 +162,23 @@ pub struct CrcResponse {
 /// 200 `{"response_token":"sha256=<base64 HMAC>"}`.
 ///
 /// The query is percent-decoded as a form (`%3D` → `=`, `+` → space) before hashing: the token
-/// Twitter hashes is the decoded one. The optional signature on the GET is not checked here (see
-/// [`WebhookSecret::verify_crc_query`]). Nothing but the consumer secret is needed, so the CRC
-/// function can start without a database client.
+/// Twitter hashes is the decoded one. Only tokens of Twitter's shape are answered (a
+/// [`CrcToken`]); anything else is 400, because answering it would make this public endpoint sign
+/// forged deliveries (docs/SECURITY.md). The optional signature on the GET is not checked here
+/// (see [`WebhookSecret::verify_crc_query`]). Nothing but the consumer secret is needed, so the
+/// CRC function can start without a database client.
 pub fn handle_crc(secret: &WebhookSecret, raw_query: &str) -> HttpResponse {
     let token = url::form_urlencoded::parse(raw_query.as_bytes())
         .find(|(name, _)| name == "crc_token")
         .map(|(_, value)| value);
-    let response = match token {
+    let response = match token.as_deref().map(CrcToken::parse) {
         None => HttpResponse::error(
             400,
             "crc_token_missing",
             "the query has no crc_token; Twitter sends GET <webhook>?crc_token=<token>",
         ),
-        Some(token) if token.is_empty() => {
-            HttpResponse::error(400, "crc_token_empty", "the crc_token parameter is empty")
-        }
-        Some(token) => HttpResponse::json(
+        Some(Err(refused)) => HttpResponse::error(400, refused.code(), &refused),
+        Some(Ok(token)) => HttpResponse::json(
             200,
             &CrcResponse {
                 response_token: secret.crc_response_token(&token),

@@ -1,10 +1,56 @@
 //! Structured logging. Lambda functions log JSON (one object per line, which CloudWatch Logs
 //! Insights can query); the CLI logs human-readable lines. `RUST_LOG` overrides the level.
+//!
+//! Whatever `RUST_LOG` says, the HTTP and AWS SDK internals log at most `info`: at `debug` and
+//! `trace` they print request bodies (`aws-smithy-runtime` logs every request it transmits, and
+//! an in-memory body's `Debug` is its bytes), which hold every credential `dmbot secrets put`
+//! writes and the tokens of a `PutItem`. Secrets must not reach a log line at any level.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Directive;
+
+/// Crates that log request or response contents below `info`: capped at `info` on top of the
+/// user's filter. A later directive for the same target replaces an earlier one, so a
+/// `RUST_LOG=aws_smithy_runtime=trace` cannot lift the cap.
+pub const CAPPED_AT_INFO: &[&str] = &[
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_smithy_http",
+    "aws_sigv4",
+    "aws_runtime",
+    "aws_config",
+    "aws_sdk_dynamodb",
+    "aws_sdk_secretsmanager",
+    "aws_sdk_sts",
+    "aws_sdk_sso",
+    "aws_sdk_ssooidc",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "rustls",
+    "lambda_runtime",
+    "lambda_runtime_api_client",
+    "lambda_http",
+];
+
+/// The user's `RUST_LOG` (default `info`) with [`CAPPED_AT_INFO`] added last.
+pub fn filter_from(user: Option<&str>) -> EnvFilter {
+    let mut filter = user
+        .and_then(|spec| EnvFilter::try_new(spec).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    for target in CAPPED_AT_INFO {
+        if let Ok(directive) = format!("{target}=info").parse::<Directive>() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
 
 fn filter() -> EnvFilter {
-    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+    filter_from(std::env::var("RUST_LOG").ok().as_deref())
 }
 
 /// JSON logs on stdout without ANSI colours or timestamps' local offsets: for Lambda.
@@ -38,4 +84,38 @@ pub fn init_human() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    fn enabled_under(spec: &str, check: impl FnOnce() -> bool) -> bool {
+        let subscriber = tracing_subscriber::registry().with(filter_from(Some(spec)));
+        tracing::subscriber::with_default(subscriber, check)
+    }
+
+    #[test]
+    fn trace_everywhere_still_keeps_the_sdk_and_http_internals_at_info() {
+        assert!(enabled_under("trace", || tracing::enabled!(Level::TRACE)));
+        // A target under the cap, as the SDK's own events name it.
+        assert!(!enabled_under("trace", || {
+            tracing::enabled!(target: "aws_smithy_runtime::client::orchestrator", Level::TRACE)
+        }));
+        assert!(!enabled_under("aws_smithy_runtime=trace,hyper=debug", || {
+            tracing::enabled!(target: "aws_smithy_runtime", Level::DEBUG)
+                || tracing::enabled!(target: "hyper::proto", Level::DEBUG)
+        }));
+        assert!(enabled_under("trace", || {
+            tracing::enabled!(target: "aws_smithy_runtime", Level::INFO)
+        }));
+    }
+
+    #[test]
+    fn a_bad_rust_log_falls_back_to_info() {
+        assert!(!enabled_under("not a [valid filter", || tracing::enabled!(Level::DEBUG)));
+        assert!(enabled_under("not a [valid filter", || tracing::enabled!(Level::INFO)));
+    }
 }

@@ -52,6 +52,9 @@ function bubble(kind, data, profile) {
     const ctas = el("div", "ctas");
     for (const c of data.ctas) {
       const a = el("a", "cta", c.label);
+      // The server accepts only http(s) URLs; checked again here so a javascript: URL can never
+      // become a link on this page.
+      if (!/^https?:\/\//i.test(String(c.url))) continue;
       a.href = c.url;
       a.target = "_blank";
       a.rel = "noopener";

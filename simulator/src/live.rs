@@ -531,9 +531,84 @@ async fn agent_post(
     axum::Json(json!({"id": id})).into_response()
 }
 
+/// An uploaded attachment, for the chat page. Served as the type its bytes show, never the type
+/// the uploader declared: a declared "image" that is really HTML or SVG would otherwise run
+/// script on the page's origin. Bytes of no known media type are offered as a download only.
 async fn media_get(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
     match sim.fake().media_bytes(&id) {
-        Some((media_type, bytes)) => ([("content-type", media_type)], bytes).into_response(),
+        Some((_declared, bytes)) => media_response(bytes),
         None => (http::StatusCode::NOT_FOUND, "no such media").into_response(),
+    }
+}
+
+fn media_response(bytes: Vec<u8>) -> Response {
+    match sniffed_media_type(&bytes) {
+        Some(media_type) => ([("content-type", media_type)], bytes).into_response(),
+        None => (
+            [
+                ("content-type", "application/octet-stream"),
+                ("content-disposition", "attachment"),
+            ],
+            bytes,
+        )
+            .into_response(),
+    }
+}
+
+/// The media type of `bytes` from their signature: the image and video formats Twitter takes for
+/// DMs (PNG, JPEG, GIF, WebP, MP4). `None` for anything else.
+pub fn sniffed_media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 8 && &bytes[4..8] == b"ftyp" {
+        Some("video/mp4")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served_type(bytes: &[u8]) -> (String, Option<String>) {
+        let response = media_response(bytes.to_vec());
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        (
+            header("content-type").unwrap_or_default(),
+            header("content-disposition"),
+        )
+    }
+
+    #[test]
+    fn media_is_served_as_its_bytes_show_not_as_the_uploader_declared() {
+        let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/media/size-chart.png"))
+            .expect("the example flow's image");
+        assert_eq!(served_type(&png), ("image/png".into(), None));
+        assert_eq!(served_type(b"GIF89a...."), ("image/gif".into(), None));
+        assert_eq!(served_type(&[0xFF, 0xD8, 0xFF, 0xE0]), ("image/jpeg".into(), None));
+        // HTML or SVG uploaded as an "image" would run script on the chat page's origin.
+        for hostile in [
+            &b"<html><script>alert(1)</script>"[..],
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+            b"",
+        ] {
+            assert_eq!(
+                served_type(hostile),
+                ("application/octet-stream".into(), Some("attachment".into()))
+            );
+        }
     }
 }

@@ -17,6 +17,7 @@ mod context;
 pub(crate) mod flow_cmd;
 mod twitter_cmds;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -199,9 +200,10 @@ fn common(cmd: &OpsCommand) -> &Common {
 }
 
 /// Runs one operator command and turns its outcome into output and an exit code.
-pub async fn main(cmd: OpsCommand) -> ExitCode {
+/// `dotenv` is the outcome of loading `.env`, which `main` does before the runtime starts.
+pub async fn main(cmd: OpsCommand, dotenv: Result<Option<PathBuf>, ConfigError>) -> ExitCode {
     let opts = common(&cmd).clone();
-    if let Err(e) = dmbot_shared::config::load_dotenv() {
+    if let Err(e) = dotenv {
         return report(&opts, Err(e.into()));
     }
     let result = match cmd {

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dmbot_shared::ingest::{self, Headers, HttpRequestParts, WebhookDeps};
@@ -57,4 +58,88 @@ async fn health() -> Response {
         r#"{"status":"ok"}"#,
     )
         .into_response()
+}
+
+/// The headers every answer of the local stack carries: the chat page loads only its own script,
+/// style and images (no inline code, no other origin, no framing), and no answer is ever sniffed
+/// into another type than the one it declares.
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+         connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+];
+
+/// Which `Host` headers the local stack answers. A page on another site can make a browser send
+/// requests to 127.0.0.1 under its own name (DNS rebinding); checking the name stops it reading
+/// the chat or injecting messages.
+#[derive(Debug, Clone)]
+pub enum AllowedHosts {
+    /// Any `Host` (credentials mode: Twitter reaches the webhook through a tunnel under its name;
+    /// or an operator who bound a public address with `--allow-remote`).
+    Any,
+    /// Only these `host:port` names (lower case).
+    Only(Vec<String>),
+}
+
+impl AllowedHosts {
+    /// The names a browser on this machine uses for a server bound on loopback `port`.
+    pub fn loopback(port: u16) -> Self {
+        Self::Only(
+            ["127.0.0.1", "localhost", "[::1]"]
+                .iter()
+                .map(|h| format!("{h}:{port}"))
+                .collect(),
+        )
+    }
+
+    fn allows(&self, host: Option<&str>) -> bool {
+        match self {
+            AllowedHosts::Any => true,
+            AllowedHosts::Only(names) => host.is_some_and(|h| {
+                let h = h.trim().to_ascii_lowercase();
+                names.iter().any(|n| *n == h)
+            }),
+        }
+    }
+}
+
+/// Wraps the whole local stack: refuses requests for another `Host` (421, JSON) and adds
+/// [`SECURITY_HEADERS`] to every answer.
+pub fn guarded(router: Router, hosts: AllowedHosts) -> Router {
+    let hosts = Arc::new(hosts);
+    router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
+        let hosts = hosts.clone();
+        async move {
+            let host = request
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok());
+            let mut response = if hosts.allows(host) {
+                next.run(request).await
+            } else {
+                tracing::warn!(
+                    host = host.unwrap_or("<none>"),
+                    "refused a request for another host name (DNS rebinding?)"
+                );
+                (
+                    StatusCode::MISDIRECTED_REQUEST,
+                    [(http::header::CONTENT_TYPE, ingest::JSON_CONTENT_TYPE)],
+                    Body::from(
+                        r#"{"error":"host_not_allowed","detail":"dmbot serve answers only requests addressed to 127.0.0.1, localhost or [::1] on its port"}"#,
+                    ),
+                )
+                    .into_response()
+            };
+            let headers = response.headers_mut();
+            for (name, value) in SECURITY_HEADERS {
+                headers.insert(name, http::HeaderValue::from_static(value));
+            }
+            response
+        }
+    }))
 }

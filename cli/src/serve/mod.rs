@@ -49,9 +49,15 @@ pub struct ServeArgs {
     /// Port to listen on (0 picks a free one; the banner says which).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Address to listen on.
+    /// Address to listen on. In simulator mode only a loopback address unless --allow-remote:
+    /// the simulator's pages let anyone who reaches them read every conversation and write as the
+    /// customer or the agent.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
+    /// Simulator mode: allow a non-loopback --host. Anyone who can reach the port can then read
+    /// and inject messages; use it only on a network you trust.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// The flow to run.
     #[arg(long, default_value = "flows/support.toml")]
     pub flow: PathBuf,
@@ -90,6 +96,12 @@ pub enum ServeError {
     DataDir { path: String, reason: String },
     #[error("store: {0}")]
     Store(#[from] dmbot_shared::store::StoreError),
+    #[error(
+        "refusing to serve the simulator on {host}: anyone who can reach it could read every \
+         conversation and write as the customer or the agent. Use --host 127.0.0.1 (the default), \
+         or add --allow-remote on a network you trust"
+    )]
+    RemoteSimulator { host: std::net::IpAddr },
     #[error("cannot listen on {addr}: {reason} (is another dmbot serve running? try --port)")]
     Listen { addr: SocketAddr, reason: String },
     #[error("Twitter client: {0}")]
@@ -104,13 +116,17 @@ pub(crate) fn now_ms() -> u64 {
     dmbot_shared::domain::now_ms()
 }
 
-/// Runs `dmbot serve` until Ctrl-C or SIGTERM.
-pub async fn main(args: ServeArgs) -> ExitCode {
+/// Runs `dmbot serve` until Ctrl-C or SIGTERM. `dotenv` is the outcome of loading `.env`, which
+/// `main` does before the runtime starts.
+pub async fn main(
+    args: ServeArgs,
+    dotenv: Result<Option<PathBuf>, config::ConfigError>,
+) -> ExitCode {
     match args.log_format {
         LogFormat::Human => dmbot_shared::telemetry::init_human(),
         LogFormat::Json => dmbot_shared::telemetry::init_json_stderr(),
     }
-    match run(args).await {
+    match run(args, dotenv).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dmbot serve: {e}");
@@ -157,8 +173,11 @@ struct Mode {
     client_config: ClientConfig,
 }
 
-async fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let dotenv = config::load_dotenv()?;
+async fn run(
+    args: ServeArgs,
+    dotenv: Result<Option<PathBuf>, config::ConfigError>,
+) -> Result<(), ServeError> {
+    let dotenv = dotenv?;
     let settings = Settings::from_env()?;
     let creds = credentials()?;
 
@@ -174,6 +193,23 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let store_path = args.data_dir.join("dmbot.redb");
     let store = EmbeddedStore::open(&store_path)?;
 
+    let simulator_mode = creds.is_none();
+    if simulator_mode && !args.host.is_loopback() {
+        if !args.allow_remote {
+            return Err(ServeError::RemoteSimulator { host: args.host });
+        }
+        tracing::warn!(
+            host = %args.host,
+            "--allow-remote: the simulator is reachable from other machines; anyone who can \
+             reach this port can read every conversation and write as the customer or the agent"
+        );
+        eprintln!(
+            "WARNING: the simulator listens on {} (--allow-remote): anyone who can reach this \
+             port can read every conversation and write as the customer or the agent",
+            args.host
+        );
+    }
+
     let addr = SocketAddr::new(args.host, args.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -185,12 +221,13 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
         addr,
         reason: e.to_string(),
     })?;
-    let shown_host = if local.ip().is_unspecified() {
-        "127.0.0.1".to_string()
+    let shown_ip = if local.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
     } else {
-        local.ip().to_string()
+        local.ip()
     };
-    let base_url = format!("http://{shown_host}:{}", local.port());
+    // `SocketAddr` puts an IPv6 address in brackets, as a URL needs.
+    let base_url = format!("http://{}", SocketAddr::new(shown_ip, local.port()));
 
     let mode = match creds {
         Some(credentials) => {
@@ -209,7 +246,7 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
             Mode {
                 simulator: None,
                 credentials,
-                app_id: settings.app_id.clone(),
+                app_id: Some(settings.require_app_id()?.to_string()),
                 env_name: settings.env_name.clone(),
                 client_config,
             }
@@ -268,6 +305,12 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
     if let Some((_, sim_router)) = mode.simulator {
         router = router.fallback_service(sim_router);
     }
+    let hosts = if simulator_mode && local.ip().is_loopback() {
+        http::AllowedHosts::loopback(local.port())
+    } else {
+        http::AllowedHosts::Any
+    };
+    let router = http::guarded(router, hosts);
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {

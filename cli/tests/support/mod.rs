@@ -16,7 +16,7 @@ pub fn example_flow() -> PathBuf {
 }
 
 /// The variables `serve` reads; each test sets the ones it wants and clears the rest.
-const TWITTER_VARS: [&str; 10] = [
+pub const TWITTER_VARS: [&str; 10] = [
     "TWITTER_CONSUMER_KEY",
     "TWITTER_CONSUMER_SECRET",
     "TWITTER_ACCESS_TOKEN",

@@ -1,9 +1,9 @@
 //! λ webhook: verifies and stores Account Activity deliveries, `POST /webhooks/twitter`.
 //!
 //! Configuration: `TABLE_NAME` (the DynamoDB table), `TWITTER_SECRET_ARN` (or
-//! `TWITTER_CONSUMER_SECRET` locally) and optionally `TWITTER_APP_ID` (recognises the bot's own
-//! replies even before the dispatcher has recorded them). Everything else is in
-//! `dmbot_shared::ingest`.
+//! `TWITTER_CONSUMER_SECRET` locally) and `TWITTER_APP_ID` (recognises the bot's own replies even
+//! before the dispatcher has recorded them; the function refuses to start without it). Everything
+//! else is in `dmbot_shared::ingest`.
 //!
 //! For `dmbot webhook status` and the watchdog's silence check it records when the last
 //! delivery arrived: at most once a minute per container, in a spawned task after the answer is
@@ -27,12 +27,13 @@ async fn main() -> Result<(), Error> {
     telemetry::init_json();
     let settings = Settings::from_env()?;
     let table = settings.require_table_name()?.to_string();
+    let app_id = settings.require_app_id()?.to_string();
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let consumer_secret = secrets::load_consumer_secret(&settings, Some(&sdk)).await?;
     let deps = WebhookDeps {
         store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table),
         secret: WebhookSecret::new(consumer_secret.expose()),
-        app_id: settings.app_id.clone(),
+        app_id: Some(app_id),
     };
     let deps = &deps;
     let throttle = &Throttle::new();

@@ -107,6 +107,10 @@ impl WebhookSecret {
 
     /// `sha256=<base64(HMAC-SHA256(consumer_secret, message))>`: the form of both the CRC
     /// answer and the signature header.
+    ///
+    /// Whoever can make this sign a message of their choice can forge a delivery: never call it
+    /// on unauthenticated input (the CRC goes through [`CrcToken`]). Tests and the simulator use
+    /// it to sign deliveries.
     pub fn sign(&self, message: &[u8]) -> String {
         let mut out = String::with_capacity(ALGORITHM.len() + 1 + 44);
         out.push_str(ALGORITHM);
@@ -115,9 +119,10 @@ impl WebhookSecret {
         out
     }
 
-    /// The `response_token` a CRC GET must be answered with.
-    pub fn crc_response_token(&self, crc_token: &str) -> String {
-        self.sign(crc_token.as_bytes())
+    /// The `response_token` a CRC GET must be answered with. Only a [`CrcToken`] can be
+    /// answered: an arbitrary string would turn the CRC into a signing oracle (see [`CrcToken`]).
+    pub fn crc_response_token(&self, crc_token: &CrcToken) -> String {
+        self.sign(crc_token.as_str().as_bytes())
     }
 
     /// Checks a delivery's `x-twitter-webhooks-signature` header against the **raw** body bytes.
@@ -200,8 +205,80 @@ fn parse_signature_header(header: Option<&str>) -> Result<[u8; TAG_LEN], Signatu
 
 /// The CRC answer for `crc_token`: `sha256=<base64(HMAC-SHA256(key=consumer_secret, msg=token))>`.
 /// For repeated use, build a [`WebhookSecret`] once instead.
-pub fn crc_response_token(consumer_secret: &str, crc_token: &str) -> String {
+pub fn crc_response_token(consumer_secret: &str, crc_token: &CrcToken) -> String {
     WebhookSecret::new(consumer_secret).crc_response_token(crc_token)
+}
+
+/// The longest `crc_token` answered. Twitter's are 44 to 48 base64 characters (32 random bytes);
+/// the margin allows for a longer nonce without letting the CRC sign arbitrary data.
+pub const CRC_TOKEN_MAX_LEN: usize = 128;
+
+/// A `crc_token` that looks like one Twitter sends: 1 to [`CRC_TOKEN_MAX_LEN`] characters of the
+/// base64 and base64url alphabets (`A-Z a-z 0-9 + / = - _`).
+///
+/// **Why the CRC refuses everything else.** The CRC answer and the signature of a delivery are the
+/// same function, `sha256=base64(HMAC-SHA256(consumer secret, message))`, and the CRC endpoint is
+/// public. A CRC that answered any token would sign any body an attacker sends as the token, and
+/// the answer is a valid `x-twitter-webhooks-signature` for that body: a forged revoke, customer
+/// message or agent message. A delivery is a JSON object, which needs `{` and `"`, and neither is in
+/// this alphabet, so no token the CRC answers is a body the webhook accepts (a property test in
+/// `ingest` checks exactly that). The type makes the rule hold by construction: the CRC can sign
+/// only a `CrcToken`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrcToken(String);
+
+/// Why a `crc_token` was refused (the CRC answers 400 with the code).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrcTokenError {
+    #[error("the crc_token parameter is empty")]
+    Empty,
+    #[error(
+        "the crc_token is {len} characters long; Twitter's are about 48 and at most \
+         {CRC_TOKEN_MAX_LEN} are answered"
+    )]
+    TooLong { len: usize },
+    #[error(
+        "the crc_token has a character outside the base64 alphabet (A-Z a-z 0-9 + / = - _); \
+         Twitter's tokens never do, and answering it could sign a forged delivery. A '+' that \
+         arrived unencoded reads as a space: Twitter sends it as %2B"
+    )]
+    NotBase64,
+}
+
+impl CrcTokenError {
+    /// A short stable code for the 400 body and the logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CrcTokenError::Empty => "crc_token_empty",
+            CrcTokenError::TooLong { .. } => "crc_token_too_long",
+            CrcTokenError::NotBase64 => "crc_token_not_base64",
+        }
+    }
+}
+
+impl CrcToken {
+    /// Accepts `token` (already percent-decoded) only when it has the shape of Twitter's tokens.
+    pub fn parse(token: &str) -> Result<Self, CrcTokenError> {
+        if token.is_empty() {
+            return Err(CrcTokenError::Empty);
+        }
+        // Every allowed character is ASCII, so the byte length is the character count once the
+        // alphabet check passes; check the length on bytes first so a huge token costs nothing.
+        if token.len() > CRC_TOKEN_MAX_LEN {
+            return Err(CrcTokenError::TooLong {
+                len: token.chars().count(),
+            });
+        }
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+        if !token.bytes().all(allowed) {
+            return Err(CrcTokenError::NotBase64);
+        }
+        Ok(Self(token.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Checks a delivery's signature header against the raw body. For repeated use, build a
@@ -242,7 +319,7 @@ mod tests {
         assert_eq!(
             crc_response_token(
                 FIXTURE_SECRET,
-                "cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs="
+                &CrcToken::parse("cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs=").unwrap()
             ),
             "sha256=csVzm5ramL8kQHmchJuir2bLUcQ/rl3P9DOMmRYuI7o="
         );
@@ -262,7 +339,7 @@ mod tests {
     fn when_fixture_post_body_is_signed_with_fixture_secret_should_verify() {
         let event: serde_json::Value = serde_json::from_str(include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/apigw_webhook_post.json"
+            "/../tests/fixtures/apigw_webhook_post.json"
         )))
         .unwrap();
         let body = event["body"].as_str().unwrap();
