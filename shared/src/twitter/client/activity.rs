@@ -1,4 +1,4 @@
-//! Account Activity API: webhooks and subscriptions (`TWITTER-API.md` §5), each call with the
+//! Account Activity API: webhooks and subscriptions (`docs/TWITTER-API.md` §5), each call with the
 //! authentication the table there gives:
 //!
 //! | Call | Auth |
