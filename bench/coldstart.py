@@ -16,7 +16,7 @@ AWS_ENDPOINT_URL). Two secret modes:
            "not counting the secret fetch";
   moto     TWITTER_SECRET_ARN set: the secret is fetched from Secrets Manager (moto) at init.
 
-Events are the fixtures in ../shared/fixtures (API Gateway v2 CRC GET and signed webhook POST,
+Events are the fixtures in tests/fixtures/ (API Gateway v2 CRC GET and signed webhook POST,
 consumer secret `fixture-consumer-secret`). The watchdog, which needs Twitter for its
 invocation, is measured up to `ready` only.
 

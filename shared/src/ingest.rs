@@ -312,7 +312,7 @@ pub fn verify_and_plan(
 }
 
 /// Decides what each event of a delivery means for the account `for_user_id = A`
-/// (TWITTER-API.md §2, "Who wrote a message"):
+/// (docs/TWITTER-API.md §2, "Who wrote a message"):
 ///
 /// - `sender != A`, `recipient == A`: a customer wrote: [`Action::StoreInbound`], with the
 ///   customer's names from `users`;

@@ -1,7 +1,7 @@
 //! Twitter Sign-in for business accounts (feature `client`): the two pages of
 //! `functions/signin`, free of any HTTP framework like [`crate::ingest`].
 //!
-//! 3-legged OAuth (`TWITTER-API.md` §2), as two requests:
+//! 3-legged OAuth (`docs/TWITTER-API.md` §6), as two requests:
 //!
 //! 1. `GET /auth/start` ([`handle_start`]): `POST oauth/request_token` with our callback URL →
 //!    keep the request token and its secret as a [`PendingSignin`] for 10 minutes → set a

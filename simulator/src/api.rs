@@ -1,5 +1,5 @@
 //! A fake Twitter API (for tests, and the API half of the simulator): an HTTP server on `127.0.0.1:<free port>` with in-memory state
-//! that behaves like the v1.1 endpoints the project uses (`TWITTER-API.md` §3–§6).
+//! that behaves like the v1.1 endpoints the project uses (`docs/TWITTER-API.md` §3–§6).
 //!
 //! What makes it useful as a test double:
 //! - **It checks every request's authentication with its own code.** OAuth 1.0a signatures are
@@ -794,7 +794,7 @@ fn invalid(message: &str) -> Reply {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Independent limit checks (TWITTER-API.md §3, §4)
+// Independent limit checks (docs/TWITTER-API.md §3, §4)
 
 fn chars(v: &Value) -> Option<usize> {
     v.as_str().map(|s| s.chars().count())

@@ -1,7 +1,7 @@
 //! The live side of the simulator: Twitter's behaviour toward a webhook, the people on both ends
 //! of a conversation, and the chat page.
 //!
-//! Toward the webhook it does what `TWITTER-API.md` §1–§2 describe:
+//! Toward the webhook it does what `docs/TWITTER-API.md` §1–§2 describe:
 //! - **Signed POSTs.** Every delivery carries `x-twitter-webhooks-signature:
 //!   sha256=<base64(HMAC-SHA256(consumer secret, raw body))>`, computed over the exact bytes sent.
 //! - **Retries.** A delivery that does not get a 200 within 3 s is tried again after roughly 3 s,

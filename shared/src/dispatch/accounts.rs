@@ -6,7 +6,8 @@
 //! owner is different: its tokens are the app credentials' access token (from Secrets Manager
 //! or the environment), and it may have no record at all. We recognise it by its user id,
 //! which Twitter puts at the start of every user access token: `"<user id>-<random>"`
-//! (`TWITTER-API.md`, OAuth 1.0a). So no extra `verify_credentials` call is needed at start.
+//! (`docs/TWITTER-API.md` §6, OAuth 1.0a). So no extra `verify_credentials` call is needed at
+//! start.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -16,7 +16,7 @@
 //!    state after a conflict);
 //! 7. marks the message **answered**.
 //!
-//! Failures (`TWITTER-API.md` §7): transient and rate-limited calls are retried within the
+//! Failures (`docs/TWITTER-API.md` §7): transient and rate-limited calls are retried within the
 //! deadline ([`crate::twitter::retry::RetryPolicy`]); what still fails is a
 //! [`DispatchError::Retryable`] (the stream redelivers it). A permanent refusal is recorded on
 //! the message ([`InboundStatus::Failed`], `dmbot failures` lists and redrives it) and is a

@@ -1,7 +1,7 @@
 //! Pending Twitter Sign-ins: the request tokens between `GET /auth/start` and
 //! `GET /auth/callback`.
 //!
-//! A request token is the first leg of 3-legged OAuth (`TWITTER-API.md` §2). Its secret signs
+//! A request token is the first leg of 3-legged OAuth (`docs/TWITTER-API.md` §6). Its secret signs
 //! the `oauth/access_token` call that finishes the sign-in, so it has to be kept until the person
 //! comes back from Twitter's authorize page — but not longer: a pending sign-in lives
 //! [`PENDING_SIGNIN_TTL_MS`] (10 minutes) and can be taken **once**. Taking it removes it, so a

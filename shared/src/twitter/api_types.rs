@@ -1,5 +1,5 @@
 //! Twitter's request parameters (beyond the message bodies of [`super::limits`]) and response
-//! objects, as the v1.1 endpoints in `TWITTER-API.md` §3–§6 define them.
+//! objects, as the v1.1 endpoints in `docs/TWITTER-API.md` §3–§6 define them.
 //!
 //! Parameters are types that refuse what Twitter would refuse (an environment name with a
 //! slash, a page size over 50, a webhook URL that is not https). Response types read only the

@@ -1,4 +1,5 @@
-//! The Account Activity webhook envelope (TWITTER-API.md §2): what Twitter POSTs to the webhook.
+//! The Account Activity webhook envelope (`docs/TWITTER-API.md` §2): what Twitter POSTs to the
+//! webhook.
 //!
 //! One JSON object per delivery, with one array per kind of event and lookup maps for the users
 //! and apps the events mention. A delivery can carry **several events**, of several kinds, and

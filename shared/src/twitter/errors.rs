@@ -1,8 +1,8 @@
 //! What can go wrong when calling Twitter, sorted by what the caller must do about it.
 //!
 //! Twitter answers errors as `{"errors":[{"code":<int>,"message":"..."}]}` with an HTTP status
-//! (`TWITTER-API.md` §7). The code matters more than the status: the same 401 can mean wrong keys
-//! or a skewed clock, the same 403 a missing product access or a misspelled environment. Each
+//! (`docs/TWITTER-API.md` §7). The code matters more than the status: the same 401 can mean wrong
+//! keys or a skewed clock, the same 403 a missing product access or a misspelled environment. Each
 //! variant of [`TwitterError`] is a case an operator or the dispatcher handles differently, and
 //! its message says what happened and what to do next. No variant ever holds a secret.
 
@@ -268,7 +268,8 @@ pub fn parse_error_body(body: &[u8]) -> Vec<ApiErrorEntry> {
     }
 }
 
-/// Maps a non-success HTTP answer to the error the caller must handle (`TWITTER-API.md` §5, §7).
+/// Maps a non-success HTTP answer to the error the caller must handle (`docs/TWITTER-API.md` §5,
+/// §7).
 pub fn classify(status: u16, body: &[u8], ctx: ErrorContext<'_>) -> TwitterError {
     let entries = parse_error_body(body);
     let has = |code: i64| entries.iter().find(|e| e.code == Some(code));

@@ -3,7 +3,7 @@
 //! "Parse, don't validate": every piece of an outgoing Direct Message or welcome message has a
 //! constructor that refuses values Twitter would reject, with a [`LimitError`] naming the field
 //! and the limit. A [`MessageData`] that exists can be sent. The limits come from
-//! `TWITTER-API.md` §3 and §4:
+//! `docs/TWITTER-API.md` §3 and §4:
 //!
 //! | Field | Limit |
 //! | --- | --- |

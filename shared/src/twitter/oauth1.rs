@@ -1,8 +1,8 @@
 //! OAuth 1.0a request signing (HMAC-SHA1), as Twitter's v1.1 API wants it.
 //!
 //! Every user-context call carries an `Authorization: OAuth ...` header whose `oauth_signature`
-//! is an HMAC-SHA1 over a *signature base string* built from the request (`TWITTER-API.md` §6,
-//! RFC 5849 §3.4):
+//! is an HMAC-SHA1 over a *signature base string* built from the request
+//! (`docs/TWITTER-API.md` §6, RFC 5849 §3.4):
 //!
 //! ```text
 //! METHOD & pct(base URL without query) & pct(sorted "k=v" pairs joined by "&")

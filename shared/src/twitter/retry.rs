@@ -1,11 +1,11 @@
 //! Retrying Twitter calls: jittered backoff for transient failures, wait-until-reset for rate
 //! limits, both bounded by a deadline the caller gives.
 //!
-//! `TWITTER-API.md` §7: "Treat 429 and code 88 as wait until reset, 5xx and timeouts as
-//! transient, other 4xx as permanent." A Lambda invocation has a hard deadline, so no wait may
-//! run past it: when the next wait would, [`retry`] gives up at once and returns the last error
-//! (still a [`TwitterError::RateLimited`] or [`TwitterError::Transient`], so the caller knows
-//! the work can be tried again later). The decision itself is the pure
+//! `docs/TWITTER-API.md` §7: a 429 or code 88 is rate limited (wait until the reset time), a 5xx or
+//! a timeout is transient, any other 4xx is permanent. A Lambda invocation has a hard deadline, so
+//! no wait may run past it: when the next wait would, [`retry`] gives up at once and returns the
+//! last error (still a [`TwitterError::RateLimited`] or [`TwitterError::Transient`], so the caller
+//! knows the work can be tried again later). The decision itself is the pure
 //! [`RetryPolicy::decide`]; [`Timer`] supplies time so that tests need not sleep.
 
 use std::future::Future;

@@ -1,7 +1,7 @@
 //! Webhook security: CRC answers and signature checks.
 //!
 //! Twitter proves two things to a webhook, both with HMAC-SHA256 keyed with the app's **consumer
-//! secret** (TWITTER-API.md §1):
+//! secret** (docs/TWITTER-API.md §1):
 //!
 //! - **The Challenge-Response Check (CRC).** Twitter sends `GET <webhook>?crc_token=<token>` when
 //!   the webhook is registered, when an operator re-validates it and periodically. The webhook must

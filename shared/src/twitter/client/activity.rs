@@ -1,5 +1,5 @@
-//! Account Activity API: webhooks and subscriptions (`TWITTER-API.md` §5), each call with the
-//! authentication the table there gives:
+//! Account Activity API: webhooks and subscriptions (`docs/TWITTER-API.md` §5), each call with the
+//! authentication given there:
 //!
 //! | Call | Auth |
 //! | --- | --- |

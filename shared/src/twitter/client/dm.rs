@@ -1,4 +1,4 @@
-//! Direct Messages (`TWITTER-API.md` §3): send, show, list, destroy, the typing indicator and
+//! Direct Messages (`docs/TWITTER-API.md` §3): send, show, list, destroy, the typing indicator and
 //! read receipts. All in user context: the account's own tokens.
 
 use serde::Deserialize;

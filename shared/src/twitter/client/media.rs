@@ -1,4 +1,4 @@
-//! Chunked media upload on the upload host (`TWITTER-API.md` §4).
+//! Chunked media upload on the upload host (`docs/TWITTER-API.md` §4).
 //!
 //! `INIT` (`total_bytes`, `media_type`, `media_category`, `shared`) → `APPEND` each chunk of at
 //! most 5 MB with its `segment_index` → `FINALIZE` → while `processing_info.state` is `pending`

@@ -1,6 +1,6 @@
-//! Custom profiles (`TWITTER-API.md` §4): another name (≤ 48 characters) and avatar a message
-//! can be sent as, e.g. a named agent or a bot persona. The sending account must be verified
-//! and allow-listed by Twitter. Creating allows 1,000 per day; show 180 per 15 minutes.
+//! Custom profiles (`docs/TWITTER-API.md` §4): another name (≤ 48 characters) and avatar a
+//! message can be sent as, e.g. a named agent or a bot persona. The sending account must be
+//! verified and allow-listed by Twitter. Creating allows 1,000 per day; show 180 per 15 minutes.
 
 use serde::Deserialize;
 

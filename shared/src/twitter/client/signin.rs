@@ -1,5 +1,5 @@
 //! Twitter Sign-in, the 3-legged OAuth flow that gets an account's tokens so the bot can act
-//! for accounts other than the app owner (`TWITTER-API.md` §6):
+//! for accounts other than the app owner (`docs/TWITTER-API.md` §6):
 //!
 //! 1. [`TwitterClient::request_token`] with a callback URL (registered in the app's settings)
 //!    or `oob` for the PIN flow, signed with the consumer key alone; Twitter must answer

@@ -1,8 +1,8 @@
-//! Welcome messages and their rules (`TWITTER-API.md` §4): what a person sees when they open a
+//! Welcome messages and their rules (`docs/TWITTER-API.md` §4): what a person sees when they open a
 //! conversation with the account, before writing anything. A *rule* makes a welcome message the
 //! default (the newest rule wins); a deep link can open a conversation on any welcome message
-//! ([`crate::twitter::api_types::welcome_message_deep_link`]). List and show allow 15 calls
-//! per 15 minutes.
+//! ([`crate::twitter::api_types::welcome_message_deep_link`]). List and show allow 15 calls per 15
+//! minutes.
 
 use serde::Deserialize;
 
