@@ -17,10 +17,7 @@ const SECRET: &str = "fixture-consumer-secret";
 const APP_ID: &str = "13090192";
 
 fn fixture(name: &str) -> String {
-    let path = format!(
-        "{}/../tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
@@ -61,7 +58,8 @@ fn headers_for(secret: &WebhookSecret, body: &[u8]) -> Headers {
 fn crc(c: &mut Criterion) {
     let secret = WebhookSecret::new(SECRET);
     let query = "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ";
-    let token = CrcToken::parse("cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs=").expect("a real token");
+    let token =
+        CrcToken::parse("cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs=").expect("a real token");
     let mut group = c.benchmark_group("crc");
     group.bench_function("response_token", |b| {
         b.iter(|| secret.crc_response_token(black_box(&token)))

@@ -570,7 +570,13 @@ mod tests {
     fn the_app_id_is_required_where_deliveries_are_received_with_advice() {
         let s = Settings::from_lookup(env(&[])).unwrap();
         let err = s.require_app_id().unwrap_err();
-        assert!(matches!(err, ConfigError::Missing { var: "TWITTER_APP_ID", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                var: "TWITTER_APP_ID",
+                ..
+            }
+        ));
         assert!(err.to_string().contains("pause the bot"), "{err}");
         let s = Settings::from_lookup(env(&[("TWITTER_APP_ID", " 13090192 ")])).unwrap();
         assert_eq!(s.require_app_id(), Ok("13090192"));

@@ -55,10 +55,7 @@ mod tests {
     const SECRET: &str = "fixture-consumer-secret";
 
     fn event(name: &str) -> Request {
-        let path = format!(
-            "{}/../tests/fixtures/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
         let json = std::fs::read_to_string(&path).unwrap();
         lambda_http::request::from_str(&json).unwrap()
     }

@@ -38,9 +38,13 @@ pub const CAPPED_AT_INFO: &[&str] = &[
 
 /// The user's `RUST_LOG` (default `info`) with [`CAPPED_AT_INFO`] added last.
 pub fn filter_from(user: Option<&str>) -> EnvFilter {
+    filter_with_default(user, "info")
+}
+
+fn filter_with_default(user: Option<&str>, default: &str) -> EnvFilter {
     let mut filter = user
         .and_then(|spec| EnvFilter::try_new(spec).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .unwrap_or_else(|| EnvFilter::new(default));
     for target in CAPPED_AT_INFO {
         if let Ok(directive) = format!("{target}=info").parse::<Directive>() {
             filter = filter.add_directive(directive);
@@ -77,10 +81,23 @@ where
         .try_init();
 }
 
-/// Compact human-readable logs on stderr: for the CLI and `dmbot serve`.
+/// Compact human-readable logs on stderr: for `dmbot serve`.
 pub fn init_human() {
+    init_human_with(filter());
+}
+
+/// The operator commands' logs: warnings and errors only unless `RUST_LOG` says otherwise (their
+/// results go to stdout; a log line is something the operator should read).
+pub fn init_cli() {
+    init_human_with(filter_with_default(
+        std::env::var("RUST_LOG").ok().as_deref(),
+        "warn",
+    ));
+}
+
+fn init_human_with(filter: EnvFilter) {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter())
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
@@ -104,10 +121,13 @@ mod tests {
         assert!(!enabled_under("trace", || {
             tracing::enabled!(target: "aws_smithy_runtime::client::orchestrator", Level::TRACE)
         }));
-        assert!(!enabled_under("aws_smithy_runtime=trace,hyper=debug", || {
-            tracing::enabled!(target: "aws_smithy_runtime", Level::DEBUG)
-                || tracing::enabled!(target: "hyper::proto", Level::DEBUG)
-        }));
+        assert!(!enabled_under(
+            "aws_smithy_runtime=trace,hyper=debug",
+            || {
+                tracing::enabled!(target: "aws_smithy_runtime", Level::DEBUG)
+                    || tracing::enabled!(target: "hyper::proto", Level::DEBUG)
+            }
+        ));
         assert!(enabled_under("trace", || {
             tracing::enabled!(target: "aws_smithy_runtime", Level::INFO)
         }));
@@ -115,7 +135,11 @@ mod tests {
 
     #[test]
     fn a_bad_rust_log_falls_back_to_info() {
-        assert!(!enabled_under("not a [valid filter", || tracing::enabled!(Level::DEBUG)));
-        assert!(enabled_under("not a [valid filter", || tracing::enabled!(Level::INFO)));
+        assert!(!enabled_under("not a [valid filter", || tracing::enabled!(
+            Level::DEBUG
+        )));
+        assert!(enabled_under("not a [valid filter", || tracing::enabled!(
+            Level::INFO
+        )));
     }
 }

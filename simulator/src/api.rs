@@ -1674,7 +1674,8 @@ fn page<T: Clone>(
             .map_err(|_| invalid("cursor is invalid"))?,
         None => 0,
     };
-    let end = (start + count).min(items.len());
+    // A cursor near usize::MAX must not overflow: past the end is simply an empty page.
+    let end = start.saturating_add(count).min(items.len());
     let slice = items
         .get(start.min(items.len())..end)
         .unwrap_or_default()
@@ -2366,6 +2367,22 @@ mod tests {
             ),
             "hCtSmYh+iHYCEqBWrE7C7hYmtUk="
         );
+    }
+
+    #[test]
+    fn a_cursor_at_the_end_of_the_number_range_gives_an_empty_page_not_a_panic() {
+        let items = vec![1, 2, 3];
+        let req = Req {
+            method: Method::GET,
+            path: "/1.1/direct_messages/events/list.json".into(),
+            query: vec![("cursor".into(), usize::MAX.to_string())],
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            form: Vec::new(),
+        };
+        let (page, next) = page(&items, &req, 20).unwrap();
+        assert!(page.is_empty());
+        assert_eq!(next, None);
     }
 
     #[test]

@@ -594,11 +594,17 @@ mod tests {
 
     #[test]
     fn media_is_served_as_its_bytes_show_not_as_the_uploader_declared() {
-        let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../flows/media/size-chart.png"))
-            .expect("the example flow's image");
+        let png = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../flows/media/size-chart.png"
+        ))
+        .expect("the example flow's image");
         assert_eq!(served_type(&png), ("image/png".into(), None));
         assert_eq!(served_type(b"GIF89a...."), ("image/gif".into(), None));
-        assert_eq!(served_type(&[0xFF, 0xD8, 0xFF, 0xE0]), ("image/jpeg".into(), None));
+        assert_eq!(
+            served_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            ("image/jpeg".into(), None)
+        );
         // HTML or SVG uploaded as an "image" would run script on the chat page's origin.
         for hostile in [
             &b"<html><script>alert(1)</script>"[..],

@@ -202,9 +202,11 @@ fn common(cmd: &OpsCommand) -> &Common {
 /// Runs one operator command and turns its outcome into output and an exit code.
 /// `dotenv` is the outcome of loading `.env`, which `main` does before the runtime starts.
 pub async fn main(cmd: OpsCommand, dotenv: Result<Option<PathBuf>, ConfigError>) -> ExitCode {
+    dmbot_shared::telemetry::init_cli();
     let opts = common(&cmd).clone();
-    if let Err(e) = dotenv {
-        return report(&opts, Err(e.into()));
+    match dotenv {
+        Ok(path) => tracing::debug!(dotenv = ?path, "configuration read"),
+        Err(e) => return report(&opts, Err(e.into())),
     }
     let result = match cmd {
         OpsCommand::Webhook(a) => twitter_cmds::webhook(&opts, a.cmd).await,

@@ -17,10 +17,7 @@ const OUR_APP: &str = "13090192";
 const NOW: u64 = 1_700_000_000_000;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../tests/fixtures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
@@ -147,7 +144,9 @@ async fn crc_refuses_to_sign_a_delivery_so_it_cannot_forge_one() {
         })
         .await
         .unwrap();
-    let body = format!(r#"{{"for_user_id":"{ACCOUNT}","user_event":{{"revoke":{{"date_time":"2026-11-01T00:00:00+0000","target":{{"app_id":"{OUR_APP}"}},"source":{{"user_id":"{ACCOUNT}"}}}}}}}}"#);
+    let body = format!(
+        r#"{{"for_user_id":"{ACCOUNT}","user_event":{{"revoke":{{"date_time":"2026-11-01T00:00:00+0000","target":{{"app_id":"{OUR_APP}"}},"source":{{"user_id":"{ACCOUNT}"}}}}}}}}"#
+    );
     let query = format!(
         "crc_token={}",
         url::form_urlencoded::byte_serialize(body.as_bytes()).collect::<String>()
@@ -166,7 +165,13 @@ async fn crc_refuses_to_sign_a_delivery_so_it_cannot_forge_one() {
     let forged = secret.sign(body.as_bytes());
     let crc_answer = serde_json::from_str::<CrcResponse>(&crc.body).map(|b| b.response_token);
     assert_ne!(crc_answer.ok(), Some(forged));
-    assert!(store.get_account(&AccountId::parse(ACCOUNT).unwrap()).await.unwrap().is_some());
+    assert!(
+        store
+            .get_account(&AccountId::parse(ACCOUNT).unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -178,7 +183,10 @@ fn crc_refuses_tokens_too_long_or_outside_the_alphabet_with_a_json_error() {
         ("crc_token=abc+def".to_string(), "crc_token_not_base64"),
         ("crc_token=%7B%7D".to_string(), "crc_token_not_base64"),
         ("crc_token=%00abc".to_string(), "crc_token_not_base64"),
-        ("crc_token=%C3%A9t%C3%A9".to_string(), "crc_token_not_base64"),
+        (
+            "crc_token=%C3%A9t%C3%A9".to_string(),
+            "crc_token_not_base64",
+        ),
         ("crc_token=%FF%FE".to_string(), "crc_token_not_base64"),
     ] {
         let response = handle_crc(&secret, &query);
@@ -187,7 +195,10 @@ fn crc_refuses_tokens_too_long_or_outside_the_alphabet_with_a_json_error() {
         assert_eq!(error_of(&response).error, code, "{query}");
     }
     let at_limit = "A".repeat(crate::twitter::webhook::CRC_TOKEN_MAX_LEN);
-    assert_eq!(handle_crc(&secret, &format!("crc_token={at_limit}")).status, 200);
+    assert_eq!(
+        handle_crc(&secret, &format!("crc_token={at_limit}")).status,
+        200
+    );
 }
 
 proptest! {

@@ -269,7 +269,8 @@ impl CrcToken {
                 len: token.chars().count(),
             });
         }
-        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
+        let allowed =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_');
         if !token.bytes().all(allowed) {
             return Err(CrcTokenError::NotBase64);
         }
