@@ -32,6 +32,7 @@ pub mod vars {
     pub const TABLE_NAME: &str = "TABLE_NAME";
     pub const SECRET_ARN: &str = "TWITTER_SECRET_ARN";
     pub const TOKEN_ENCRYPTION_KEY: &str = "TWITTER_TOKEN_ENCRYPTION_KEY";
+    pub const REQUIRE_SEALED_TOKENS: &str = "TWITTER_REQUIRE_SEALED_TOKENS";
 }
 
 /// Where Twitter's REST API lives unless `TWITTER_API_BASE_URL` says otherwise.
@@ -274,6 +275,24 @@ pub struct Settings {
     pub table_name: Option<String>,
     /// The Secrets Manager secret with the credentials (`TWITTER_SECRET_ARN`).
     pub secret_arn: Option<String>,
+    /// Refuse connected accounts' stored tokens that are not sealed
+    /// (`TWITTER_REQUIRE_SEALED_TOKENS`, `true`/`false`, default false).
+    pub require_sealed_tokens: bool,
+}
+
+fn flag(lookup: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<bool, ConfigError> {
+    match non_empty(lookup, var).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+        Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+        Some(v) => Err(ConfigError::Invalid {
+            var,
+            reason: format!(
+                "{:?} is not true or false",
+                v.chars().take(20).collect::<String>()
+            ),
+        }),
+    }
 }
 
 fn base_url(
@@ -319,6 +338,7 @@ impl Settings {
             app_id,
             table_name: non_empty(&lookup, vars::TABLE_NAME),
             secret_arn: non_empty(&lookup, vars::SECRET_ARN),
+            require_sealed_tokens: flag(&lookup, vars::REQUIRE_SEALED_TOKENS)?,
         })
     }
 
@@ -564,6 +584,25 @@ mod tests {
             s.secret_arn.as_deref(),
             Some("arn:aws:secretsmanager:eu-west-1:1:secret:x")
         );
+    }
+
+    #[test]
+    fn require_sealed_tokens_is_a_boolean_off_by_default() {
+        assert!(
+            !Settings::from_lookup(env(&[]))
+                .unwrap()
+                .require_sealed_tokens
+        );
+        let on = env(&[("TWITTER_REQUIRE_SEALED_TOKENS", "True")]);
+        assert!(Settings::from_lookup(on).unwrap().require_sealed_tokens);
+        let bad = env(&[("TWITTER_REQUIRE_SEALED_TOKENS", "sometimes")]);
+        assert!(matches!(
+            Settings::from_lookup(bad),
+            Err(ConfigError::Invalid {
+                var: "TWITTER_REQUIRE_SEALED_TOKENS",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -51,6 +51,21 @@ pub enum SealError {
         account: String,
         field: &'static str,
     },
+    #[error(
+        "account {account}'s stored {field} is not sealed, and sealed tokens are required \
+         (TWITTER_REQUIRE_SEALED_TOKENS): plaintext tokens were written into the store, or the \
+         account was connected before sealing was turned on; connect the account again, or turn \
+         the setting off until every account is sealed"
+    )]
+    Unsealed {
+        account: String,
+        field: &'static str,
+    },
+    #[error(
+        "TWITTER_REQUIRE_SEALED_TOKENS is on but no token encryption key is configured: set \
+         token_encryption_key in the app's secret (TWITTER_TOKEN_ENCRYPTION_KEY locally)"
+    )]
+    RequiredWithoutKey,
     #[error("sealing account {account}'s {field} failed")]
     SealFailed {
         account: String,
@@ -62,6 +77,9 @@ pub enum SealError {
 #[derive(Clone, Default)]
 pub struct TokenSealer {
     cipher: Option<Arc<Aes256Gcm>>,
+    /// Refuse stored tokens that are not sealed (once every account is sealed: then whoever can
+    /// write to the table cannot substitute tokens of their own).
+    require_sealed: bool,
 }
 
 impl fmt::Debug for TokenSealer {
@@ -93,7 +111,19 @@ impl TokenSealer {
             .map_err(|_| SealError::BadKey("it is not an AES-256 key".into()))?;
         Ok(Self {
             cipher: Some(Arc::new(cipher)),
+            require_sealed: false,
         })
+    }
+
+    /// With `on`, stored tokens that are not sealed are refused ([`SealError::Unsealed`]) instead
+    /// of used: plaintext is accepted by default only so that accounts connected before sealing
+    /// keep working while they are migrated. Needs a key.
+    pub fn requiring_sealed(mut self, on: bool) -> Result<Self, SealError> {
+        if on && self.cipher.is_none() {
+            return Err(SealError::RequiredWithoutKey);
+        }
+        self.require_sealed = on;
+        Ok(self)
     }
 
     /// The sealer for an optional key (`None` or blank: [`Self::plaintext`]).
@@ -143,6 +173,12 @@ impl TokenSealer {
         stored: &str,
     ) -> Result<String, SealError> {
         let Some(sealed) = stored.strip_prefix(PREFIX) else {
+            if self.require_sealed {
+                return Err(SealError::Unsealed {
+                    account: account.to_string(),
+                    field,
+                });
+            }
             return Ok(stored.to_string());
         };
         let Some(cipher) = &self.cipher else {
@@ -231,6 +267,39 @@ mod tests {
         assert!(sealed.token_secret.starts_with(PREFIX));
         assert!(!sealed.token.contains("AbCdEf") && !sealed.token_secret.contains("s3cr3t"));
         assert_eq!(sealer.open(&account("10"), &sealed).unwrap(), tokens());
+    }
+
+    #[test]
+    fn when_sealed_tokens_are_required_plaintext_ones_are_refused() {
+        let plain = tokens();
+        // By default (migration) plaintext still opens.
+        let lenient = TokenSealer::from_base64_key(KEY).unwrap();
+        assert_eq!(lenient.open(&account("10"), &plain).unwrap(), plain);
+        let strict = lenient.requiring_sealed(true).unwrap();
+        let err = strict.open(&account("10"), &plain).unwrap_err();
+        assert!(
+            matches!(err, SealError::Unsealed { field: "token", .. }),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("AbCdEf"), "{err}");
+        let sealed = strict.seal(&account("10"), &plain).unwrap();
+        assert_eq!(strict.open(&account("10"), &sealed).unwrap(), plain);
+        // Half sealed is not sealed.
+        let half = AccountTokens {
+            token: sealed.token.clone(),
+            token_secret: plain.token_secret.clone(),
+        };
+        assert!(matches!(
+            strict.open(&account("10"), &half),
+            Err(SealError::Unsealed {
+                field: "token_secret",
+                ..
+            })
+        ));
+        assert!(matches!(
+            TokenSealer::plaintext().requiring_sealed(true),
+            Err(SealError::RequiredWithoutKey)
+        ));
     }
 
     #[test]

@@ -49,9 +49,11 @@ pub fn owner_tokens() -> Result<TokenCredentials, OpsError> {
 /// Seals and opens connected accounts' stored tokens with `TWITTER_TOKEN_ENCRYPTION_KEY` (the
 /// `token_encryption_key` of the deployment's secret), or stores them unsealed without it.
 pub fn sealer() -> Result<TokenSealer, OpsError> {
-    Ok(TokenSealer::from_optional_key(
-        process_env(vars::TOKEN_ENCRYPTION_KEY).as_deref(),
-    )?)
+    let settings = dmbot_shared::config::Settings::from_lookup(process_env)?;
+    Ok(
+        TokenSealer::from_optional_key(process_env(vars::TOKEN_ENCRYPTION_KEY).as_deref())?
+            .requiring_sealed(settings.require_sealed_tokens)?,
+    )
 }
 
 /// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).

@@ -361,7 +361,8 @@ async fn run(
     }
 
     // The account the bot answers for, with its tokens, as `dmbot` sign-in would store it.
-    let sealer = TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?;
+    let sealer = TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?
+        .requiring_sealed(settings.require_sealed_tokens)?;
     match client.verify_credentials(&owner_tokens).await {
         Ok(user) => {
             let existing = store.get_account(&user.id).await?;

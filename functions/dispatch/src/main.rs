@@ -36,7 +36,8 @@ async fn main() -> Result<(), Error> {
     );
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let mut config = DispatchConfig::new(owner, FlowSource::store_from_lookup(process_env));
-    config.sealer = TokenSealer::from_optional_key(credentials.token_encryption_key.as_deref())?;
+    config.sealer = TokenSealer::from_optional_key(credentials.token_encryption_key.as_deref())?
+        .requiring_sealed(settings.require_sealed_tokens)?;
     let dispatcher = Dispatcher::new(store, client, config);
     let dispatcher = &dispatcher;
     lambda_runtime::run(service_fn(
