@@ -58,6 +58,7 @@ import fnmatch
 import json
 import re
 import sys
+import threading
 import time
 import traceback
 
@@ -71,6 +72,15 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
 
 ACCOUNT = "123456789012"
+_LOG = threading.Lock()
+
+
+def log(line: str) -> None:
+    """One whole line on stderr (requests are served on several threads)."""
+    with _LOG:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
 REGION = "us-east-1"
 PARTITION = "aws"
 
@@ -250,7 +260,7 @@ def allowed(documents: list, action: str, resource: str, context: dict) -> bool:
             try:
                 matches = statement_matches(statement, action, resource, context)
             except UnsupportedCondition as e:
-                print(f"IAM: unsupported policy element {e}: statement ignored", file=sys.stderr)
+                log(f"IAM: unsupported policy element {e}: statement ignored")
                 matches = False
             if matches and statement["Effect"] == "Deny":
                 return False
@@ -287,9 +297,11 @@ def check_action_permitted(self, resource: str) -> None:
             detail = f" with dynamodb:LeadingKeys {leading}" if leading is not None else ""
             message = (f"User: {self._access_key.arn} is not authorized to perform: {action} "
                        f"on resource: {arn}{detail}")
-            print(f"IAM DENIED: {message}", file=sys.stderr, flush=True)
+            log(f"IAM DENIED: {message}")
             raise JsonRESTError("AccessDeniedException", message)
-    print(f"IAM allowed: {self._access_key.arn} {self._action}", file=sys.stderr, flush=True)
+    for action, arn, context in requests:
+        leading = context.get("dynamodb:leadingkeys")
+        log(f"IAM allowed: {self._access_key.arn} {action} {arn} {leading}")
 
 
 ORIGINAL_CHECK = access_control.IAMRequestBase.check_action_permitted
