@@ -10,6 +10,12 @@
 //! (watchdog), the watchdog's and crc's health records, dispatch end to end (connected
 //! account, stored flow, media upload, send, outbox, state, status) against the fake Twitter,
 //! sign-in end to end (start, callback, account record), and each function's secret fetch.
+//! Not covered: the `INVITE#*` grant of sign-in (its code lives on another branch), and what
+//! the Lambda service does for the functions (stream reads, the dead-letter queue, logs).
+//!
+//! The enforcing moto is a process of its own (`dmbot_tests::iam`), so the other suites keep
+//! their unauthenticated moto. Its log names every allowed and denied request per role.
+
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
