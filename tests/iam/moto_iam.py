@@ -48,7 +48,10 @@ an absent or empty key is true, ForAnyValue false, a plain operator on an absent
 `dynamodb:Attributes`, `dynamodb:Select`, `dynamodb:ReturnValues`, policy variables, NotResource.
 
 A denial answers `AccessDeniedException` (HTTP 400, as DynamoDB and Secrets Manager do) naming
-the action and the resource, and is printed on stderr (the moto log of the test).
+the action and the resource, and is logged on stderr (the moto log of the test) as
+`IAM DENIED: ...`; every allowed request is logged as `IAM allowed: <principal> <action>
+<resource> <leading keys> statements=<i,j>` (the indexes of the statements that granted it), so
+that the test can check that every statement of a role was needed.
 """
 
 from __future__ import annotations
@@ -253,8 +256,11 @@ def statement_matches(statement: dict, action: str, resource: str, context: dict
     return True
 
 
-def allowed(documents: list, action: str, resource: str, context: dict) -> bool:
-    permitted = False
+def allowed(documents: list, action: str, resource: str, context: dict) -> list | None:
+    """The indexes (over all documents' statements, in order) of the Allow statements that
+    grant the request; None when it is not allowed (no Allow matches, or a Deny does)."""
+    granted = []
+    index = 0
     for document in documents:
         for statement in as_list(document["Statement"]):
             try:
@@ -263,10 +269,11 @@ def allowed(documents: list, action: str, resource: str, context: dict) -> bool:
                 log(f"IAM: unsupported policy element {e}: statement ignored")
                 matches = False
             if matches and statement["Effect"] == "Deny":
-                return False
+                return None
             if matches:
-                permitted = True
-    return permitted
+                granted.append(index)
+            index += 1
+    return granted or None
 
 
 def policy_documents(access_key) -> list:
@@ -291,17 +298,21 @@ def check_action_permitted(self, resource: str) -> None:
         traceback.print_exc()
         requests = [(self._action, f"<unreadable request: {e}>", {})]
     documents = policy_documents(self._access_key)
+    grants = []
     for action, arn, context in requests:
-        if not allowed(documents, action, arn, context):
+        granted = allowed(documents, action, arn, context)
+        grants.append(granted)
+        if granted is None:
             leading = context.get("dynamodb:leadingkeys")
             detail = f" with dynamodb:LeadingKeys {leading}" if leading is not None else ""
             message = (f"User: {self._access_key.arn} is not authorized to perform: {action} "
                        f"on resource: {arn}{detail}")
             log(f"IAM DENIED: {message}")
             raise JsonRESTError("AccessDeniedException", message)
-    for action, arn, context in requests:
+    for (action, arn, context), granted in zip(requests, grants):
         leading = context.get("dynamodb:leadingkeys")
-        log(f"IAM allowed: {self._access_key.arn} {action} {arn} {leading}")
+        log(f"IAM allowed: {self._access_key.arn} {action} {arn} {leading} "
+            f"statements={','.join(map(str, granted))}")
 
 
 ORIGINAL_CHECK = access_control.IAMRequestBase.check_action_permitted

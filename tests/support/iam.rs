@@ -7,7 +7,7 @@
 //! later request. It is a process of its own (started once per test binary, stopped like the
 //! shared moto when the tests end), so the other suites' moto stays unauthenticated and fast.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -59,6 +59,8 @@ pub struct IamMoto {
     admin: Key,
     /// Logical id of the function (`WebhookFunction`) → its key.
     functions: HashMap<String, Key>,
+    /// Logical id of the function → the statements of its resolved policy.
+    statements: HashMap<String, Vec<Value>>,
     _watchdog: Mutex<std::process::Child>,
 }
 
@@ -118,6 +120,49 @@ impl IamMoto {
             .get(parameter)
             .map(String::as_str)
             .unwrap_or_else(|| panic!("no test secret for parameter {parameter}"))
+    }
+
+    /// For each function, the grants (an action of a statement, with the statement) that no
+    /// allowed request has needed so far, from the `statements=` of moto's `IAM allowed` lines.
+    pub fn unused_grants(&self) -> BTreeMap<String, Vec<(String, Value)>> {
+        let log = std::fs::read_to_string(&self.log_file).unwrap_or_default();
+        let mut used: BTreeSet<(String, usize, String)> = BTreeSet::new();
+        for line in log.lines().filter(|l| l.starts_with("IAM allowed: ")) {
+            let mut words = line.split_whitespace().skip(2);
+            let principal = words.next().unwrap_or_default();
+            let action = words.next().unwrap_or_default().to_ascii_lowercase();
+            let user = principal.rsplit(":user/").next().unwrap_or_default();
+            let granted = line.rsplit("statements=").next().unwrap_or_default();
+            for index in granted.split(',').filter_map(|i| i.trim().parse().ok()) {
+                used.insert((user.to_string(), index, action.clone()));
+            }
+        }
+        let actions = |statement: &Value| -> Vec<String> {
+            match &statement["Action"] {
+                Value::String(a) => vec![a.clone()],
+                Value::Array(list) => list
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut unused = BTreeMap::new();
+        for (function, statements) in &self.statements {
+            let mut left = Vec::new();
+            for (index, statement) in statements.iter().enumerate() {
+                for action in actions(statement) {
+                    let key = (function.clone(), index, action.to_ascii_lowercase());
+                    if !used.contains(&key) {
+                        left.push((action, statement.clone()));
+                    }
+                }
+            }
+            if !left.is_empty() {
+                unused.insert(function.clone(), left);
+            }
+        }
+        unused
     }
 
     /// moto's log lines that record a refusal.
@@ -216,6 +261,18 @@ async fn start() -> Result<IamMoto, String> {
         .iter()
         .map(|(name, v)| Ok((name.clone(), key(v)?)))
         .collect::<Result<HashMap<_, _>, String>>()?;
+    let statements = out["functions"]
+        .as_object()
+        .ok_or("launcher output lacks functions")?
+        .iter()
+        .map(|(name, v)| {
+            let list = v["policy"]["Statement"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            (name.clone(), list)
+        })
+        .collect();
     let secrets = out["secrets"]
         .as_object()
         .ok_or("launcher output lacks secrets")?
@@ -229,6 +286,7 @@ async fn start() -> Result<IamMoto, String> {
         secrets,
         admin: key(&out["admin"])?,
         functions,
+        statements,
         _watchdog: Mutex::new(watchdog),
     };
     moto.admin_store()
