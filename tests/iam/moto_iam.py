@@ -34,7 +34,9 @@ authorizes:
 - BatchWriteItem / BatchGetItem: the batch action on each table, LeadingKeys = every partition
   key of that table's requests.
 - TransactWriteItems / TransactGetItems: as AWS does, each item's own action (PutItem,
-  UpdateItem, DeleteItem, ConditionCheckItem, GetItem) on its table with its partition key.
+  UpdateItem, DeleteItem, ConditionCheckItem, GetItem) on its table with its partition key
+  (DynamoDB developer guide, "Using IAM with DynamoDB transactions"; moto would check a
+  `dynamodb:TransactWriteItems` action that AWS does not have).
 - Other DynamoDB actions (DescribeTable, CreateTable...): on the table's ARN.
 - Secrets Manager: the action on the secret's full ARN (a name is resolved to its ARN).
 - Anything else: moto's own check (resource "*").
