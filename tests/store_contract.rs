@@ -18,7 +18,8 @@ use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::{
-    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, MediaRef, PutOutcome, Store, StoreError,
+    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, ForgetStep, MediaRef, PendingForget,
+    PutOutcome, Store, StoreError,
 };
 use dmbot_tests::moto::Moto;
 
@@ -675,7 +676,24 @@ mod cases {
         c
     }
 
-    pub async fn forgetting_an_account_removes_all_of_its_data_and_nothing_else<S: Store>(
+    /// Runs forget steps of at most `max` entries until the store says done; returns the total
+    /// removed and the number of steps.
+    async fn forget_all<S: Store>(store: &S, id: &str, max: usize) -> (u64, usize) {
+        let (mut removed, mut steps) = (0u64, 0usize);
+        loop {
+            let step = store.forget_step(&user(id), max).await.unwrap();
+            removed += step.removed;
+            steps += 1;
+            if step.done {
+                return (removed, steps);
+            }
+            assert!(steps < 100, "forgetting account {id} never finished");
+        }
+    }
+
+    pub async fn a_revoke_removes_the_record_at_once_and_forgetting_removes_the_rest_only<
+        S: Store,
+    >(
         store: &S,
     ) {
         // "12" is a prefix of "123": the removal must match whole ids.
@@ -684,10 +702,28 @@ mod cases {
         let kept_other_customer = populate(store, "123", "12").await;
         const SHA: &str = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
-        // account + 2 inbound + 1 sent + state + agent activity + media
-        assert_eq!(store.forget_account(&user("12")).await.unwrap(), 7);
-
+        store.revoke_account(&user("12"), 1_000).await.unwrap();
         assert_eq!(store.get_account(&user("12")).await.unwrap(), None);
+        assert_eq!(
+            store.pending_forgets(10).await.unwrap(),
+            [PendingForget {
+                account: user("12"),
+                requested_ms: 1_000
+            }]
+        );
+        // The revoke itself removes only the record: the rest is the forget steps' work.
+        assert!(
+            store
+                .get_inbound(&gone, &event("1"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // 2 inbound + 1 sent + state + agent activity + media
+        assert_eq!(forget_all(store, "12", 100).await.0, 6);
+        assert!(store.pending_forgets(10).await.unwrap().is_empty());
+
         assert_eq!(store.get_inbound(&gone, &event("1")).await.unwrap(), None);
         assert_eq!(store.get_inbound(&gone, &event("2")).await.unwrap(), None);
         assert!(!store.is_sent_by_bot(&gone, &event("3")).await.unwrap());
@@ -713,14 +749,17 @@ mod cases {
         assert_eq!(store.list_accounts().await.unwrap(), [account("123")]);
 
         assert_eq!(
-            store.forget_account(&user("12")).await.unwrap(),
-            0,
-            "forgetting twice is harmless"
+            store.forget_step(&user("12"), 100).await.unwrap(),
+            ForgetStep {
+                removed: 0,
+                done: true
+            },
+            "forgetting again is harmless"
         );
     }
 
     pub async fn forgetting_an_account_with_many_messages_removes_them_all<S: Store>(store: &S) {
-        // More than one DynamoDB batch (25 writes).
+        // More than one DynamoDB batch (25 writes) and more than one step.
         let c = conv("10", "20");
         for i in 0..60u32 {
             store
@@ -728,7 +767,8 @@ mod cases {
                 .await
                 .unwrap();
         }
-        assert_eq!(store.forget_account(&user("10")).await.unwrap(), 60);
+        store.revoke_account(&user("10"), 5).await.unwrap();
+        assert_eq!(forget_all(store, "10", 25).await.0, 60);
         for i in [0u32, 24, 25, 59] {
             assert_eq!(
                 store
@@ -738,6 +778,35 @@ mod cases {
                 None
             );
         }
+    }
+
+    pub async fn revoking_an_unknown_account_again_and_again_is_harmless<S: Store>(store: &S) {
+        populate(store, "123", "20").await;
+        for at in [5, 6] {
+            store.revoke_account(&user("99"), at).await.unwrap();
+        }
+        assert_eq!(
+            store.pending_forgets(10).await.unwrap(),
+            [PendingForget {
+                account: user("99"),
+                requested_ms: 6
+            }],
+            "one pending removal, from the latest revoke"
+        );
+        assert_eq!(forget_all(store, "99", 100).await, (0, 1));
+        assert!(store.pending_forgets(10).await.unwrap().is_empty());
+        assert_eq!(store.list_accounts().await.unwrap(), [account("123")]);
+    }
+
+    pub async fn pending_removals_are_listed_oldest_first_up_to_the_limit<S: Store>(store: &S) {
+        assert!(store.pending_forgets(10).await.unwrap().is_empty());
+        for (id, at) in [("30", 300), ("10", 100), ("20", 200)] {
+            store.revoke_account(&user(id), at).await.unwrap();
+        }
+        let pending = store.pending_forgets(10).await.unwrap();
+        let ids: Vec<&str> = pending.iter().map(|p| p.account.as_str()).collect();
+        assert_eq!(ids, ["10", "20", "30"]);
+        assert_eq!(store.pending_forgets(2).await.unwrap().len(), 2);
     }
 
     pub async fn the_newest_flow_version_is_the_active_one<S: Store>(store: &S) {
@@ -864,8 +933,10 @@ contract!(
     of_concurrent_saves_on_one_version_exactly_one_wins,
     agent_activity_keeps_the_latest_time_without_touching_the_version,
     accounts_are_stored_listed_by_id_and_replaced,
-    forgetting_an_account_removes_all_of_its_data_and_nothing_else,
+    a_revoke_removes_the_record_at_once_and_forgetting_removes_the_rest_only,
     forgetting_an_account_with_many_messages_removes_them_all,
+    revoking_an_unknown_account_again_and_again_is_harmless,
+    pending_removals_are_listed_oldest_first_up_to_the_limit,
     the_newest_flow_version_is_the_active_one,
     an_older_or_equal_flow_version_is_refused,
     media_ids_are_cached_per_account_and_content,
@@ -876,7 +947,9 @@ mod embedded_only {
     use super::data::*;
     use super::*;
     use dmbot_shared::store::signin::{PendingSignin, PendingSignins};
-    use dmbot_shared::store::{Accounts, Conversations, Flows, Inbox, MediaCache, Outbox};
+    use dmbot_shared::store::{
+        Accounts, Conversations, Flows, Inbox, MediaCache, Outbox, Revocations,
+    };
     use tokio::sync::broadcast::error::TryRecvError;
 
     #[tokio::test]
@@ -1246,7 +1319,8 @@ mod embedded_only {
             .await
             .unwrap();
 
-        store.forget_account(&user("10")).await.unwrap();
+        store.revoke_account(&user("10"), 5).await.unwrap();
+        assert!(store.forget_step(&user("10"), 100).await.unwrap().done);
         assert_eq!(pending_ids(store).await, ["3"]);
         assert!(failed_ids(store).await.is_empty());
         assert_eq!(
@@ -1338,9 +1412,43 @@ mod dynamo_only {
     use super::data::*;
     use super::*;
     use aws_sdk_dynamodb::types::AttributeValue;
-    use dmbot_shared::store::Inbox;
     use dmbot_shared::store::dynamodb::{self as layout, ItemView};
+    use dmbot_shared::store::{Inbox, Revocations};
     use std::collections::HashMap;
+
+    #[tokio::test]
+    async fn forget_steps_remove_at_most_their_size_and_then_the_pending_item() {
+        let fixture = dynamo().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        for i in 0..30u32 {
+            store
+                .put_inbound(&plain_inbound(&c, &(1_000 + i).to_string()))
+                .await
+                .unwrap();
+        }
+        store.revoke_account(&user("10"), 5).await.unwrap();
+        let mut removed = Vec::new();
+        loop {
+            let step = store.forget_step(&user("10"), 12).await.unwrap();
+            removed.push(step.removed);
+            if step.done {
+                break;
+            }
+        }
+        assert_eq!(removed, [12, 12, 6, 0]);
+        let pending = store
+            .client()
+            .get_item()
+            .table_name(store.table_name())
+            .key("pk", AttributeValue::S(layout::PK_FORGET.to_string()))
+            .key("sk", AttributeValue::S("10".to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        assert!(pending.item.is_none(), "the pending item is gone when done");
+    }
 
     async fn raw_item(store: &DynamoStore, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
         store

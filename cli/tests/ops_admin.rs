@@ -321,6 +321,20 @@ async fn secrets_put_should_create_then_update_the_secret_without_printing_it() 
         env.fake.owner().token_secret.as_str()
     );
     assert!(doc.get("token_encryption_key").is_none());
+    // crc and webhook get a secret of their own with the consumer secret alone.
+    let webhook = sm
+        .get_secret_value()
+        .secret_id(format!("{name}-webhook"))
+        .send()
+        .await
+        .expect("read the webhook secret back");
+    let webhook: serde_json::Value =
+        serde_json::from_str(webhook.secret_string().expect("a string secret")).expect("JSON");
+    assert_eq!(
+        webhook,
+        serde_json::json!({ "consumer_secret": secret.as_str() })
+    );
+    assert_eq!(updated["webhook_created"], false);
 
     // A token encryption key goes into the secret; a bad one is refused and nothing changes.
     env.extra

@@ -284,6 +284,59 @@ async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file(
 }
 
 #[tokio::test]
+async fn a_revoke_is_answered_at_once_and_the_accounts_data_goes_in_the_background() {
+    use dmbot_shared::domain::{ConversationKey, EventId, UserId};
+    use dmbot_shared::store::embedded::EmbeddedStore;
+    use dmbot_shared::store::{Inbox, Revocations};
+
+    let (fake, dir, served) = serve_with_credentials(&[]).await;
+    let secret = fake.app().consumer_secret.clone();
+    let delivery = customer_dm(&fake, "1600000000000000021", "hello", None);
+    let (status, _) = post_signed(&served.base_url, &secret, &delivery).await;
+    assert_eq!(status, 200);
+    eventually("the reply", || async {
+        replies_to_customer(&fake).into_iter().next()
+    })
+    .await;
+
+    let account = fake.owner().user_id.clone();
+    let revoke = json!({"user_event": {"revoke": {
+        "date_time": "2018-05-24T09:48:12+00:00",
+        "target": {"app_id": fake.app().app_id},
+        "source": {"user_id": account}
+    }}});
+    for _ in 0..2 {
+        let (status, summary) = post_signed(&served.base_url, &secret, &revoke).await;
+        assert_eq!(
+            (status, summary["accounts_forgotten"].as_u64()),
+            (200, Some(1))
+        );
+    }
+    let line = eventually("the background removal's log line", || async {
+        served
+            .log()
+            .lines()
+            .find(|l| l.contains("removed revoked accounts' data"))
+            .map(str::to_string)
+    })
+    .await;
+    assert!(line.contains("accounts_done: 1"), "{line}");
+    served.terminate().await;
+
+    let store = EmbeddedStore::open(dir.path().join("data").join("dmbot.redb")).unwrap();
+    let conversation = ConversationKey::new(
+        UserId::parse(account).unwrap(),
+        UserId::parse(CUSTOMER).unwrap(),
+    );
+    let event = EventId::parse("1600000000000000021").unwrap();
+    assert_eq!(
+        store.get_inbound(&conversation, &event).await.unwrap(),
+        None
+    );
+    assert!(store.pending_forgets(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn partial_credentials_are_refused_with_the_missing_names() {
     let dir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dmbot"))

@@ -33,7 +33,7 @@ use crate::domain::{
     AccountId, AgentActivity, ConversationKey, InboundMedia, InboundMessage, InboundRecord,
     InboundStatus,
 };
-use crate::store::{Accounts, Conversations, Inbox, Outbox, PutOutcome, StoreError};
+use crate::store::{Conversations, Inbox, Outbox, PutOutcome, Revocations, StoreError};
 use crate::twitter::envelope::{
     DirectMessageEvent, Envelope, EnvelopeError, MessageData, truncate,
 };
@@ -222,7 +222,9 @@ pub struct IngestSummary {
     pub typing: u32,
     /// Read receipts: acknowledged, nothing stored.
     pub read_receipts: u32,
-    /// `user_event.revoke`s processed: the revoking user's data was removed (if there was any).
+    /// `user_event.revoke`s processed: the revoking user's record and tokens are gone and the
+    /// removal of the rest of their data is queued (done asynchronously, see
+    /// [`crate::forget`]).
     pub accounts_forgotten: u32,
 }
 
@@ -234,7 +236,7 @@ pub enum Action {
     /// The account itself wrote, not through our app as far as the delivery says: the bot's
     /// reply (if the outbox knows the id) or a person answering (a hand-over).
     AccountWrote(AgentActivity),
-    /// A user revoked our app's access: forget everything about them.
+    /// A user revoked our app's access: delete their tokens now, queue the removal of the rest.
     ForgetAccount(AccountId),
 }
 
@@ -471,7 +473,7 @@ fn media_of(data: &MessageData) -> Option<InboundMedia> {
 /// Step 5: runs the plan's writes in order, stopping at the first store failure.
 pub async fn apply_plan<S>(store: &S, plan: Plan, now_ms: u64) -> Result<IngestSummary, StoreError>
 where
-    S: Inbox + Outbox + Conversations + Accounts,
+    S: Inbox + Outbox + Conversations + Revocations,
 {
     let mut summary = plan.summary;
     for action in plan.actions {
@@ -504,9 +506,9 @@ where
                 }
             }
             Action::ForgetAccount(account) => {
-                let removed = store.forget_account(&account).await?;
+                store.revoke_account(&account, now_ms).await?;
                 summary.accounts_forgotten += 1;
-                tracing::info!(account = %account, removed, "access revoked: account data removed");
+                tracing::info!(account = %account, "access revoked: tokens removed, data removal queued");
             }
         }
     }
@@ -521,7 +523,7 @@ pub async fn handle_webhook_post<S>(
     now_ms: u64,
 ) -> HttpResponse
 where
-    S: Inbox + Outbox + Conversations + Accounts,
+    S: Inbox + Outbox + Conversations + Revocations,
 {
     let started = Instant::now();
     let plan = match verify_and_plan(
@@ -588,7 +590,7 @@ pub async fn handle_request<S>(
     now_ms: u64,
 ) -> HttpResponse
 where
-    S: Inbox + Outbox + Conversations + Accounts,
+    S: Inbox + Outbox + Conversations + Revocations,
 {
     match req.method {
         http::Method::GET => handle_crc(&deps.secret, &req.raw_query),

@@ -13,6 +13,7 @@
 //! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
 //! - [`dispatch`] (feature `client`): from a stored inbound message to exactly one reply.
+//! - [`forget`]: removing a revoked account's data, off the webhook's request path.
 //! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too.
 
 pub mod config;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod dispatch;
 pub mod domain;
 pub mod flow;
+pub mod forget;
 pub mod health;
 pub mod ingest;
 #[cfg(feature = "lambda")]

@@ -21,8 +21,9 @@
 //! account item of the DynamoDB table, which AWS encrypts (SSE, on by default for every table;
 //! the SAM template may name a customer-managed KMS key).
 //!
-//! When a person later revokes the app, Twitter sends `user_event.revoke` and ingestion forgets
-//! the account (`Accounts::forget_account`).
+//! When a person later revokes the app, Twitter sends `user_event.revoke`: ingestion deletes the
+//! account's record and tokens and queues the removal of the rest
+//! (`store::Revocations::revoke_account`, then [`crate::forget`]).
 
 use subtle::ConstantTimeEq;
 use url::Url;

@@ -108,7 +108,7 @@ impl Moto {
 }
 
 /// Whether an executable named `name` is on `PATH`.
-fn on_path(name: &str) -> bool {
+pub(crate) fn on_path(name: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| {
         std::env::split_paths(&paths).any(|dir| is_executable(&dir.join(name)))
     })
@@ -121,7 +121,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// A port nobody listens on right now (bind port 0, let the OS pick, release it).
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| format!("cannot find a free port for moto: {e}"))?;
     listener
@@ -130,7 +130,7 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("cannot find a free port for moto: {e}"))
 }
 
-fn log_tail(path: &Path) -> String {
+pub(crate) fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")

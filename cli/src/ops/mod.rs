@@ -110,7 +110,9 @@ pub enum OpsCommand {
     )]
     Auth(AuthArgs),
     /// Write the app's credentials to Secrets Manager for the functions.
-    #[command(after_help = "Example:\n  dmbot secrets put --secret-id dmbot/twitter")]
+    #[command(
+        after_help = "Example:\n  dmbot secrets put --secret-id dmbot/twitter   # and dmbot/twitter-webhook"
+    )]
     Secrets(SecretsArgs),
     /// List inbound messages that failed, and send them back to the dispatcher.
     #[command(

@@ -32,6 +32,7 @@ use std::sync::Arc;
 use dmbot_shared::config::{self, Settings, TwitterAppCredentials, vars};
 use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
 use dmbot_shared::flow::Flow;
+use dmbot_shared::forget;
 use dmbot_shared::ingest::WebhookDeps;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts};
@@ -395,6 +396,7 @@ async fn run(
         },
     ));
     let sweep_task = tokio::spawn(sweep(store.clone(), stop_rx.clone()));
+    let forget_task = tokio::spawn(forget_revoked(store.clone(), stop_rx.clone()));
     let dispatch_task = tokio::spawn(dispatch::run(dispatcher, store.clone(), stop_rx));
 
     print_banner(&Banner {
@@ -427,6 +429,9 @@ async fn run(
     if let Err(e) = sweep_task.await {
         tracing::error!(error = %e, "the sweep task failed");
     }
+    if let Err(e) = forget_task.await {
+        tracing::error!(error = %e, "the revoked-data removal task failed");
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -453,6 +458,31 @@ async fn sweep(store: EmbeddedStore, mut stop: watch::Receiver<bool>) {
             Err(e) => tracing::warn!(
                 error = %e,
                 "sweep: removing expired data failed; it is tried again within the hour"
+            ),
+        }
+    }
+}
+
+/// How often `serve` removes the data of revoked accounts (and once at start), as the
+/// watchdog does in AWS: the webhook only deletes the tokens and queues the rest.
+const FORGET_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs [`forget::run_pending`] at start and then every [`FORGET_EVERY`], until `stop`.
+async fn forget_revoked(store: EmbeddedStore, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(FORGET_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        let deadline = std::time::Instant::now() + FORGET_EVERY;
+        match forget::run_pending(&store, deadline).await {
+            Ok(report) if report == forget::ForgetReport::default() => {}
+            Ok(report) => tracing::info!(?report, "removed revoked accounts' data"),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "removing revoked accounts' data failed; it is tried again shortly"
             ),
         }
     }

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 use super::*;
 use crate::domain::{EventId, UserId};
 use crate::store::memory::MemoryStore;
-use crate::store::{AccountRecord, ClaimOutcome, Conversation};
+use crate::store::{
+    AccountRecord, Accounts, ClaimOutcome, Conversation, ForgetStep, PendingForget,
+};
 
 const SECRET: &str = "fixture-consumer-secret";
 const ACCOUNT: &str = "4337869213";
@@ -644,7 +646,7 @@ async fn a_direct_message_event_of_another_type_is_ignored() {
 }
 
 #[tokio::test]
-async fn a_revoke_forgets_everything_about_the_account() {
+async fn a_revoke_removes_the_tokens_at_once_and_queues_the_rest() {
     let store = MemoryStore::new();
     let revoking = UserId::parse(CUSTOMER).unwrap();
     store
@@ -668,15 +670,40 @@ async fn a_revoke_forgets_everything_about_the_account() {
     summary_of(&post_fixture(&d, "webhook_dm_quick_reply.json").await);
     assert_eq!(store.all_inbound().len(), 2);
 
-    let summary = summary_of(&post_fixture(&d, "webhook_revoke.json").await);
+    for attempt in 0..2u64 {
+        // A repeated revoke (Twitter retries, or a replay) is answered the same way.
+        let response = handle_webhook_post(
+            &d,
+            &signed_post(fixture("webhook_revoke.json")),
+            NOW + attempt,
+        )
+        .await;
+        assert_eq!(
+            summary_of(&response),
+            IngestSummary {
+                accounts_forgotten: 1,
+                ..IngestSummary::default()
+            }
+        );
+    }
+    assert_eq!(store.get_account(&revoking).await.unwrap(), None);
     assert_eq!(
-        summary,
-        IngestSummary {
-            accounts_forgotten: 1,
-            ..IngestSummary::default()
+        store.pending_forgets(10).await.unwrap(),
+        [PendingForget {
+            account: revoking.clone(),
+            requested_ms: NOW + 1
+        }]
+    );
+    // The conversation goes asynchronously (crate::forget), not on the request path.
+    assert_eq!(store.all_inbound().len(), 2);
+    let step = store.forget_step(&revoking, 100).await.unwrap();
+    assert_eq!(
+        step,
+        ForgetStep {
+            removed: 1,
+            done: true
         }
     );
-    assert_eq!(store.get_account(&revoking).await.unwrap(), None);
     let left = store.all_inbound();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].message.conversation.account.as_str(), ACCOUNT);
@@ -825,18 +852,15 @@ impl Conversations for FailsOnce {
     }
 }
 
-impl Accounts for FailsOnce {
-    async fn put_account(&self, a: &AccountRecord) -> Result<(), StoreError> {
-        self.inner.put_account(a).await
+impl Revocations for FailsOnce {
+    async fn revoke_account(&self, id: &AccountId, now_ms: u64) -> Result<(), StoreError> {
+        self.inner.revoke_account(id, now_ms).await
     }
-    async fn get_account(&self, id: &AccountId) -> Result<Option<AccountRecord>, StoreError> {
-        self.inner.get_account(id).await
+    async fn pending_forgets(&self, limit: usize) -> Result<Vec<PendingForget>, StoreError> {
+        self.inner.pending_forgets(limit).await
     }
-    async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
-        self.inner.list_accounts().await
-    }
-    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
-        self.inner.forget_account(id).await
+    async fn forget_step(&self, id: &AccountId, max: usize) -> Result<ForgetStep, StoreError> {
+        self.inner.forget_step(id, max).await
     }
 }
 

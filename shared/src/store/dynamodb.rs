@@ -16,6 +16,12 @@
 //! | Flow version | `FLOW#<flow id>` | `V#<version, 20 digits>` | `flow` | `flow_id`, `version` N, `document`, `stored_ms` N |
 //! | Flow head | `FLOW#<flow id>` | `HEAD` | `flow_head` | `flow_id`, `version` N (the newest version, guards `put_flow`) |
 //! | Media | `MEDIA#<account>` | `<content sha256>` | `media` | `account_id`, `media_id`, `expires_ms` N, `expires_at` N (TTL) |
+//! | Pending removal | `FORGET` | `<account>` | `forget` | `requested_ms` N (the latest revoke) |
+//!
+//! The global secondary index [`INDEX_BY_ACCOUNT`] (partition key `account_id`, sort key `pk`,
+//! keys only) lists every item that carries an `account_id`, so that removing a revoked
+//! account's data is a Query, never a Scan. Pending removals are one partition (`FORGET`) so the
+//! worker finds them with one Query; they carry no `account_id` and stay out of the index.
 //!
 //! Agent activity is its own item so that recording it never races with the conversation's
 //! optimistic-locking `version`.
@@ -33,14 +39,16 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, KeySchemaElement, KeyType,
-    Put, ReturnValue, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
-    TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, Delete, DeleteRequest, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TableStatus, TimeToLiveSpecification, TransactWriteItem,
+    Update, WriteRequest,
 };
 
 use super::{
     AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
-    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
+    StoreError,
 };
 use crate::domain::{
     AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundMessage,
@@ -102,6 +110,17 @@ pub const KIND_ACCOUNT: &str = "account";
 pub const KIND_FLOW: &str = "flow";
 pub const KIND_FLOW_HEAD: &str = "flow_head";
 pub const KIND_MEDIA: &str = "media";
+pub const KIND_FORGET: &str = "forget";
+
+/// When a pending removal was requested (ms since epoch, number).
+pub const ATTR_REQUESTED_MS: &str = "requested_ms";
+
+/// The partition of pending removals (one item per revoked account, sort key its id).
+pub const PK_FORGET: &str = "FORGET";
+
+/// The global secondary index on `account_id` (sort key `pk`, keys only): an account's items.
+/// `template.yaml` declares the same index.
+pub const INDEX_BY_ACCOUNT: &str = "by_account";
 
 pub const STATUS_PENDING: &str = "pending";
 pub const STATUS_ANSWERED: &str = "answered";
@@ -474,6 +493,17 @@ impl DynamoStore {
                 .build()
                 .map_err(build)
         };
+        let by_account = GlobalSecondaryIndex::builder()
+            .index_name(INDEX_BY_ACCOUNT)
+            .key_schema(key(ATTR_ACCOUNT_ID, KeyType::Hash)?)
+            .key_schema(key(ATTR_PK, KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .map_err(build)?;
         let stream = StreamSpecification::builder()
             .stream_enabled(true)
             .stream_view_type(StreamViewType::NewImage)
@@ -487,6 +517,8 @@ impl DynamoStore {
             .key_schema(key(ATTR_SK, KeyType::Range)?)
             .attribute_definitions(attr(ATTR_PK)?)
             .attribute_definitions(attr(ATTR_SK)?)
+            .attribute_definitions(attr(ATTR_ACCOUNT_ID)?)
+            .global_secondary_indexes(by_account)
             .billing_mode(BillingMode::PayPerRequest)
             .stream_specification(stream)
             .send()
@@ -685,34 +717,49 @@ impl DynamoStore {
         }
     }
 
-    /// The keys of every item in partition `pk`.
+    /// The keys of up to `limit` items matching `key_condition` (on the table, or on `index`),
+    /// following pages; and whether more may match.
     async fn query_keys(
         &self,
-        pk: String,
-    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        index: Option<&str>,
+        key_condition: &str,
+        values: &[(&str, AttributeValue)],
+        limit: usize,
+    ) -> Result<(Vec<HashMap<String, AttributeValue>>, bool), StoreError> {
         let mut keys = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let out = self
+        while keys.len() < limit {
+            let page = i32::try_from(limit - keys.len()).unwrap_or(i32::MAX);
+            let mut req = self
                 .client
                 .query()
                 .table_name(self.table_name())
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk")
+                .set_index_name(index.map(str::to_string))
+                // An index can only be read eventually consistent; the table is read strongly.
+                .consistent_read(index.is_none())
+                .key_condition_expression(key_condition)
                 .expression_attribute_names("#pk", ATTR_PK)
                 .expression_attribute_names("#sk", ATTR_SK)
-                .expression_attribute_values(":pk", s(pk.as_str()))
                 .projection_expression("#pk, #sk")
-                .set_exclusive_start_key(start.take())
+                .limit(page)
+                .set_exclusive_start_key(start.take());
+            if index.is_some() {
+                req = req.expression_attribute_names("#account", ATTR_ACCOUNT_ID);
+            }
+            for (k, v) in values {
+                req = req.expression_attribute_values(*k, v.clone());
+            }
+            let out = req
                 .send()
                 .await
                 .map_err(|e| self.sdk_error(Op("Query"), e))?;
             keys.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(keys),
+                _ => return Ok((keys, false)),
             }
         }
+        Ok((keys, true))
     }
 
     /// Deletes the items with these keys, 25 per BatchWriteItem, retrying unprocessed ones with
@@ -1148,35 +1195,126 @@ impl Accounts for DynamoStore {
         accounts.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(accounts)
     }
+}
 
-    /// Deletes the account item first (its tokens are the most sensitive part), then every item
-    /// of its conversations (found by a Scan on the `CONV#<account>#` prefix, since they span
-    /// many partitions) and its media cache. Safe to run again after a partial failure.
-    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .delete_item()
+impl Revocations for DynamoStore {
+    /// One transaction: delete `ACCOUNT#<id>` (the tokens) and put `FORGET`/`<id>`. Both are
+    /// unconditional, so an unknown account costs the same two writes and a repeat only moves
+    /// `requested_ms`.
+    async fn revoke_account(&self, id: &AccountId, now_ms: u64) -> Result<(), StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| {
+            StoreError::Rejected(format!("revoke transaction could not be built: {e}"))
+        };
+        let delete = Delete::builder()
             .table_name(self.table_name())
             .set_key(Some(Self::key(account_pk(id), SK_PROFILE.to_string())))
-            .return_values(ReturnValue::AllOld)
+            .build()
+            .map_err(build)?;
+        let pending = Put::builder()
+            .table_name(self.table_name())
+            .set_item(Some(HashMap::from([
+                (ATTR_PK.to_string(), s(PK_FORGET)),
+                (ATTR_SK.to_string(), s(id.as_str())),
+                (ATTR_KIND.to_string(), s(KIND_FORGET)),
+                (ATTR_REQUESTED_MS.to_string(), n(now_ms)),
+            ])))
+            .build()
+            .map_err(build)?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(TransactWriteItem::builder().put(pending).build())
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("TransactWriteItems"), e))?;
+        tracing::info!(account = %id, "account revoked: record removed, data removal queued");
+        Ok(())
+    }
+
+    async fn pending_forgets(&self, limit: usize) -> Result<Vec<PendingForget>, StoreError> {
+        const WHAT: &str = "pending removal";
+        let out = self
+            .client
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_values(":pk", s(PK_FORGET))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("Query"), e))?;
+        let mut pending = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| {
+                let account = AccountId::parse(req_s(item, WHAT, ATTR_SK)?)
+                    .map_err(|e| corrupt(item, WHAT, e.to_string()))?;
+                Ok(PendingForget {
+                    account,
+                    requested_ms: req_n(item, WHAT, ATTR_REQUESTED_MS)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        pending.sort_by_key(|p| p.requested_ms);
+        Ok(pending)
+    }
+
+    /// The account's conversation items come from the [`INDEX_BY_ACCOUNT`] index (a Query on
+    /// its id, sort key beginning with `CONV#<id>#`), its media references from the `MEDIA#<id>`
+    /// partition; up to `max_entries` of them are deleted with BatchWriteItem. A step that finds
+    /// nothing deletes the `FORGET` item. The index is eventually consistent: a key deleted a
+    /// moment ago may come back once more (deleting it again is harmless).
+    async fn forget_step(
+        &self,
+        id: &AccountId,
+        max_entries: usize,
+    ) -> Result<ForgetStep, StoreError> {
+        let max_entries = max_entries.max(1);
+        let (mut keys, _) = self
+            .query_keys(
+                Some(INDEX_BY_ACCOUNT),
+                "#account = :account AND begins_with(#pk, :prefix)",
+                &[
+                    (":account", s(id.as_str())),
+                    (":prefix", s(account_conversations_prefix(id))),
+                ],
+                max_entries,
+            )
+            .await?;
+        if keys.len() < max_entries {
+            let (media, _) = self
+                .query_keys(
+                    None,
+                    "#pk = :pk",
+                    &[(":pk", s(media_pk(id)))],
+                    max_entries - keys.len(),
+                )
+                .await?;
+            keys.extend(media);
+        }
+        let removed = keys.len() as u64;
+        if removed > 0 {
+            self.delete_keys(keys).await?;
+            return Ok(ForgetStep {
+                removed,
+                done: false,
+            });
+        }
+        self.client
+            .delete_item()
+            .table_name(self.table_name())
+            .set_key(Some(Self::key(PK_FORGET.to_string(), id.to_string())))
             .send()
             .await
             .map_err(|e| self.sdk_error(Op("DeleteItem"), e))?;
-        let mut removed = u64::from(out.attributes.is_some_and(|a| !a.is_empty()));
-
-        let mut keys = self
-            .scan_all(
-                "begins_with(#pk, :prefix)",
-                &[("#pk", ATTR_PK), ("#sk", ATTR_SK)],
-                &[(":prefix", s(account_conversations_prefix(id)))],
-                Some("#pk, #sk"),
-            )
-            .await?;
-        keys.extend(self.query_keys(media_pk(id)).await?);
-        removed += keys.len() as u64;
-        self.delete_keys(keys).await?;
-        tracing::info!(account = %id, removed, "forgot account");
-        Ok(removed)
+        tracing::info!(account = %id, "revoked account's data removed");
+        Ok(ForgetStep {
+            removed: 0,
+            done: true,
+        })
     }
 }
 

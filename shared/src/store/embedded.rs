@@ -54,7 +54,8 @@ use tokio::sync::{broadcast, oneshot};
 
 use super::{
     AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
-    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
+    StoreError,
 };
 use crate::domain::{
     AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
@@ -69,6 +70,9 @@ const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
 const FLOWS: TableDefinition<(&str, u64), &str> = TableDefinition::new("flows");
 const MEDIA: TableDefinition<(&str, &str), &str> = TableDefinition::new("media");
 const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
+/// Revoked accounts whose data is still to be removed: account id → when the revoke came (ms).
+/// Created when a file is opened; an older `dmbot` opening the file ignores it.
+const FORGETS: TableDefinition<&str, u64> = TableDefinition::new("forgets");
 /// Pending inbound messages in dispatch order: (received ms, numeric event id, inbound key).
 const PENDING: TableDefinition<(u64, u128, &str), ()> = TableDefinition::new("inbound_pending");
 /// Failed inbound messages by event id: (numeric event id, inbound key).
@@ -202,6 +206,7 @@ fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
     txn.open_table(FLOWS).map_err(err)?;
     txn.open_table(MEDIA).map_err(err)?;
     txn.open_table(SIGNINS).map_err(err)?;
+    txn.open_table(FORGETS).map_err(err)?;
     txn.open_table(PENDING).map_err(err)?;
     txn.open_table(FAILED).map_err(err)?;
     txn.open_table(EXPIRY).map_err(err)?;
@@ -1055,17 +1060,64 @@ impl Accounts for EmbeddedStore {
         })
         .await
     }
+}
 
-    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
+impl Revocations for EmbeddedStore {
+    async fn revoke_account(&self, id: &AccountId, now_ms: u64) -> Result<(), StoreError> {
+        let key = id.to_string();
+        self.write(move |txn, path| {
+            let err = |e: redb::StorageError| db_error(path, e);
+            txn.open_table(ACCOUNTS)
+                .map_err(|e| db_error(path, e))?
+                .remove(key.as_str())
+                .map_err(err)?;
+            txn.open_table(FORGETS)
+                .map_err(|e| db_error(path, e))?
+                .insert(key.as_str(), now_ms)
+                .map_err(err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pending_forgets(&self, limit: usize) -> Result<Vec<PendingForget>, StoreError> {
+        self.read(move |db, path| {
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = txn.open_table(FORGETS).map_err(|e| db_error(path, e))?;
+            let mut pending = Vec::new();
+            for entry in table.iter().map_err(|e| db_error(path, e))? {
+                let (k, v) = entry.map_err(|e| db_error(path, e))?;
+                let account = AccountId::parse(k.value()).map_err(|e| StoreError::Corrupt {
+                    what: format!("pending removal {:?}", k.value()),
+                    detail: e.to_string(),
+                })?;
+                pending.push(PendingForget {
+                    account,
+                    requested_ms: v.value(),
+                });
+            }
+            pending.sort_by_key(|p| p.requested_ms);
+            pending.truncate(limit);
+            Ok(pending)
+        })
+        .await
+    }
+
+    /// Everything in one transaction: the file is local, so there is no request to bound.
+    async fn forget_step(
+        &self,
+        id: &AccountId,
+        _max_entries: usize,
+    ) -> Result<ForgetStep, StoreError> {
         let key = id.to_string();
         let prefix = account_prefix(id);
         self.write(move |txn, path| {
             let err = |e: redb::StorageError| db_error(path, e);
             let mut removed = 0u64;
-            {
-                let mut t = txn.open_table(ACCOUNTS).map_err(|e| db_error(path, e))?;
-                removed += u64::from(t.remove(key.as_str()).map_err(err)?.is_some());
-            }
+            txn.open_table(FORGETS)
+                .map_err(|e| db_error(path, e))?
+                .remove(key.as_str())
+                .map_err(err)?;
             let mut count = |keep: bool| {
                 if !keep {
                     removed += 1;
@@ -1105,7 +1157,10 @@ impl Accounts for EmbeddedStore {
                 .map_err(|e| db_error(path, e))?
                 .retain(|(_, table, k), ()| table == "signins" || !k.starts_with(&prefix))
                 .map_err(err)?;
-            Ok(removed)
+            Ok(ForgetStep {
+                removed,
+                done: true,
+            })
         })
         .await
     }

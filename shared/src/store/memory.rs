@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows, Inbox,
-    MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows,
+    ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
+    StoreError,
 };
 use crate::domain::{
     AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
@@ -20,6 +21,8 @@ struct Inner {
     conversations: HashMap<ConversationKey, (ConversationState, u64)>,
     agent_activity: HashMap<ConversationKey, u64>,
     accounts: BTreeMap<AccountId, AccountRecord>,
+    /// Revoked accounts whose data is still to be removed, with when the revoke came.
+    forgets: BTreeMap<AccountId, u64>,
     flows: BTreeMap<(String, u64), FlowRecord>,
     media: HashMap<(AccountId, String), MediaRef>,
     health: super::health::HealthRecord,
@@ -233,11 +236,38 @@ impl Accounts for MemoryStore {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         Ok(self.lock()?.accounts.values().cloned().collect())
     }
+}
 
-    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
+impl Revocations for MemoryStore {
+    async fn revoke_account(&self, id: &AccountId, now_ms: u64) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.accounts.remove(id);
+        g.forgets.insert(id.clone(), now_ms);
+        Ok(())
+    }
+
+    async fn pending_forgets(&self, limit: usize) -> Result<Vec<PendingForget>, StoreError> {
+        let g = self.lock()?;
+        let mut pending: Vec<PendingForget> = g
+            .forgets
+            .iter()
+            .map(|(account, at)| PendingForget {
+                account: account.clone(),
+                requested_ms: *at,
+            })
+            .collect();
+        pending.sort_by_key(|p| p.requested_ms);
+        pending.truncate(limit);
+        Ok(pending)
+    }
+
+    async fn forget_step(
+        &self,
+        id: &AccountId,
+        _max_entries: usize,
+    ) -> Result<ForgetStep, StoreError> {
         let mut g = self.lock()?;
         let mut removed = 0u64;
-        removed += u64::from(g.accounts.remove(id).is_some());
         let before = g.inbound.len();
         g.inbound.retain(|(k, _), _| &k.account != id);
         removed += (before - g.inbound.len()) as u64;
@@ -253,7 +283,11 @@ impl Accounts for MemoryStore {
         let before = g.media.len();
         g.media.retain(|(a, _), _| a != id);
         removed += (before - g.media.len()) as u64;
-        Ok(removed)
+        g.forgets.remove(id);
+        Ok(ForgetStep {
+            removed,
+            done: true,
+        })
     }
 }
 
