@@ -13,7 +13,8 @@
 //! - [`ingest`]: the webhook front door (CRC answer, signed deliveries into the inbox), free of
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
 //! - [`dispatch`] (feature `client`): from a stored inbound message to exactly one reply.
-//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too.
+//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too;
+//!   [`invite`]: the operator's invites it requires.
 
 pub mod config;
 #[cfg(feature = "client")]
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod flow;
 pub mod health;
 pub mod ingest;
+pub mod invite;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "secretsmanager")]
