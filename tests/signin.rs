@@ -7,11 +7,11 @@ use dmbot_shared::domain::{AccountId, UserId};
 use dmbot_shared::ingest::{Headers, HttpRequestParts};
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{STATE_COOKIE, SigninDeps, SigninResponse, handle_request};
-use dmbot_shared::store::invites::{InviteRecord, Invites};
-use dmbot_shared::store::{AccountRecord, Accounts, StoreError};
 use dmbot_shared::store::embedded::EmbeddedStore;
+use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
+use dmbot_shared::store::{AccountRecord, Accounts, StoreError};
 use dmbot_shared::tokens::TokenSealer;
 use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter, Fault};
 use dmbot_tests::moto::Moto;
@@ -282,7 +282,12 @@ async fn without_a_valid_invite_start_is_refused_before_twitter_is_called() {
         .await
         .expect("put");
     let revoked = invite(&deps).await;
-    assert!(deps.store.revoke_invite(&revoked.id()).await.expect("revoke"));
+    assert!(
+        deps.store
+            .revoke_invite(&revoked.id())
+            .await
+            .expect("revoke")
+    );
     let queries = [
         String::new(),
         "invite=".to_string(),
@@ -319,11 +324,20 @@ async fn an_invite_connects_one_account_only() {
     let done = callback(&deps, &token_a, &verifier_a, Some(&cookie_a), NOW + 1000).await;
     assert_eq!(done.response.status, 200, "{}", done.response.body);
     assert!(stored(&deps, &first).await);
-    assert!(deps.store.get_invite(&link.id(), NOW + 1000).await.expect("get").is_none());
+    assert!(
+        deps.store
+            .get_invite(&link.id(), NOW + 1000)
+            .await
+            .expect("get")
+            .is_none()
+    );
 
     let late = callback(&deps, &token_b, &verifier_b, Some(&cookie_b), NOW + 2000).await;
     assert_eq!(late.response.status, 403, "{}", late.response.body);
-    assert!(!stored(&deps, &second).await, "the used invite let no second account in");
+    assert!(
+        !stored(&deps, &second).await,
+        "the used invite let no second account in"
+    );
     assert!(!fake.subscriptions().contains(&second.user_id));
     assert_eq!(
         fake.requests_to("/oauth/access_token").len(),
@@ -373,7 +387,11 @@ async fn when_the_account_cannot_be_stored_the_invite_is_given_back() {
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
     assert_eq!(r.response.status, 503, "{}", r.response.body);
     assert!(
-        deps.store.get_invite(&link.id(), NOW + 1000).await.expect("get").is_some(),
+        deps.store
+            .get_invite(&link.id(), NOW + 1000)
+            .await
+            .expect("get")
+            .is_some(),
         "the same link can be used again"
     );
 }
@@ -390,11 +408,19 @@ struct Flaky {
 
 impl Flaky {
     fn failing_get() -> Self {
-        Self { inner: MemoryStore::new(), fail_get: true, fail_put: false }
+        Self {
+            inner: MemoryStore::new(),
+            fail_get: true,
+            fail_put: false,
+        }
     }
 
     fn failing_put() -> Self {
-        Self { inner: MemoryStore::new(), fail_get: false, fail_put: true }
+        Self {
+            inner: MemoryStore::new(),
+            fail_get: false,
+            fail_put: true,
+        }
     }
 }
 
@@ -427,10 +453,18 @@ impl PendingSignins for Flaky {
     async fn put_pending_signin(&self, p: &PendingSignin) -> Result<(), StoreError> {
         self.inner.put_pending_signin(p).await
     }
-    async fn get_pending_signin(&self, t: &str, now: u64) -> Result<Option<PendingSignin>, StoreError> {
+    async fn get_pending_signin(
+        &self,
+        t: &str,
+        now: u64,
+    ) -> Result<Option<PendingSignin>, StoreError> {
         self.inner.get_pending_signin(t, now).await
     }
-    async fn take_pending_signin(&self, t: &str, now: u64) -> Result<Option<PendingSignin>, StoreError> {
+    async fn take_pending_signin(
+        &self,
+        t: &str,
+        now: u64,
+    ) -> Result<Option<PendingSignin>, StoreError> {
         self.inner.take_pending_signin(t, now).await
     }
 }
@@ -462,7 +496,11 @@ impl Invites for Flaky {
 }
 
 fn with_store<S>(deps: SigninDeps<MemoryStore>, store: S) -> SigninDeps<S> {
-    SigninDeps { store, client: deps.client, config: deps.config }
+    SigninDeps {
+        store,
+        client: deps.client,
+        config: deps.config,
+    }
 }
 
 #[tokio::test]
@@ -491,7 +529,11 @@ async fn when_the_account_cannot_be_read_the_sign_in_fails_and_keeps_its_flow() 
         "the account's flow and creation time are untouched"
     );
     assert!(
-        deps.store.get_invite(&link.id(), NOW + 1000).await.expect("get").is_some(),
+        deps.store
+            .get_invite(&link.id(), NOW + 1000)
+            .await
+            .expect("get")
+            .is_some(),
         "the invite was not spent on a failed sign-in"
     );
 }
@@ -545,10 +587,21 @@ async fn public_pages_do_not_show_twitters_errors_or_operator_hints() {
         code: 32,
         message: message.into(),
     };
-    let private = [message, "internal detail", "consumer", "TWITTER_", "dmbot ", "--account"];
+    let private = [
+        message,
+        "internal detail",
+        "consumer",
+        "TWITTER_",
+        "dmbot ",
+        "--account",
+    ];
     let check = |r: &SigninResponse| {
         for word in private {
-            assert!(!r.response.body.contains(word), "{word:?} in {}", r.response.body);
+            assert!(
+                !r.response.body.contains(word),
+                "{word:?} in {}",
+                r.response.body
+            );
         }
     };
 
@@ -568,7 +621,15 @@ async fn public_pages_do_not_show_twitters_errors_or_operator_hints() {
 
     let (token, cookie) = start_with(&deps, &link).await;
     let verifier = fake.approve(&token, &account).expect("approve");
-    fake.fail_next("/subscriptions", 1, Fault::Error { status: 403, code: 200, message: message.into() });
+    fake.fail_next(
+        "/subscriptions",
+        1,
+        Fault::Error {
+            status: 403,
+            code: 200,
+            message: message.into(),
+        },
+    );
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
     assert_eq!(r.response.status, 502, "{}", r.response.body);
     assert!(r.response.body.contains("@someone is connected"));
@@ -607,7 +668,10 @@ async fn contract(store: &impl PendingSignins) {
         "an expired sign-in is not read"
     );
     assert_eq!(
-        store.get_pending_signin("never-stored", NOW).await.expect("get unknown"),
+        store
+            .get_pending_signin("never-stored", NOW)
+            .await
+            .expect("get unknown"),
         None
     );
     assert_eq!(
@@ -623,7 +687,10 @@ async fn contract(store: &impl PendingSignins) {
         "a pending sign-in is taken once"
     );
     assert_eq!(
-        store.get_pending_signin("tok-1", NOW).await.expect("get taken"),
+        store
+            .get_pending_signin("tok-1", NOW)
+            .await
+            .expect("get taken"),
         None,
         "a taken sign-in is gone"
     );

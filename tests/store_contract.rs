@@ -14,9 +14,9 @@ use dmbot_shared::domain::{
     AgentActivity, ConversationKey, ConversationState, EventId, Handoff, HandoffReason,
     InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
 };
+use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
-use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::{
@@ -852,7 +852,10 @@ mod cases {
         assert!(!store.revoke_invite(&revoked.id).await.unwrap());
         assert_eq!(store.get_invite(&revoked.id, now).await.unwrap(), None);
         assert_eq!(
-            store.get_invite(&InviteToken::generate().id(), now).await.unwrap(),
+            store
+                .get_invite(&InviteToken::generate().id(), now)
+                .await
+                .unwrap(),
             None
         );
         assert_eq!(
@@ -862,9 +865,7 @@ mod cases {
         );
     }
 
-    pub async fn of_concurrent_takes_of_an_invite_exactly_one_wins<S: Store + Invites>(
-        store: &S,
-    ) {
+    pub async fn of_concurrent_takes_of_an_invite_exactly_one_wins<S: Store + Invites>(store: &S) {
         let now = 1_700_000_000_000;
         let i = invite(now + 60_000, None);
         store.put_invite(&i).await.unwrap();
@@ -1320,7 +1321,10 @@ mod embedded_only {
         store.put_invite(&old).await.unwrap();
         store.put_invite(&live).await.unwrap();
         assert_eq!(store.sweep_expired(now).await.unwrap(), 1);
-        assert!(!store.revoke_invite(&old.id).await.unwrap(), "the expired one is gone");
+        assert!(
+            !store.revoke_invite(&old.id).await.unwrap(),
+            "the expired one is gone"
+        );
         assert_eq!(store.list_invites(0).await.unwrap(), vec![live]);
     }
 
@@ -1520,9 +1524,18 @@ mod dynamo_only {
         let pk = format!("INVITE#{}", token.id());
         assert_eq!(invites::invite_pk(&token.id()), pk);
         let item = raw_item(&store, &pk, invites::SK_INVITE).await;
-        assert_eq!(item.string_attr(layout::ATTR_KIND), Some(invites::KIND_INVITE));
-        assert_eq!(item.number_attr(layout::ATTR_EXPIRES_MS), Some("1700000600500"));
-        assert_eq!(item.number_attr(layout::ATTR_EXPIRES_AT), Some("1700000601"));
+        assert_eq!(
+            item.string_attr(layout::ATTR_KIND),
+            Some(invites::KIND_INVITE)
+        );
+        assert_eq!(
+            item.number_attr(layout::ATTR_EXPIRES_MS),
+            Some("1700000600500")
+        );
+        assert_eq!(
+            item.number_attr(layout::ATTR_EXPIRES_AT),
+            Some("1700000601")
+        );
         assert_eq!(item.string_attr(invites::ATTR_NOTE), Some("Acme"));
         assert!(
             !format!("{item:?}").contains(token.expose()),

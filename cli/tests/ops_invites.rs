@@ -99,7 +99,13 @@ async fn an_invite_is_stored_as_a_hash_listed_and_its_link_starts_a_sign_in() {
     let listed = env.json_local(&["auth", "invites"]).await;
     assert_eq!(listed["invites"].as_array().map(Vec::len), Some(0));
     let store = open(&env);
-    assert!(store.get_invite(&token.id(), now).await.expect("read").is_none());
+    assert!(
+        store
+            .get_invite(&token.id(), now)
+            .await
+            .expect("read")
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -155,7 +161,12 @@ async fn bad_invite_options_are_refused_with_what_to_do() {
             "30 days",
         ),
         (
-            vec!["auth", "invite", "--start-url", "https://x.example/elsewhere"],
+            vec![
+                "auth",
+                "invite",
+                "--start-url",
+                "https://x.example/elsewhere",
+            ],
             "/auth/start",
         ),
         (vec!["auth", "revoke-invite", "abc"], "dmbot auth invites"),

@@ -130,7 +130,7 @@ pub fn parse_ttl(raw: &str) -> Result<u64, String> {
         .parse()
         .map_err(|_| format!("{raw:?} is not a duration: write e.g. 30m, 12h or 7d"))?;
     let ms = n.saturating_mul(unit_ms);
-    if ms < 60_000 || ms > MAX_INVITE_TTL_MS {
+    if !(60_000..=MAX_INVITE_TTL_MS).contains(&ms) {
         return Err(format!(
             "{raw:?} is out of range: an invite is valid for 1 minute up to 30 days"
         ));
@@ -198,7 +198,10 @@ mod tests {
         let link = token.link(&start);
         assert_eq!(
             link.as_str(),
-            format!("https://abc.example.com/auth/start?invite={}", token.expose())
+            format!(
+                "https://abc.example.com/auth/start?invite={}",
+                token.expose()
+            )
         );
     }
 

@@ -364,7 +364,10 @@ pub async fn handle_callback<S: PendingSignins + Accounts + Invites>(
     if let Some(denied) = param(&q, "denied") {
         // The person pressed "Cancel" on Twitter: forget the request token, but only for the
         // browser that started the sign-in.
-        if take_for_this_browser(deps, req, denied, now_ms).await.is_ok() {
+        if take_for_this_browser(deps, req, denied, now_ms)
+            .await
+            .is_ok()
+        {
             tracing::info!("sign-in cancelled on Twitter");
         }
         return pages::cancelled().with_header("set-cookie", clear);
@@ -395,14 +398,19 @@ async fn finish<S: Accounts + Invites>(
     now_ms: u64,
 ) -> SigninResponse {
     let Some(invite) = pending.invite.clone() else {
-        tracing::warn!("sign-in refused: the pending sign-in has no invite (started before invites were required)");
+        tracing::warn!(
+            "sign-in refused: the pending sign-in has no invite (started before invites were required)"
+        );
         return pages::invalid_invite();
     };
     // Used by another sign-in or revoked since the start: stop before asking Twitter.
     match deps.store.get_invite(&invite, now_ms).await {
         Ok(Some(_)) => {}
         Ok(None) => {
-            tracing::warn!(invite = invite.short(), "sign-in refused: the invite is no longer valid");
+            tracing::warn!(
+                invite = invite.short(),
+                "sign-in refused: the invite is no longer valid"
+            );
             return pages::invalid_invite();
         }
         Err(e) => {
@@ -540,15 +548,17 @@ mod tests {
 
     #[test]
     fn the_start_url_is_derived_from_the_callback_url() {
-        let cb = Url::parse("https://x.execute-api.eu-west-1.amazonaws.com/auth/callback")
-            .expect("url");
+        let cb =
+            Url::parse("https://x.execute-api.eu-west-1.amazonaws.com/auth/callback").expect("url");
         assert_eq!(
             start_url_from_callback(&cb).map(String::from).as_deref(),
             Some("https://x.execute-api.eu-west-1.amazonaws.com/auth/start")
         );
         let staged = Url::parse("https://h.example/prod/auth/callback?x=1#y").expect("url");
         assert_eq!(
-            start_url_from_callback(&staged).map(String::from).as_deref(),
+            start_url_from_callback(&staged)
+                .map(String::from)
+                .as_deref(),
             Some("https://h.example/prod/auth/start")
         );
         let other = Url::parse("https://h.example/oauth/done").expect("url");

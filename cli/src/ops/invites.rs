@@ -36,7 +36,7 @@ fn start_url(given: Option<&str>) -> Result<Url, OpsError> {
     let mut url = Url::parse(raw.trim())
         .map_err(|e| usage(format!("--start-url {raw:?} is not a URL ({e})")))?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(usage(format!("--start-url {raw:?} must be an https URL")));
+        return Err(usage(format!("--start-url {raw:?} must be an http(s) URL")));
     }
     if url.path() == "/" {
         url.set_path(START_PATH);
@@ -140,7 +140,9 @@ pub async fn revoke(opts: &Common, which: &str) -> Result<Output, OpsError> {
         Resolved::Id(id) => id,
         Resolved::Prefix(prefix) => {
             let invites = with_store!(&store, s => s.list_invites(0).await)?;
-            let mut matching = invites.into_iter().filter(|i| i.id.as_str().starts_with(&prefix));
+            let mut matching = invites
+                .into_iter()
+                .filter(|i| i.id.as_str().starts_with(&prefix));
             match (matching.next(), matching.next()) {
                 (Some(one), None) => one.id,
                 (None, _) => {
@@ -168,7 +170,10 @@ pub async fn revoke(opts: &Common, which: &str) -> Result<Output, OpsError> {
         if removed {
             format!("invite {} revoked: its link no longer works", id.short())
         } else {
-            format!("invite {} was not there (used, revoked or expired)", id.short())
+            format!(
+                "invite {} was not there (used, revoked or expired)",
+                id.short()
+            )
         },
     ))
 }

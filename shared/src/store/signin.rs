@@ -6,8 +6,10 @@
 //! comes back from Twitter's authorize page — but not longer: a pending sign-in lives
 //! [`PENDING_SIGNIN_TTL_MS`] (10 minutes) and can be taken **once**. Taking it removes it, so a
 //! replayed callback (the same `oauth_token` twice) finds nothing. Each pending sign-in also
-//! remembers the random `state` set as a cookie in the browser that started it; the callback
-//! compares the two so that a callback forged or replayed from another browser is refused.
+//! remembers the random `state` set as a cookie in the browser that started it, and the invite
+//! it was started with; the callback first *reads* it ([`PendingSignins::get_pending_signin`])
+//! and compares the two, so that a callback (or a cancel) forged or replayed from another
+//! browser is refused without removing anything, and only then takes it.
 //!
 //! Implementations: [`crate::store::memory::MemoryStore`] and (feature `embedded`)
 //! `EmbeddedStore` implement it at the end of their own files; `DynamoStore` (feature
@@ -126,10 +128,11 @@ mod dynamo {
                 });
             }
         };
-        let pending: PendingSignin = serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
-            what: "pending sign-in".into(),
-            detail: e.to_string(),
-        })?;
+        let pending: PendingSignin =
+            serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
+                what: "pending sign-in".into(),
+                detail: e.to_string(),
+            })?;
         Ok((pending.expires_ms > now_ms).then_some(pending))
     }
 
