@@ -160,6 +160,25 @@ async fn with_a_token_encryption_key_the_stored_tokens_are_sealed() {
     let (token, cookie) = start(&deps).await;
     let verifier = fake.approve(&token, &account).expect("approve");
 
+    // The request token secret waits sealed too, bound to its request token.
+    let pending = deps
+        .store
+        .get_pending_signin(&token, NOW)
+        .await
+        .expect("read")
+        .expect("pending");
+    assert!(
+        pending.request_token_secret.starts_with("sealed:v1:"),
+        "the request token secret is sealed"
+    );
+    assert!(
+        deps.config
+            .sealer
+            .open_request_secret("another-token", &pending.request_token_secret)
+            .is_err(),
+        "a sealed secret does not open for another request token"
+    );
+
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
     assert_eq!(r.response.status, 200, "{}", r.response.body);
 

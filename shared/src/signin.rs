@@ -285,10 +285,21 @@ pub async fn handle_start<S: PendingSignins + Invites>(
             return pages::unavailable();
         }
     };
+    let secret = match deps
+        .config
+        .sealer
+        .seal_request_secret(request.token.token(), request.token.secret())
+    {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not seal the request token secret");
+            return pages::unavailable();
+        }
+    };
     let state = random_state();
     let pending = PendingSignin {
         request_token: request.token.token().to_string(),
-        request_token_secret: request.token.secret().to_string(),
+        request_token_secret: secret,
         state: state.clone(),
         expires_ms: now_ms + PENDING_SIGNIN_TTL_MS,
         invite: Some(invite.clone()),
@@ -418,7 +429,18 @@ async fn finish<S: Accounts + Invites>(
             return pages::unavailable();
         }
     }
-    let request = TokenCredentials::new(pending.request_token, pending.request_token_secret);
+    let secret = match deps
+        .config
+        .sealer
+        .open_request_secret(&pending.request_token, &pending.request_token_secret)
+    {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not open the request token secret");
+            return pages::unavailable();
+        }
+    };
+    let request = TokenCredentials::new(pending.request_token, secret);
     let access = match deps.client.access_token(&request, verifier).await {
         Ok(a) => a,
         Err(e) => {
