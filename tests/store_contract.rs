@@ -14,8 +14,10 @@ use dmbot_shared::domain::{
     AgentActivity, ConversationKey, ConversationState, EventId, Handoff, HandoffReason,
     InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
 };
+use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
+use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::{
     AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, ForgetStep, MediaRef, PendingForget,
@@ -856,6 +858,98 @@ mod cases {
         );
     }
 
+    fn invite(expires_ms: u64, note: Option<&str>) -> InviteRecord {
+        InviteRecord {
+            id: InviteToken::generate().id(),
+            created_ms: 1_700_000_000_000,
+            expires_ms,
+            note: note.map(str::to_string),
+        }
+    }
+
+    pub async fn invites_are_kept_until_used_revoked_or_expired<S: Store + Invites>(store: &S) {
+        let now = 1_700_000_000_000;
+        let soon = invite(now + 1_000, None);
+        let later = invite(now + 60_000, Some("Acme Outdoor — ünïcode"));
+        let revoked = invite(now + 60_000, None);
+        for i in [&later, &soon, &revoked] {
+            store.put_invite(i).await.unwrap();
+        }
+        assert_eq!(
+            store.get_invite(&soon.id, now).await.unwrap(),
+            Some(soon.clone())
+        );
+        assert_eq!(
+            store.get_invite(&soon.id, now).await.unwrap(),
+            Some(soon.clone()),
+            "reading an invite leaves it in place"
+        );
+        let (first, second) = if later.id < revoked.id {
+            (&later, &revoked)
+        } else {
+            (&revoked, &later)
+        };
+        assert_eq!(
+            store.list_invites(now).await.unwrap(),
+            vec![soon.clone(), first.clone(), second.clone()],
+            "the valid invites, those expiring first first (then by id)"
+        );
+
+        // Expired: neither read, listed nor taken.
+        let expired_at = now + 1_000;
+        assert_eq!(store.get_invite(&soon.id, expired_at).await.unwrap(), None);
+        assert_eq!(store.take_invite(&soon.id, expired_at).await.unwrap(), None);
+        assert!(
+            !store
+                .list_invites(expired_at)
+                .await
+                .unwrap()
+                .iter()
+                .any(|i| i.id == soon.id)
+        );
+
+        // Used: taken once.
+        assert_eq!(
+            store.take_invite(&later.id, now).await.unwrap(),
+            Some(later.clone())
+        );
+        assert_eq!(store.take_invite(&later.id, now).await.unwrap(), None);
+        assert_eq!(store.get_invite(&later.id, now).await.unwrap(), None);
+
+        // Revoked.
+        assert!(store.revoke_invite(&revoked.id).await.unwrap());
+        assert!(!store.revoke_invite(&revoked.id).await.unwrap());
+        assert_eq!(store.get_invite(&revoked.id, now).await.unwrap(), None);
+        assert_eq!(
+            store
+                .get_invite(&InviteToken::generate().id(), now)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            store.list_invites(now).await.unwrap(),
+            vec![soon],
+            "only the unused, unrevoked one is left"
+        );
+    }
+
+    pub async fn of_concurrent_takes_of_an_invite_exactly_one_wins<S: Store + Invites>(store: &S) {
+        let now = 1_700_000_000_000;
+        let i = invite(now + 60_000, None);
+        store.put_invite(&i).await.unwrap();
+        let (a, b, c) = tokio::join!(
+            store.take_invite(&i.id, now),
+            store.take_invite(&i.id, now),
+            store.take_invite(&i.id, now)
+        );
+        let won = [a.unwrap(), b.unwrap(), c.unwrap()]
+            .into_iter()
+            .flatten()
+            .count();
+        assert_eq!(won, 1);
+    }
+
     pub async fn media_ids_are_cached_per_account_and_content<S: Store>(store: &S) {
         let sha = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
         let first = MediaRef {
@@ -940,6 +1034,8 @@ contract!(
     the_newest_flow_version_is_the_active_one,
     an_older_or_equal_flow_version_is_refused,
     media_ids_are_cached_per_account_and_content,
+    invites_are_kept_until_used_revoked_or_expired,
+    of_concurrent_takes_of_an_invite_exactly_one_wins,
 );
 
 /// What only the embedded store does: survive restarts, notify the local dispatcher.
@@ -1152,6 +1248,7 @@ mod embedded_only {
             request_token_secret: "request-secret".to_string(),
             state: "state".to_string(),
             expires_ms,
+            invite: None,
         }
     }
 
@@ -1278,6 +1375,30 @@ mod embedded_only {
         assert!(store.get_media(&business, "new").await.unwrap().is_some());
         assert_eq!(store.sweep_expired(now + 3 * DAY_MS).await.unwrap(), 1);
         assert!(store.get_media(&business, "new").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_sweep_removes_expired_invites_and_keeps_valid_ones() {
+        use dmbot_shared::invite::InviteToken;
+        use dmbot_shared::store::invites::{InviteRecord, Invites};
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let now = 1_700_000_000_000;
+        let invite = |expires_ms| InviteRecord {
+            id: InviteToken::generate().id(),
+            created_ms: now - DAY_MS,
+            expires_ms,
+            note: None,
+        };
+        let (old, live) = (invite(now - 1_000), invite(now + DAY_MS));
+        store.put_invite(&old).await.unwrap();
+        store.put_invite(&live).await.unwrap();
+        assert_eq!(store.sweep_expired(now).await.unwrap(), 1);
+        assert!(
+            !store.revoke_invite(&old.id).await.unwrap(),
+            "the expired one is gone"
+        );
+        assert_eq!(store.list_invites(0).await.unwrap(), vec![live]);
     }
 
     #[tokio::test]
@@ -1493,6 +1614,41 @@ mod dynamo_only {
             )
         );
         assert_eq!(layout::decode_inbound_item(&item).unwrap(), record);
+    }
+
+    #[tokio::test]
+    async fn invite_items_hold_the_hash_an_expiry_and_a_ttl_never_the_token() {
+        use dmbot_shared::invite::InviteToken;
+        use dmbot_shared::store::invites::{self as invites, InviteRecord, Invites};
+        let store = Moto::shared().await.fresh_table().await;
+        let token = InviteToken::generate();
+        let record = InviteRecord {
+            id: token.id(),
+            created_ms: 1_700_000_000_000,
+            expires_ms: 1_700_000_600_500,
+            note: Some("Acme".into()),
+        };
+        store.put_invite(&record).await.unwrap();
+        let pk = format!("INVITE#{}", token.id());
+        assert_eq!(invites::invite_pk(&token.id()), pk);
+        let item = raw_item(&store, &pk, invites::SK_INVITE).await;
+        assert_eq!(
+            item.string_attr(layout::ATTR_KIND),
+            Some(invites::KIND_INVITE)
+        );
+        assert_eq!(
+            item.number_attr(layout::ATTR_EXPIRES_MS),
+            Some("1700000600500")
+        );
+        assert_eq!(
+            item.number_attr(layout::ATTR_EXPIRES_AT),
+            Some("1700000601")
+        );
+        assert_eq!(item.string_attr(invites::ATTR_NOTE), Some("Acme"));
+        assert!(
+            !format!("{item:?}").contains(token.expose()),
+            "the token itself is never stored"
+        );
     }
 
     #[tokio::test]

@@ -279,14 +279,7 @@ async fn a_data_dir_in_use_should_be_refused_with_advice() {
 }
 
 fn aws_env(env: &mut Env, moto: &Moto) {
-    for (k, v) in [
-        ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ] {
-        env.extra.push((k.to_string(), v.to_string()));
-    }
+    env.use_moto(moto);
 }
 
 #[tokio::test(flavor = "multi_thread")]

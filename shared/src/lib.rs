@@ -14,7 +14,8 @@
 //!   any HTTP framework; `lambda` (feature `lambda`) adapts it to API Gateway events.
 //! - [`dispatch`] (feature `client`): from a stored inbound message to exactly one reply.
 //! - [`forget`]: removing a revoked account's data, off the webhook's request path.
-//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too.
+//! - `signin` (feature `client`): Twitter Sign-in for business accounts, framework-free too;
+//!   [`invite`]: the operator's invites it requires.
 
 pub mod config;
 #[cfg(feature = "client")]
@@ -24,6 +25,7 @@ pub mod flow;
 pub mod forget;
 pub mod health;
 pub mod ingest;
+pub mod invite;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "secretsmanager")]

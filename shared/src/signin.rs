@@ -1,25 +1,37 @@
 //! Twitter Sign-in for business accounts (feature `client`): the two pages of
 //! `functions/signin`, free of any HTTP framework like [`crate::ingest`].
 //!
+//! Only accounts the operator invited can connect: `dmbot auth invite` stores an invite (its
+//! hash, see [`crate::invite`]) and prints the link `<SigninUrl>?invite=<token>`.
+//!
 //! 3-legged OAuth (`docs/TWITTER-API.md` §6), as two requests:
 //!
-//! 1. `GET /auth/start` ([`handle_start`]): `POST oauth/request_token` with our callback URL →
-//!    keep the request token and its secret as a [`PendingSignin`] for 10 minutes → set a
-//!    random `state` cookie (HttpOnly, Secure, SameSite=Lax, scoped to `/auth`) → redirect the
-//!    browser to Twitter's authorize page.
-//! 2. `GET /auth/callback?oauth_token=…&oauth_verifier=…` ([`handle_callback`]): take the pending
-//!    sign-in for that token **once** (a reused token finds nothing) → check the browser's state
-//!    cookie matches the one stored with it (a callback forged for another browser is refused)
-//!    → `POST oauth/access_token` → store the account with its tokens → subscribe the account to
-//!    the webhook → a small page saying it worked or what went wrong.
+//! 1. `GET /auth/start?invite=<token>` ([`handle_start`]): refused with a generic page unless the
+//!    invite is valid (unexpired, unused, not revoked), **before** Twitter is called or anything
+//!    is written, so this public URL cannot spend the app's request-token budget → `POST
+//!    oauth/request_token` with our callback URL → keep the request token and its secret, bound
+//!    to the invite, as a [`PendingSignin`] for 10 minutes → set a random `state` cookie
+//!    (HttpOnly, Secure, SameSite=Lax, scoped to `/auth`) → redirect the browser to Twitter's
+//!    authorize page.
+//! 2. `GET /auth/callback?oauth_token=…&oauth_verifier=…` ([`handle_callback`]): read the pending
+//!    sign-in for that token and check the browser's state cookie matches the one stored with it
+//!    (a callback forged for another browser is refused, and deletes nothing) → take the pending
+//!    sign-in **once** (a reused token finds nothing) → check the invite is still valid → `POST
+//!    oauth/access_token` → consume the invite atomically (one invite connects one account) →
+//!    store the account with its tokens → subscribe the account to the webhook → a small page
+//!    saying it worked. `?denied=<token>` (the person pressed Cancel on Twitter) forgets the
+//!    pending sign-in, again only for the browser that started it. An abandoned or cancelled
+//!    sign-in leaves the invite untouched: the same link starts again until it expires.
 //!
 //! Why both checks: the request token in the callback URL is visible to anyone who sees the
 //! URL; the cookie is only in the browser that started the sign-in, so an attacker cannot make
 //! a victim's browser complete a sign-in the attacker started (login CSRF) nor replay one.
 //!
-//! Tokens are never logged, never put in a page or an error message. At rest they sit in the
-//! account item of the DynamoDB table, which AWS encrypts (SSE, on by default for every table;
-//! the SAM template may name a customer-managed KMS key).
+//! Public pages say what happened in general terms and what to do; details (Twitter's errors,
+//! store failures, configuration hints) go to the logs only. Tokens are never logged, never put
+//! in a page or an error message. At rest they sit in the account item of the DynamoDB table,
+//! which AWS encrypts (SSE, on by default for every table; the SAM template may name a
+//! customer-managed KMS key), sealed by [`crate::tokens`] when a key is configured.
 //!
 //! When a person later revokes the app, Twitter sends `user_event.revoke`: ingestion deletes the
 //! account's record and tokens and queues the removal of the rest
@@ -30,6 +42,8 @@ use url::Url;
 
 use crate::domain::now_ms as system_now_ms;
 use crate::ingest::{HttpRequestParts, HttpResponse};
+use crate::invite::{INVITE_PARAM, InviteToken};
+use crate::store::invites::Invites;
 use crate::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
 use crate::store::{AccountRecord, AccountTokens, Accounts};
 use crate::twitter::api_types::{Callback, EnvName};
@@ -150,9 +164,68 @@ fn param<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The longest `oauth_token` / `denied` value looked up (Twitter's are about 27 characters);
+/// anything longer is junk and never reaches the store.
+const MAX_REQUEST_TOKEN_LEN: usize = 200;
+
+/// The pages the public sees: what happened in general terms and what to do, never internal
+/// details (those go to the logs).
+mod pages {
+    use super::SigninResponse;
+
+    pub fn invalid_invite() -> SigninResponse {
+        SigninResponse::page(
+            403,
+            "This sign-in link is not valid",
+            "Sign-in needs an invite link, and each link connects one account until it expires. \
+             Ask the person who invited you for a new link.",
+        )
+    }
+
+    pub fn unavailable() -> SigninResponse {
+        SigninResponse::page(
+            503,
+            "Sign-in is unavailable",
+            "Something went wrong on our side. Please try again in a moment with your invite link.",
+        )
+    }
+
+    pub fn twitter_failed() -> SigninResponse {
+        SigninResponse::page(
+            502,
+            "Twitter did not complete the sign-in",
+            "Please try again in a moment with your invite link.",
+        )
+    }
+
+    pub fn expired() -> SigninResponse {
+        SigninResponse::page(
+            400,
+            "This sign-in has expired or was already used",
+            "A sign-in must be finished within 10 minutes. Open your invite link again to start over.",
+        )
+    }
+
+    pub fn other_browser() -> SigninResponse {
+        SigninResponse::page(
+            403,
+            "This sign-in did not start in this browser",
+            "For your safety the sign-in was stopped. Open your invite link in this browser to start over.",
+        )
+    }
+
+    pub fn cancelled() -> SigninResponse {
+        SigninResponse::page(
+            200,
+            "Sign-in cancelled",
+            "You did not connect your account. Your invite link still works until it expires.",
+        )
+    }
+}
+
 /// Routes a request by path: `/auth/start`, `/auth/callback` (any prefix, e.g. a stage name,
 /// is ignored), anything else 404.
-pub async fn handle_request<S: PendingSignins + Accounts>(
+pub async fn handle_request<S: PendingSignins + Accounts + Invites>(
     deps: &SigninDeps<S>,
     path: &str,
     req: &HttpRequestParts,
@@ -162,64 +235,138 @@ pub async fn handle_request<S: PendingSignins + Accounts>(
         return SigninResponse::page(405, "Method not allowed", "Use GET.");
     }
     if path.ends_with(START_PATH) {
-        handle_start(deps, now_ms).await
+        handle_start(deps, req, now_ms).await
     } else if path.ends_with(CALLBACK_PATH) {
         handle_callback(deps, req, now_ms).await
     } else {
-        SigninResponse::page(404, "Not found", "Start at /auth/start.")
+        SigninResponse::page(404, "Not found", "There is nothing here.")
     }
 }
 
-/// `GET /auth/start`: a request token with our callback, then off to Twitter.
-pub async fn handle_start<S: PendingSignins>(deps: &SigninDeps<S>, now_ms: u64) -> SigninResponse {
+/// `GET /auth/start?invite=<token>`: refused unless the invite is valid (nothing is asked of
+/// Twitter and nothing is written before that); then a request token with our callback, and
+/// off to Twitter.
+pub async fn handle_start<S: PendingSignins + Invites>(
+    deps: &SigninDeps<S>,
+    req: &HttpRequestParts,
+    now_ms: u64,
+) -> SigninResponse {
+    let q = query(req);
+    let Some(token) = param(&q, INVITE_PARAM).and_then(InviteToken::parse) else {
+        tracing::warn!("sign-in refused: no invite, or a malformed one");
+        return pages::invalid_invite();
+    };
+    let invite = token.id();
+    match deps.store.get_invite(&invite, now_ms).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::warn!(
+                invite = invite.short(),
+                "sign-in refused: the invite is unknown, expired, revoked or used"
+            );
+            return pages::invalid_invite();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not read the invite");
+            return pages::unavailable();
+        }
+    }
     let callback = Callback::Url(deps.config.callback_url.clone());
     let request = match deps.client.request_token(&callback).await {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!(error = %e, "sign-in: request token failed");
-            return SigninResponse::page(
-                502,
-                "Twitter did not start the sign-in",
-                &format!("{e} Please try again in a moment."),
-            );
+            tracing::warn!(error = %e, "sign-in: request token failed (check the consumer key and secret, and that SIGNIN_CALLBACK_URL is a callback URL in the app's settings)");
+            return pages::twitter_failed();
         }
     };
     let authorize = match deps.client.authorize_url(&request, false) {
         Ok(u) => u,
-        Err(e) => return SigninResponse::page(500, "Sign-in is misconfigured", &e.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not build Twitter's authorize URL");
+            return pages::unavailable();
+        }
+    };
+    let secret = match deps
+        .config
+        .sealer
+        .seal_request_secret(request.token.token(), request.token.secret())
+    {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not seal the request token secret");
+            return pages::unavailable();
+        }
     };
     let state = random_state();
     let pending = PendingSignin {
         request_token: request.token.token().to_string(),
-        request_token_secret: request.token.secret().to_string(),
+        request_token_secret: secret,
         state: state.clone(),
         expires_ms: now_ms + PENDING_SIGNIN_TTL_MS,
+        invite: Some(invite.clone()),
     };
     if let Err(e) = deps.store.put_pending_signin(&pending).await {
         tracing::error!(error = %e, "sign-in: could not store the pending sign-in");
-        return SigninResponse::page(
-            503,
-            "Sign-in is unavailable",
-            "We could not start the sign-in. Please try again in a moment.",
-        );
+        return pages::unavailable();
     }
-    tracing::info!("sign-in started");
-    let mut response = SigninResponse::page(
+    tracing::info!(invite = invite.short(), "sign-in started");
+    SigninResponse::page(
         302,
         "Redirecting to Twitter",
         "Continue on Twitter to connect your account.",
-    );
-    response = response
-        .with_header("location", authorize.to_string())
-        .with_header(
-            "set-cookie",
-            state_cookie(&state, PENDING_SIGNIN_TTL_MS / 1000),
-        );
-    response
+    )
+    .with_header("location", authorize.to_string())
+    .with_header(
+        "set-cookie",
+        state_cookie(&state, PENDING_SIGNIN_TTL_MS / 1000),
+    )
+}
+
+/// The pending sign-in of `request_token`, taken (removed) only once this browser's state
+/// cookie matched it: someone who merely knows the request token can neither finish nor cancel
+/// another person's sign-in. `Err` is the page to show.
+async fn take_for_this_browser<S: PendingSignins>(
+    deps: &SigninDeps<S>,
+    req: &HttpRequestParts,
+    request_token: &str,
+    now_ms: u64,
+) -> Result<PendingSignin, SigninResponse> {
+    if request_token.len() > MAX_REQUEST_TOKEN_LEN {
+        tracing::warn!("sign-in callback with an oversized request token");
+        return Err(pages::expired());
+    }
+    let pending = match deps.store.get_pending_signin(request_token, now_ms).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            tracing::warn!("sign-in callback with an unknown, used or expired request token");
+            return Err(pages::expired());
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not read the pending sign-in");
+            return Err(pages::unavailable());
+        }
+    };
+    let cookie_ok = cookie_value(req, STATE_COOKIE)
+        .is_some_and(|c| bool::from(c.as_bytes().ct_eq(pending.state.as_bytes())));
+    if !cookie_ok {
+        tracing::warn!("sign-in callback refused: the state cookie does not match");
+        return Err(pages::other_browser());
+    }
+    match deps.store.take_pending_signin(request_token, now_ms).await {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => {
+            tracing::warn!("sign-in callback: the pending sign-in was taken by another request");
+            Err(pages::expired())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not take the pending sign-in");
+            Err(pages::unavailable())
+        }
+    }
 }
 
 /// `GET /auth/callback`: see the module documentation.
-pub async fn handle_callback<S: PendingSignins + Accounts>(
+pub async fn handle_callback<S: PendingSignins + Accounts + Invites>(
     deps: &SigninDeps<S>,
     req: &HttpRequestParts,
     now_ms: u64,
@@ -227,118 +374,145 @@ pub async fn handle_callback<S: PendingSignins + Accounts>(
     let clear = state_cookie("", 0);
     let q = query(req);
     if let Some(denied) = param(&q, "denied") {
-        // The person pressed "Cancel" on Twitter: forget the request token.
-        let _ = deps.store.take_pending_signin(denied, now_ms).await;
-        return SigninResponse::page(
-            200,
-            "Sign-in cancelled",
-            "You did not connect your account. You can start again at any time.",
-        )
-        .with_header("set-cookie", clear);
+        // The person pressed "Cancel" on Twitter: forget the request token, but only for the
+        // browser that started the sign-in.
+        if take_for_this_browser(deps, req, denied, now_ms)
+            .await
+            .is_ok()
+        {
+            tracing::info!("sign-in cancelled on Twitter");
+        }
+        return pages::cancelled().with_header("set-cookie", clear);
     }
     let (Some(token), Some(verifier)) = (param(&q, "oauth_token"), param(&q, "oauth_verifier"))
     else {
         return SigninResponse::page(
             400,
             "This is not a sign-in callback",
-            "The link is missing oauth_token or oauth_verifier. Start again at /auth/start.",
+            "Open your invite link to connect an account.",
         );
     };
-    let pending = match deps.store.take_pending_signin(token, now_ms).await {
-        Ok(Some(p)) => p,
+    let pending = match take_for_this_browser(deps, req, token, now_ms).await {
+        Ok(p) => p,
+        Err(page) => return page.with_header("set-cookie", clear),
+    };
+    finish(deps, pending, verifier, now_ms)
+        .await
+        .with_header("set-cookie", clear)
+}
+
+/// The callback once the pending sign-in is this browser's: the invite, the access token, the
+/// account, the subscription.
+async fn finish<S: Accounts + Invites>(
+    deps: &SigninDeps<S>,
+    pending: PendingSignin,
+    verifier: &str,
+    now_ms: u64,
+) -> SigninResponse {
+    let Some(invite) = pending.invite.clone() else {
+        tracing::warn!(
+            "sign-in refused: the pending sign-in has no invite (started before invites were required)"
+        );
+        return pages::invalid_invite();
+    };
+    // Used by another sign-in or revoked since the start: stop before asking Twitter.
+    match deps.store.get_invite(&invite, now_ms).await {
+        Ok(Some(_)) => {}
         Ok(None) => {
-            tracing::warn!("sign-in callback with an unknown, used or expired request token");
-            return SigninResponse::page(
-                400,
-                "This sign-in link has expired or was already used",
-                "Sign-in links work once, for 10 minutes. Please start again.",
-            )
-            .with_header("set-cookie", clear);
+            tracing::warn!(
+                invite = invite.short(),
+                "sign-in refused: the invite is no longer valid"
+            );
+            return pages::invalid_invite();
         }
         Err(e) => {
-            tracing::error!(error = %e, "sign-in: could not read the pending sign-in");
-            return SigninResponse::page(
-                503,
-                "Sign-in is unavailable",
-                "We could not finish the sign-in. Please start again in a moment.",
-            );
+            tracing::error!(error = %e, "sign-in: could not read the invite");
+            return pages::unavailable();
+        }
+    }
+    let secret = match deps
+        .config
+        .sealer
+        .open_request_secret(&pending.request_token, &pending.request_token_secret)
+    {
+        Ok(secret) => secret,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not open the request token secret");
+            return pages::unavailable();
         }
     };
-    let cookie_ok = cookie_value(req, STATE_COOKIE)
-        .is_some_and(|c| bool::from(c.as_bytes().ct_eq(pending.state.as_bytes())));
-    if !cookie_ok {
-        tracing::warn!("sign-in callback refused: the state cookie does not match");
-        return SigninResponse::page(
-            403,
-            "This sign-in did not start in this browser",
-            "For your safety the sign-in was stopped. Please start again from this browser.",
-        )
-        .with_header("set-cookie", clear);
-    }
-    let request = TokenCredentials::new(pending.request_token, pending.request_token_secret);
+    let request = TokenCredentials::new(pending.request_token, secret);
     let access = match deps.client.access_token(&request, verifier).await {
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "sign-in: access token failed");
-            return SigninResponse::page(
-                502,
-                "Twitter did not confirm the sign-in",
-                &format!("{e} Please start again."),
-            )
-            .with_header("set-cookie", clear);
+            return pages::twitter_failed();
         }
     };
-    let existing = deps.store.get_account(&access.user_id).await.ok().flatten();
+    let account = &access.user_id;
+    // A failed read is not "no account": that would reset its flow and creation time.
+    let existing = match deps.store.get_account(account).await {
+        Ok(existing) => existing,
+        Err(e) => {
+            tracing::error!(error = %e, %account, "sign-in: could not read the account");
+            return pages::unavailable();
+        }
+    };
     let tokens = AccountTokens {
         token: access.token.token().to_string(),
         token_secret: access.token.secret().to_string(),
     };
-    let tokens = match deps.config.sealer.seal(&access.user_id, &tokens) {
+    let tokens = match deps.config.sealer.seal(account, &tokens) {
         Ok(sealed) => sealed,
         Err(e) => {
-            tracing::error!(error = %e, account = %access.user_id, "sign-in: could not seal the tokens");
-            return SigninResponse::page(
-                500,
-                "The account could not be saved",
-                "Your sign-in worked, but we could not store it. Please try again later.",
-            )
-            .with_header("set-cookie", clear);
+            tracing::error!(error = %e, %account, "sign-in: could not seal the tokens");
+            return pages::unavailable();
+        }
+    };
+    // One invite connects one account: consumed atomically, before the account is stored.
+    let used = match deps.store.take_invite(&invite, now_ms).await {
+        Ok(Some(used)) => used,
+        Ok(None) => {
+            tracing::warn!(invite = invite.short(), %account, "sign-in refused: the invite was used by another sign-in meanwhile");
+            return pages::invalid_invite();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: could not consume the invite");
+            return pages::unavailable();
         }
     };
     let record = AccountRecord {
-        id: access.user_id.clone(),
+        id: account.clone(),
         screen_name: Some(access.screen_name.clone()),
         tokens: Some(tokens),
         flow_id: existing.as_ref().and_then(|e| e.flow_id.clone()),
         created_ms: existing.as_ref().map_or(now_ms, |e| e.created_ms),
     };
     if let Err(e) = deps.store.put_account(&record).await {
-        tracing::error!(error = %e, account = %access.user_id, "sign-in: could not store the account");
-        return SigninResponse::page(
-            503,
-            "Your account could not be saved",
-            "Twitter approved the connection but we could not save it. Please start again in a moment.",
-        )
-        .with_header("set-cookie", clear);
+        tracing::error!(error = %e, %account, "sign-in: could not store the account");
+        // Give the invite back, so the person can try again with the same link.
+        if let Err(e) = deps.store.put_invite(&used).await {
+            tracing::error!(error = %e, invite = invite.short(), "sign-in: could not restore the invite; issue a new one");
+        }
+        return pages::unavailable();
     }
+    tracing::info!(invite = invite.short(), %account, screen_name = %access.screen_name, "account connected");
     if let Err(e) = deps
         .client
         .subscribe(&access.token, &deps.config.env_name)
         .await
     {
-        tracing::error!(error = %e, account = %access.user_id, "sign-in: subscription failed");
+        tracing::error!(error = %e, %account, "sign-in: subscription failed; retry with `dmbot subscription add --account {account}`");
         return SigninResponse::page(
             502,
             "Connected, but messages are not flowing yet",
             &format!(
-                "@{} is connected, but subscribing it to the webhook failed: {e} An operator can \
-                 retry with `dmbot subscription add --account {}`.",
-                access.screen_name, access.user_id
+                "@{} is connected, but the bot does not receive its messages yet. Please tell \
+                 the person who invited you.",
+                access.screen_name
             ),
-        )
-        .with_header("set-cookie", clear);
+        );
     }
-    tracing::info!(account = %access.user_id, screen_name = %access.screen_name, "account connected");
     SigninResponse::page(
         200,
         "Your account is connected",
@@ -347,7 +521,17 @@ pub async fn handle_callback<S: PendingSignins + Accounts>(
             access.screen_name
         ),
     )
-    .with_header("set-cookie", clear)
+}
+
+/// The `/auth/start` URL that belongs to a callback URL (`SIGNIN_CALLBACK_URL`): the same URL
+/// with its trailing `/auth/callback` replaced by `/auth/start`; `None` when it does not end so.
+pub fn start_url_from_callback(callback: &Url) -> Option<Url> {
+    let prefix = callback.path().strip_suffix(CALLBACK_PATH)?;
+    let mut start = callback.clone();
+    start.set_path(&format!("{prefix}{START_PATH}"));
+    start.set_query(None);
+    start.set_fragment(None);
+    Some(start)
 }
 
 /// The system clock in ms, for adapters.
@@ -383,6 +567,25 @@ mod tests {
         assert!(!page.response.body.contains("<script>"));
         assert!(page.response.body.contains("&lt;script&gt;"));
         assert!(page.response.body.contains("&amp;b"));
+    }
+
+    #[test]
+    fn the_start_url_is_derived_from_the_callback_url() {
+        let cb =
+            Url::parse("https://x.execute-api.eu-west-1.amazonaws.com/auth/callback").expect("url");
+        assert_eq!(
+            start_url_from_callback(&cb).map(String::from).as_deref(),
+            Some("https://x.execute-api.eu-west-1.amazonaws.com/auth/start")
+        );
+        let staged = Url::parse("https://h.example/prod/auth/callback?x=1#y").expect("url");
+        assert_eq!(
+            start_url_from_callback(&staged)
+                .map(String::from)
+                .as_deref(),
+            Some("https://h.example/prod/auth/start")
+        );
+        let other = Url::parse("https://h.example/oauth/done").expect("url");
+        assert_eq!(start_url_from_callback(&other), None);
     }
 
     #[test]

@@ -71,6 +71,11 @@ pub enum SealError {
         account: String,
         field: &'static str,
     },
+    #[error(
+        "a pending sign-in's request token secret cannot be opened with the configured token \
+         encryption key (it changed during the sign-in?): the person should start again"
+    )]
+    PendingSignin,
 }
 
 /// Seals tokens before they are stored and opens them after they are read. Cheap to clone.
@@ -172,41 +177,86 @@ impl TokenSealer {
         field: &'static str,
         stored: &str,
     ) -> Result<String, SealError> {
-        let Some(sealed) = stored.strip_prefix(PREFIX) else {
-            if self.require_sealed {
-                return Err(SealError::Unsealed {
+        if self.require_sealed && !stored.starts_with(PREFIX) {
+            return Err(SealError::Unsealed {
+                account: account.to_string(),
+                field,
+            });
+        }
+        let Some(cipher) = &self.cipher else {
+            if stored.starts_with(PREFIX) {
+                return Err(SealError::NoKey {
                     account: account.to_string(),
-                    field,
                 });
             }
             return Ok(stored.to_string());
         };
-        let Some(cipher) = &self.cipher else {
-            return Err(SealError::NoKey {
+        open_with(cipher, &associated_data(account, field), stored).ok_or_else(|| {
+            SealError::CannotOpen {
                 account: account.to_string(),
-            });
-        };
-        let cannot_open = || SealError::CannotOpen {
-            account: account.to_string(),
-            field,
-        };
-        let bytes = STANDARD.decode(sealed).map_err(|_| cannot_open())?;
-        if bytes.len() < NONCE_LEN {
-            return Err(cannot_open());
-        }
-        let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let aad = associated_data(account, field);
-        let plain = cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| cannot_open())?;
-        String::from_utf8(plain).map_err(|_| cannot_open())
+                field,
+            }
+        })
     }
+
+    /// A pending sign-in's request token secret as it should be stored: sealed (bound to its
+    /// request token) when a key is configured. It lives 10 minutes, but with the verifier from
+    /// the callback URL it would finish someone's sign-in, so it is sealed like the tokens.
+    pub fn seal_request_secret(
+        &self,
+        request_token: &str,
+        secret: &str,
+    ) -> Result<String, SealError> {
+        let Some(cipher) = &self.cipher else {
+            return Ok(secret.to_string());
+        };
+        seal_with(cipher, &request_secret_aad(request_token), secret).ok_or(SealError::SealFailed {
+            account: "(pending sign-in)".into(),
+            field: "request_token_secret",
+        })
+    }
+
+    /// The request token secret of a pending sign-in from what was stored (sealed or not).
+    pub fn open_request_secret(
+        &self,
+        request_token: &str,
+        stored: &str,
+    ) -> Result<String, SealError> {
+        match &self.cipher {
+            None if stored.starts_with(PREFIX) => Err(SealError::PendingSignin),
+            None => Ok(stored.to_string()),
+            Some(cipher) => open_with(cipher, &request_secret_aad(request_token), stored)
+                .ok_or(SealError::PendingSignin),
+        }
+    }
+}
+
+/// Opens `stored` (a sealed value, or one stored before sealing, returned as it is) with `aad`;
+/// `None` when it does not open.
+fn open_with(cipher: &Aes256Gcm, aad: &str, stored: &str) -> Option<String> {
+    let Some(sealed) = stored.strip_prefix(PREFIX) else {
+        return Some(stored.to_string());
+    };
+    let bytes = STANDARD.decode(sealed).ok()?;
+    if bytes.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
+    let plain = cipher
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()?;
+    String::from_utf8(plain).ok()
+}
+
+/// What a sealed request token secret is bound to: its request token.
+fn request_secret_aad(request_token: &str) -> String {
+    format!("dmbot-signin-request-secret:v1:{request_token}")
 }
 
 /// What a sealed value is bound to: the account and the field.
@@ -220,9 +270,18 @@ fn seal_field(
     field: &'static str,
     value: &str,
 ) -> Result<String, SealError> {
+    seal_with(cipher, &associated_data(account, field), value).ok_or_else(|| {
+        SealError::SealFailed {
+            account: account.to_string(),
+            field,
+        }
+    })
+}
+
+/// `sealed:v1:<base64 of nonce and ciphertext>` of `value`, bound to `aad`.
+fn seal_with(cipher: &Aes256Gcm, aad: &str, value: &str) -> Option<String> {
     // A fresh random nonce per value: 96 bits from a CSPRNG, never reused in practice.
     let nonce: [u8; NONCE_LEN] = rand::random();
-    let aad = associated_data(account, field);
     let ciphertext = cipher
         .encrypt(
             Nonce::from_slice(&nonce),
@@ -231,14 +290,11 @@ fn seal_field(
                 aad: aad.as_bytes(),
             },
         )
-        .map_err(|_| SealError::SealFailed {
-            account: account.to_string(),
-            field,
-        })?;
+        .ok()?;
     let mut bytes = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     bytes.extend_from_slice(&nonce);
     bytes.extend_from_slice(&ciphertext);
-    Ok(format!("{PREFIX}{}", STANDARD.encode(bytes)))
+    Some(format!("{PREFIX}{}", STANDARD.encode(bytes)))
 }
 
 #[cfg(test)]
@@ -300,6 +356,41 @@ mod tests {
             TokenSealer::plaintext().requiring_sealed(true),
             Err(SealError::RequiredWithoutKey)
         ));
+    }
+
+    #[test]
+    fn request_secrets_are_sealed_to_their_request_token() {
+        let sealer = TokenSealer::from_base64_key(KEY).unwrap();
+        let sealed = sealer
+            .seal_request_secret("req-1", "request-secret")
+            .unwrap();
+        assert!(sealed.starts_with(PREFIX) && !sealed.contains("request-secret"));
+        assert_eq!(
+            sealer.open_request_secret("req-1", &sealed).unwrap(),
+            "request-secret"
+        );
+        assert_eq!(
+            sealer.open_request_secret("req-2", &sealed),
+            Err(SealError::PendingSignin)
+        );
+        assert_eq!(
+            TokenSealer::plaintext().open_request_secret("req-1", &sealed),
+            Err(SealError::PendingSignin)
+        );
+        // Without a key nothing is sealed, and an unsealed secret opens as it is.
+        let plain = TokenSealer::plaintext();
+        assert_eq!(
+            plain
+                .seal_request_secret("req-1", "request-secret")
+                .unwrap(),
+            "request-secret"
+        );
+        assert_eq!(
+            sealer
+                .open_request_secret("req-1", "request-secret")
+                .unwrap(),
+            "request-secret"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `auth login`, `secrets put`, `failures list|redrive`, `conversation show|resume`.
+//! `auth login` (invites: `super::invites`), `secrets put`, `failures list|redrive`,
+//! `conversation show|resume`.
 
 use std::io::{BufRead, Write};
 
@@ -32,6 +33,28 @@ pub enum AuthCmd {
         /// Ask Twitter to show the login form even when someone is signed in.
         #[arg(long)]
         force_login: bool,
+    },
+    /// Create a single-use invite for Twitter Sign-in and print its link. Only invited accounts
+    /// can connect: `/auth/start` refuses anyone without a valid invite. The link works until it
+    /// is used to connect an account, expires or is revoked; only its hash is stored.
+    Invite {
+        /// How long the link is valid: 30m, 12h, 7d (at most 30d).
+        #[arg(long, default_value = "7d")]
+        ttl: String,
+        /// Who the invite is for (shown by `dmbot auth invites`, never to the public).
+        #[arg(long)]
+        note: Option<String>,
+        /// The public URL of /auth/start (the stack's SigninUrl output); default: derived from
+        /// SIGNIN_CALLBACK_URL.
+        #[arg(long, value_name = "URL")]
+        start_url: Option<String>,
+    },
+    /// List the invites that are still valid (unused, unexpired, not revoked).
+    Invites,
+    /// Revoke an invite: its link stops working.
+    RevokeInvite {
+        /// The id `dmbot auth invites` shows (at least 8 digits), or the invite link.
+        invite: String,
     },
 }
 
@@ -81,10 +104,22 @@ pub enum ConversationCmd {
 }
 
 pub async fn auth(opts: &Common, cmd: AuthCmd) -> Result<Output, OpsError> {
-    let AuthCmd::Login {
-        no_subscribe,
-        force_login,
-    } = cmd;
+    match cmd {
+        AuthCmd::Login {
+            no_subscribe,
+            force_login,
+        } => login(opts, no_subscribe, force_login).await,
+        AuthCmd::Invite {
+            ttl,
+            note,
+            start_url,
+        } => super::invites::create(opts, &ttl, note, start_url.as_deref()).await,
+        AuthCmd::Invites => super::invites::list(opts).await,
+        AuthCmd::RevokeInvite { invite } => super::invites::revoke(opts, &invite).await,
+    }
+}
+
+async fn login(opts: &Common, no_subscribe: bool, force_login: bool) -> Result<Output, OpsError> {
     let client = client()?;
     // A bad key is reported now, not after the PIN dance.
     let sealer = sealer()?;

@@ -15,6 +15,7 @@
 mod admin;
 mod context;
 pub(crate) mod flow_cmd;
+mod invites;
 mod twitter_cmds;
 
 use std::path::PathBuf;
@@ -104,9 +105,9 @@ pub enum OpsCommand {
         after_help = "Examples:\n  dmbot flow check flows/support.toml\n  dmbot flow sync flows/support.toml\n  dmbot flow sync flows/support.toml --data-dir .dmbot"
     )]
     Flow(FlowArgs),
-    /// Connect an account from a terminal (the PIN flow).
+    /// Connect an account from a terminal (the PIN flow), or invite one to Twitter Sign-in.
     #[command(
-        after_help = "Example:\n  dmbot auth login        # open the printed URL, approve, type the PIN"
+        after_help = "Examples:\n  dmbot auth login        # open the printed URL, approve, type the PIN\n  dmbot auth invite --note 'Acme Outdoor' --ttl 3d\n  dmbot auth invites\n  dmbot auth revoke-invite 3f9a1c0e7b2d"
     )]
     Auth(AuthArgs),
     /// Write the app's credentials to Secrets Manager for the functions.

@@ -109,6 +109,18 @@ impl Env {
         self.json(&all).await
     }
 
+    /// Points the AWS SDK of every following run at `moto`.
+    pub fn use_moto(&mut self, moto: &dmbot_tests::moto::Moto) {
+        for (k, v) in [
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+        ] {
+            self.extra.push((k.to_string(), v.to_string()));
+        }
+    }
+
     pub fn write_file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, bytes).expect("write a test file");

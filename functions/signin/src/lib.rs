@@ -4,12 +4,13 @@
 use dmbot_shared::lambda::{into_response, request_parts};
 use dmbot_shared::signin::{SigninDeps, handle_request};
 use dmbot_shared::store::Accounts;
+use dmbot_shared::store::invites::Invites;
 use dmbot_shared::store::signin::PendingSignins;
 use lambda_http::{Body, Request, Response};
 
 /// Answers one API Gateway request: routes by path, adds the sign-in headers (`Location`,
 /// `Set-Cookie`, `Cache-Control`) to the response.
-pub async fn handle<S: PendingSignins + Accounts>(
+pub async fn handle<S: PendingSignins + Accounts + Invites>(
     deps: &SigninDeps<S>,
     request: Request,
     now_ms: u64,

@@ -1,6 +1,6 @@
 //! λ signin: Twitter Sign-in for business accounts, `GET /auth/start` and `GET /auth/callback`.
 //!
-//! Configuration: `TABLE_NAME` (the DynamoDB table: pending sign-ins and accounts),
+//! Configuration: `TABLE_NAME` (the DynamoDB table: invites, pending sign-ins and accounts),
 //! `TWITTER_SECRET_ARN` (or the `TWITTER_*` credentials locally), `TWITTER_ENV_NAME` (the
 //! Account Activity environment new accounts are subscribed in) and `SIGNIN_CALLBACK_URL` (the
 //! public URL of `/auth/callback`, registered as a callback URL in the app's settings).

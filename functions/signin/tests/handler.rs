@@ -2,7 +2,9 @@
 //! redirect and cookie reach the API Gateway response, and the callback completes.
 
 use dmbot_shared::domain::UserId;
+use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::Accounts;
+use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_tests::fake_twitter::FakeTwitter;
 use dmbot_tests::signin::signin_deps;
 use lambda_http::{Body, Request};
@@ -21,10 +23,26 @@ fn request(uri: &str, cookie: Option<&str>) -> Request {
 async fn the_lambda_handler_redirects_sets_the_cookie_and_completes_the_sign_in() {
     let fake = FakeTwitter::start().await;
     let deps = signin_deps(&fake).await;
+    let invite = InviteToken::generate();
+    deps.store
+        .put_invite(&InviteRecord {
+            id: invite.id(),
+            created_ms: NOW,
+            expires_ms: NOW + 3_600_000,
+            note: None,
+        })
+        .await
+        .expect("store the invite");
 
     let start = dmbot_signin::handle(
         &deps,
-        request("https://bot.example.com/auth/start", None),
+        request(
+            &format!(
+                "https://bot.example.com/auth/start?invite={}",
+                invite.expose()
+            ),
+            None,
+        ),
         NOW,
     )
     .await;

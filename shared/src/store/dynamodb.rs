@@ -424,7 +424,7 @@ impl std::fmt::Debug for DynamoStore {
 
 /// Which operation failed, for error messages.
 #[derive(Clone, Copy)]
-struct Op(&'static str);
+pub(crate) struct Op(pub(crate) &'static str);
 
 impl DynamoStore {
     /// A store on `table_name` (the `TABLE_NAME` of the deployed stack).
@@ -591,7 +591,7 @@ impl DynamoStore {
     }
 
     /// Maps an SDK failure to the port's error, saying what to do next.
-    fn sdk_error<E>(&self, op: Op, err: SdkError<E>) -> StoreError
+    pub(crate) fn sdk_error<E>(&self, op: Op, err: SdkError<E>) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -679,7 +679,7 @@ impl DynamoStore {
     }
 
     /// Every item a Scan with `filter` returns, all pages.
-    async fn scan_all(
+    pub(crate) async fn scan_all(
         &self,
         filter: &str,
         names: &[(&str, &str)],

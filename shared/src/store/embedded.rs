@@ -30,6 +30,7 @@
 //! | `flows` | `(flow id, version)` | the flow record |
 //! | `media` | `(account, content sha256)` | the media reference |
 //! | `signins` | the request token | the pending sign-in |
+//! | `invites` | the invite id (SHA-256 of the token, hex) | the invite |
 //! | `inbound_pending` | `(received ms, event id, inbound key)` | (none): the pending messages, oldest first |
 //! | `inbound_failed` | `(event id, inbound key)` | (none): the failed messages |
 //! | `expiry` | `(expires at, seconds; table; key)` | (none): when an item is due to go |
@@ -40,7 +41,8 @@
 //! `dmbot failures list` read only what they need, never the whole history. As DynamoDB's TTL
 //! does for the deployed table, [`EmbeddedStore::sweep_expired`] removes inbound messages and
 //! sent markers [`EVENT_TTL_SECS`] after they were stored, media references when Twitter's
-//! media id expires and sign-ins that were never finished; `dmbot serve` sweeps at start and
+//! media id expires, sign-ins that were never finished and invites past their expiry;
+//! `dmbot serve` sweeps at start and
 //! then every hour, so the file stops growing with the history. A data file written before the
 //! indexes existed (schema 1) has them built when it is opened.
 
@@ -73,6 +75,8 @@ const SIGNINS: TableDefinition<&str, &str> = TableDefinition::new("signins");
 /// Revoked accounts whose data is still to be removed: account id → when the revoke came (ms).
 /// Created when a file is opened; an older `dmbot` opening the file ignores it.
 const FORGETS: TableDefinition<&str, u64> = TableDefinition::new("forgets");
+/// Sign-in invites (created by `dmbot auth invite`; no schema change: opening creates it).
+const INVITES: TableDefinition<&str, &str> = TableDefinition::new("invites");
 /// Pending inbound messages in dispatch order: (received ms, numeric event id, inbound key).
 const PENDING: TableDefinition<(u64, u128, &str), ()> = TableDefinition::new("inbound_pending");
 /// Failed inbound messages by event id: (numeric event id, inbound key).
@@ -134,6 +138,11 @@ fn media_expiry(media: &MediaRef) -> u64 {
 /// When a pending sign-in can go: the second after it became void.
 fn signin_expiry(pending: &super::signin::PendingSignin) -> u64 {
     (pending.expires_ms / 1000).saturating_add(1)
+}
+
+/// When an invite can go: the second after it became void.
+fn invite_expiry(invite: &super::invites::InviteRecord) -> u64 {
+    (invite.expires_ms / 1000).saturating_add(1)
 }
 
 fn media_expiry_key(account: &str, sha: &str) -> String {
@@ -207,6 +216,7 @@ fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
     txn.open_table(MEDIA).map_err(err)?;
     txn.open_table(SIGNINS).map_err(err)?;
     txn.open_table(FORGETS).map_err(err)?;
+    txn.open_table(INVITES).map_err(err)?;
     txn.open_table(PENDING).map_err(err)?;
     txn.open_table(FAILED).map_err(err)?;
     txn.open_table(EXPIRY).map_err(err)?;
@@ -404,6 +414,18 @@ fn remove_if_due(
                 return Ok(false);
             };
             if signin_expiry(&pending) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "invites" => {
+            let mut t = txn.open_table(INVITES).map_err(open)?;
+            let Some(invite) = t.get(key).map_err(err)?.and_then(|raw| {
+                sweepable::<super::invites::InviteRecord>("invite", key, raw.value())
+            }) else {
+                return Ok(false);
+            };
+            if invite_expiry(&invite) > now_secs {
                 return Ok(false);
             }
             t.remove(key).map_err(err)?;
@@ -672,8 +694,8 @@ impl EmbeddedStore {
     }
 
     /// Removes what is due at `now_ms` (see the module documentation): inbound messages and
-    /// sent markers older than [`EVENT_TTL_SECS`], expired media references and sign-ins that
-    /// were never finished. Works in transactions of a few hundred items, so writes of the bot
+    /// sent markers older than [`EVENT_TTL_SECS`], expired media references, sign-ins that
+    /// were never finished and expired invites. Works in transactions of a few hundred items, so writes of the bot
     /// are not held up; returns how many items went.
     pub async fn sweep_expired(&self, now_ms: u64) -> Result<u64, StoreError> {
         let now_secs = now_ms / 1000;
@@ -1275,6 +1297,24 @@ impl super::signin::PendingSignins for EmbeddedStore {
         .await
     }
 
+    async fn get_pending_signin(
+        &self,
+        request_token: &str,
+        now_ms: u64,
+    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+        let key = request_token.to_string();
+        let found: Option<super::signin::PendingSignin> = self.lookup(move |db, path| {
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = txn.open_table(SIGNINS).map_err(|e| db_error(path, e))?;
+            table
+                .get(key.as_str())
+                .map_err(|e| db_error(path, e))?
+                .map(|raw| decode("pending sign-in", "(token)", raw.value()))
+                .transpose()
+        })?;
+        Ok(found.filter(|p| p.expires_ms > now_ms))
+    }
+
     async fn take_pending_signin(
         &self,
         request_token: &str,
@@ -1291,6 +1331,117 @@ impl super::signin::PendingSignins for EmbeddedStore {
             })
             .await?;
         Ok(taken.filter(|p| p.expires_ms > now_ms))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in invites (see `store::invites`): table `invites`, key the invite id, with an expiry
+// entry so the sweep removes invites past their time.
+// ---------------------------------------------------------------------------------------------
+
+impl EmbeddedStore {
+    /// The invite stored under `id`, whatever its expiry.
+    fn read_invite(
+        &self,
+        id: &crate::invite::InviteId,
+    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+        let key = id.as_str().to_string();
+        self.lookup(move |db, path| {
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = txn.open_table(INVITES).map_err(|e| db_error(path, e))?;
+            table
+                .get(key.as_str())
+                .map_err(|e| db_error(path, e))?
+                .map(|raw| decode("invite", &key, raw.value()))
+                .transpose()
+        })
+    }
+}
+
+impl super::invites::Invites for EmbeddedStore {
+    async fn put_invite(&self, invite: &super::invites::InviteRecord) -> Result<(), StoreError> {
+        let key = invite.id.as_str().to_string();
+        let value = encode("invite", invite)?;
+        let expires = invite_expiry(invite);
+        self.write(move |txn, path| {
+            txn.open_table(INVITES)
+                .map_err(|e| db_error(path, e))?
+                .insert(key.as_str(), value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            add_expiry(txn, path, expires, "invites", &key)
+        })
+        .await
+    }
+
+    async fn get_invite(
+        &self,
+        id: &crate::invite::InviteId,
+        now_ms: u64,
+    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+        Ok(self.read_invite(id)?.filter(|i| i.is_live(now_ms)))
+    }
+
+    async fn take_invite(
+        &self,
+        id: &crate::invite::InviteId,
+        now_ms: u64,
+    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+        let key = id.as_str().to_string();
+        self.write(move |txn, path| {
+            let mut table = txn.open_table(INVITES).map_err(|e| db_error(path, e))?;
+            let Some(invite) = table
+                .get(key.as_str())
+                .map_err(|e| db_error(path, e))?
+                .map(|raw| decode::<super::invites::InviteRecord>("invite", &key, raw.value()))
+                .transpose()?
+            else {
+                return Ok(None);
+            };
+            if !invite.is_live(now_ms) {
+                return Ok(None);
+            }
+            table.remove(key.as_str()).map_err(|e| db_error(path, e))?;
+            Ok(Some(invite))
+        })
+        .await
+    }
+
+    async fn list_invites(
+        &self,
+        now_ms: u64,
+    ) -> Result<Vec<super::invites::InviteRecord>, StoreError> {
+        let mut live = self
+            .read(move |db, path| {
+                let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+                let table = txn.open_table(INVITES).map_err(|e| db_error(path, e))?;
+                let mut live = Vec::new();
+                for entry in table.iter().map_err(|e| db_error(path, e))? {
+                    let (k, v) = entry.map_err(|e| db_error(path, e))?;
+                    let invite: super::invites::InviteRecord =
+                        decode("invite", k.value(), v.value())?;
+                    if invite.is_live(now_ms) {
+                        live.push(invite);
+                    }
+                }
+                Ok(live)
+            })
+            .await?;
+        super::invites::sort_for_listing(&mut live);
+        Ok(live)
+    }
+
+    async fn revoke_invite(&self, id: &crate::invite::InviteId) -> Result<bool, StoreError> {
+        let key = id.as_str().to_string();
+        self.write(move |txn, path| {
+            let removed = txn
+                .open_table(INVITES)
+                .map_err(|e| db_error(path, e))?
+                .remove(key.as_str())
+                .map_err(|e| db_error(path, e))?
+                .is_some();
+            Ok(removed)
+        })
+        .await
     }
 }
 

@@ -30,6 +30,8 @@ struct Inner {
     failing: bool,
     /// Pending Twitter Sign-ins by request token (see `store::signin`).
     pending_signins: HashMap<String, super::signin::PendingSignin>,
+    /// Sign-in invites by id (see `store::invites`).
+    invites: HashMap<crate::invite::InviteId, super::invites::InviteRecord>,
 }
 
 /// In-memory store. Cloning shares the same data.
@@ -358,6 +360,15 @@ impl super::signin::PendingSignins for MemoryStore {
         Ok(())
     }
 
+    async fn get_pending_signin(
+        &self,
+        request_token: &str,
+        now_ms: u64,
+    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+        let found = self.lock()?.pending_signins.get(request_token).cloned();
+        Ok(found.filter(|p| p.expires_ms > now_ms))
+    }
+
     async fn take_pending_signin(
         &self,
         request_token: &str,
@@ -365,6 +376,59 @@ impl super::signin::PendingSignins for MemoryStore {
     ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
         let taken = self.lock()?.pending_signins.remove(request_token);
         Ok(taken.filter(|p| p.expires_ms > now_ms))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in invites (see `store::invites`).
+// ---------------------------------------------------------------------------------------------
+
+impl super::invites::Invites for MemoryStore {
+    async fn put_invite(&self, invite: &super::invites::InviteRecord) -> Result<(), StoreError> {
+        self.lock()?
+            .invites
+            .insert(invite.id.clone(), invite.clone());
+        Ok(())
+    }
+
+    async fn get_invite(
+        &self,
+        id: &crate::invite::InviteId,
+        now_ms: u64,
+    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+        let found = self.lock()?.invites.get(id).cloned();
+        Ok(found.filter(|i| i.is_live(now_ms)))
+    }
+
+    async fn take_invite(
+        &self,
+        id: &crate::invite::InviteId,
+        now_ms: u64,
+    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+        let mut g = self.lock()?;
+        if !g.invites.get(id).is_some_and(|i| i.is_live(now_ms)) {
+            return Ok(None);
+        }
+        Ok(g.invites.remove(id))
+    }
+
+    async fn list_invites(
+        &self,
+        now_ms: u64,
+    ) -> Result<Vec<super::invites::InviteRecord>, StoreError> {
+        let mut live: Vec<_> = self
+            .lock()?
+            .invites
+            .values()
+            .filter(|i| i.is_live(now_ms))
+            .cloned()
+            .collect();
+        super::invites::sort_for_listing(&mut live);
+        Ok(live)
+    }
+
+    async fn revoke_invite(&self, id: &crate::invite::InviteId) -> Result<bool, StoreError> {
+        Ok(self.lock()?.invites.remove(id).is_some())
     }
 }
 

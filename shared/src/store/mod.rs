@@ -25,6 +25,7 @@ pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod health;
+pub mod invites;
 pub mod memory;
 pub mod signin;
 

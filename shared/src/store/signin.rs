@@ -6,8 +6,10 @@
 //! comes back from Twitter's authorize page — but not longer: a pending sign-in lives
 //! [`PENDING_SIGNIN_TTL_MS`] (10 minutes) and can be taken **once**. Taking it removes it, so a
 //! replayed callback (the same `oauth_token` twice) finds nothing. Each pending sign-in also
-//! remembers the random `state` set as a cookie in the browser that started it; the callback
-//! compares the two so that a callback forged or replayed from another browser is refused.
+//! remembers the random `state` set as a cookie in the browser that started it, and the invite
+//! it was started with; the callback first *reads* it ([`PendingSignins::get_pending_signin`])
+//! and compares the two, so that a callback (or a cancel) forged or replayed from another
+//! browser is refused without removing anything, and only then takes it.
 //!
 //! Implementations: [`crate::store::memory::MemoryStore`] and (feature `embedded`)
 //! `EmbeddedStore` implement it at the end of their own files; `DynamoStore` (feature
@@ -35,6 +37,10 @@ pub struct PendingSignin {
     pub state: String,
     /// After this (ms since epoch) the sign-in is void.
     pub expires_ms: u64,
+    /// The invite the sign-in was started with, consumed when it succeeds. `None` only for an
+    /// entry written before invites existed, which the callback refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<crate::invite::InviteId>,
 }
 
 impl std::fmt::Debug for PendingSignin {
@@ -44,6 +50,7 @@ impl std::fmt::Debug for PendingSignin {
             .field("request_token_secret", &"<redacted>")
             .field("state", &"<redacted>")
             .field("expires_ms", &self.expires_ms)
+            .field("invite", &self.invite)
             .finish()
     }
 }
@@ -55,6 +62,14 @@ pub trait PendingSignins: Send + Sync {
         &self,
         pending: &PendingSignin,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The pending sign-in for `request_token` if it has not expired at `now_ms`. Changes
+    /// nothing: the callback checks the browser's cookie against it before taking it.
+    fn get_pending_signin(
+        &self,
+        request_token: &str,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Option<PendingSignin>, StoreError>> + Send;
 
     /// Removes the pending sign-in for `request_token` and returns it if it had not expired at
     /// `now_ms`. Atomic: of two concurrent takes, at most one gets it; any later take gets
@@ -72,6 +87,8 @@ pub trait PendingSignins: Send + Sync {
 
 #[cfg(feature = "dynamodb")]
 mod dynamo {
+    use std::collections::HashMap;
+
     use aws_sdk_dynamodb::error::DisplayErrorContext;
     use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
@@ -92,6 +109,31 @@ mod dynamo {
             "DynamoDB {op} (pending sign-in) failed: {}",
             DisplayErrorContext(e)
         ))
+    }
+
+    /// The pending sign-in in `item`, if there is one and it is still valid at `now_ms`.
+    fn decode_live(
+        item: Option<HashMap<String, AttributeValue>>,
+        now_ms: u64,
+    ) -> Result<Option<PendingSignin>, StoreError> {
+        let Some(item) = item else {
+            return Ok(None);
+        };
+        let raw = match item.get(ATTR_PENDING) {
+            Some(AttributeValue::S(s)) => s,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "pending sign-in".into(),
+                    detail: "no pending attribute".into(),
+                });
+            }
+        };
+        let pending: PendingSignin =
+            serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
+                what: "pending sign-in".into(),
+                detail: e.to_string(),
+            })?;
+        Ok((pending.expires_ms > now_ms).then_some(pending))
     }
 
     impl PendingSignins for DynamoStore {
@@ -118,6 +160,24 @@ mod dynamo {
             Ok(())
         }
 
+        async fn get_pending_signin(
+            &self,
+            request_token: &str,
+            now_ms: u64,
+        ) -> Result<Option<PendingSignin>, StoreError> {
+            let out = self
+                .client()
+                .get_item()
+                .table_name(self.table_name())
+                .key(ATTR_PK, AttributeValue::S(signin_pk(request_token)))
+                .key(ATTR_SK, AttributeValue::S(SK_PENDING.into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| unavailable("GetItem", e))?;
+            decode_live(out.item, now_ms)
+        }
+
         async fn take_pending_signin(
             &self,
             request_token: &str,
@@ -133,24 +193,7 @@ mod dynamo {
                 .send()
                 .await
                 .map_err(|e| unavailable("DeleteItem", e))?;
-            let Some(item) = out.attributes else {
-                return Ok(None);
-            };
-            let raw = match item.get(ATTR_PENDING) {
-                Some(AttributeValue::S(s)) => s,
-                _ => {
-                    return Err(StoreError::Corrupt {
-                        what: "pending sign-in".into(),
-                        detail: "no pending attribute".into(),
-                    });
-                }
-            };
-            let pending: PendingSignin =
-                serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
-                    what: "pending sign-in".into(),
-                    detail: e.to_string(),
-                })?;
-            Ok((pending.expires_ms > now_ms).then_some(pending))
+            decode_live(out.attributes, now_ms)
         }
     }
 }
