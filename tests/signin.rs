@@ -463,9 +463,6 @@ impl Accounts for Flaky {
     async fn list_accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         self.inner.list_accounts().await
     }
-    async fn forget_account(&self, id: &AccountId) -> Result<u64, StoreError> {
-        self.inner.forget_account(id).await
-    }
 }
 
 impl PendingSignins for Flaky {
