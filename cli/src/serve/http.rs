@@ -102,7 +102,7 @@ impl AllowedHosts {
             AllowedHosts::Any => true,
             AllowedHosts::Only(names) => host.is_some_and(|h| {
                 let h = h.trim().to_ascii_lowercase();
-                names.iter().any(|n| *n == h)
+                names.contains(&h)
             }),
         }
     }
