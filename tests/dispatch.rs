@@ -13,12 +13,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event};
 use dmbot_shared::dispatch::{DispatchConfig, DispatchError, Dispatcher, FlowSource, Handled};
 use dmbot_shared::domain::{
-    ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId, now_ms,
+    AccountEcho, ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId,
+    now_ms,
 };
 use dmbot_shared::flow::Flow;
 use dmbot_shared::store::dynamodb::{DynamoStore, conversation_pk, inbound_sk};
 use dmbot_shared::store::{
-    AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, Outbox,
+    AccountRecord, AccountTokens, Accounts, AttemptMark, Conversations, FlowRecord, Flows, Inbox,
+    Outbox,
 };
 use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::client::TwitterClient;
@@ -124,6 +126,8 @@ impl Env {
         config.retry = quick_retry();
         config.busy_poll = Duration::from_millis(50);
         config.deadline_margin = Duration::from_millis(200);
+        config.echo_grace = Duration::from_millis(300);
+        config.app_id = Some(self.fake.app().app_id.clone());
         config
     }
 
@@ -144,7 +148,7 @@ impl Env {
 
     /// A Direct Message from the account to `to`, sent on Twitter outside the dispatcher (an
     /// earlier attempt, or the account's other conversations).
-    async fn owner_sends(&self, to: &str, text: &str) {
+    async fn owner_sends(&self, to: &str, text: &str) -> EventId {
         let owner = self.fake.owner();
         let dm = DirectMessage::new(UserId::parse(to).unwrap(), MessageData::text(text).unwrap());
         self.client()
@@ -153,7 +157,19 @@ impl Env {
                 &dm,
             )
             .await
-            .unwrap();
+            .unwrap()
+            .id
+    }
+
+    /// What the webhook records when Twitter echoes `id` (sent to `customer` just now).
+    async fn echo_arrives(&self, customer: &str, id: &EventId, from_our_app: bool) {
+        let echo = AccountEcho {
+            event_id: id.clone(),
+            conversation: self.owner_key(customer),
+            created_ms: now_ms(),
+            from_our_app,
+        };
+        self.store.record_echo(&echo, now_ms()).await.unwrap();
     }
 
     /// How many pages of the account's events the dispatcher read.
@@ -189,8 +205,33 @@ impl Env {
             },
             status: InboundStatus::Pending,
             received_ms,
+            attempt: Default::default(),
         };
         self.store.put_inbound(&record).await.unwrap();
+        record
+    }
+
+    /// Stores a pending message that an earlier attempt began sending a reply to at
+    /// `sending_ms` (and died, or lost the outcome), as that attempt's mark leaves it.
+    async fn inbound_tried_at(
+        &self,
+        key: &ConversationKey,
+        event: u64,
+        text: &str,
+        sending_ms: u64,
+    ) -> InboundRecord {
+        let mut record = self
+            .inbound_received_at(key, event, text, sending_ms - 1_000)
+            .await;
+        self.store
+            .mark_inbound(
+                key,
+                &record.message.event_id,
+                &AttemptMark::Sending { at_ms: sending_ms },
+            )
+            .await
+            .unwrap();
+        record.attempt.sending_ms = Some(sending_ms);
         record
     }
 
@@ -623,11 +664,11 @@ async fn media_is_uploaded_once_and_its_id_reused() {
 async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_again() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    // Received a minute ago: old enough to have been tried before.
+    // An earlier attempt began sending a minute ago...
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
-    // The earlier attempt: Twitter accepted its reply, then the process died.
+    // ...Twitter accepted its reply, then the process died; its echo never reached us.
     env.owner_sends(CUSTOMER, "Menu for Jane").await;
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
@@ -645,7 +686,7 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
     // The earlier attempt's reply, then 120 messages of a busy account to other customers:
     // the reply is on the third page of the account's events, newest first.
@@ -674,19 +715,13 @@ async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
         env.owner_sends(&(7_000 + n).to_string(), "hi").await;
     }
     tokio::time::sleep(Duration::from_millis(5)).await;
-    // Written after all of them (the store keeps it as created a second before it arrived).
+    // Written after all of them (the store keeps it as created a second before it arrived),
+    // and an attempt began sending (so the receipts, then Twitter, are asked).
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() + 1_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() + 2_000)
         .await;
-    // Look for an earlier reply even though the message is new.
-    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
-    config.recheck_after = Duration::ZERO;
 
-    let handled = env
-        .dispatcher_with(config)
-        .handle(&record, deadline())
-        .await
-        .unwrap();
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
     assert_replied(&handled, false);
     assert_eq!(
@@ -732,6 +767,154 @@ async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_a
         env.store.is_sent_by_bot(&key, &on_twitter).await.unwrap(),
         "the reply is in the outbox, so its echo is not taken for a person"
     );
+}
+
+#[tokio::test]
+async fn an_echo_receipt_tells_that_an_interrupted_attempts_reply_went_out_without_asking_twitter()
+{
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt's reply went out and its echo reached the webhook; then the attempt died.
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    env.echo_arrives(CUSTOMER, &reply, true).await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_eq!(
+        handled,
+        Handled::Replied {
+            reply_event_id: reply.clone(),
+            recovered: true
+        }
+    );
+    assert_eq!(env.fake.sent_messages().len(), 1, "nothing sent again");
+    assert_eq!(env.event_list_calls(), 0, "no Twitter call decided it");
+    assert!(env.store.is_sent_by_bot(&key, &reply).await.unwrap());
+    match env.status(&record).await {
+        InboundStatus::Answered { reply_event_id, .. } => assert_eq!(reply_event_id, Some(reply)),
+        other => panic!("expected answered, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_echo_that_arrives_during_the_grace_decides_it_too() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms())
+        .await;
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.echo_grace = Duration::from_secs(20);
+    let dispatcher = env.dispatcher_with(config);
+
+    let (handled, ()) = tokio::join!(dispatcher.handle(&record, deadline()), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        env.echo_arrives(CUSTOMER, &reply, true).await;
+    });
+
+    assert_replied(&handled.unwrap(), true);
+    assert_eq!(env.fake.sent_messages().len(), 1);
+    assert_eq!(env.event_list_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_message_never_tried_is_sent_without_a_look_up_however_old_it_is() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    // Stored an hour ago (a backlog, a restart), but no attempt ever began sending.
+    let record = env
+        .inbound_received_at(
+            &key,
+            1_600_000_000_000_000_001,
+            "hello",
+            now_ms() - 3_600_000,
+        )
+        .await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_replied(&handled, false);
+    assert_eq!(env.event_list_calls(), 0);
+    let stored = env
+        .store
+        .get_inbound(&key, &record.message.event_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.attempt.sending_ms.is_some(),
+        "the send was marked first"
+    );
+    assert!(
+        stored.attempt.reply_event_id.is_some(),
+        "then its reply recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_recorded_on_the_message_is_not_sent_again_when_the_writes_after_it_failed() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt sent, recorded the reply on the message, then its state save failed.
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    env.store
+        .mark_inbound(
+            &key,
+            &record.message.event_id,
+            &AttemptMark::Replied {
+                reply: reply.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    env.store
+        .record_sent(&key, &reply, &record.message.event_id, now_ms())
+        .await
+        .unwrap();
+    let record = env
+        .store
+        .get_inbound(&key, &record.message.event_id)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_replied(&handled, true);
+    assert_eq!(env.fake.sent_messages().len(), 1, "nothing sent again");
+    assert_eq!(env.event_list_calls(), 0);
+    let state = env.store.load_conversation(&key).await.unwrap().state;
+    assert_eq!(state.last_answered, Some(record.message.event_id.clone()));
+}
+
+#[tokio::test]
+async fn a_persons_message_after_an_interrupted_attempt_keeps_the_bot_quiet_and_stays_theirs() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt died before sending; meanwhile a person answered from Twitter's own app.
+    let theirs = env.owner_sends(CUSTOMER, "Hi Jane, Sam here").await;
+    env.echo_arrives(CUSTOMER, &theirs, false).await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_eq!(handled, Handled::Silent);
+    assert_eq!(env.fake.sent_messages().len(), 1, "the bot sent nothing");
+    assert!(
+        !env.store.is_sent_by_bot(&key, &theirs).await.unwrap(),
+        "the person's message is not recorded as the bot's"
+    );
+    let conversation = env.store.load_conversation(&key).await.unwrap();
+    assert!(conversation.agent_last_active_ms.is_some(), "a hand-over");
 }
 
 /// `handled` is a reply, `recovered` (found on Twitter) or sent now.

@@ -247,10 +247,16 @@ async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file(
                 at_ms: long_ago,
             },
             received_ms: long_ago,
+            attempt: Default::default(),
         };
         store.put_inbound(&record).await.unwrap();
         store
-            .record_sent(&conversation, &event("1300000000000000002"), long_ago)
+            .record_sent(
+                &conversation,
+                &event("1300000000000000002"),
+                &event("1300000000000000001"),
+                long_ago,
+            )
             .await
             .unwrap();
     }

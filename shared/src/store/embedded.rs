@@ -53,16 +53,21 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
-    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations,
+    EVENT_TTL_SECS, FlowRecord, Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome,
+    RECEIPTS_LIMIT, Receipt, StoreError,
 };
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundRecord, InboundStatus,
 };
 
 const INBOUND: TableDefinition<&str, &str> = TableDefinition::new("inbound");
+/// Sent markers written before receipts existed (read only, until they expire).
 const SENT: TableDefinition<&str, u64> = TableDefinition::new("sent");
+/// Receipts of the account's sent messages: (conversation key, numeric event id) to JSON
+/// [`Receipt`].
+const RECEIPTS: TableDefinition<(&str, u128), &str> = TableDefinition::new("receipts");
 const CONVERSATIONS: TableDefinition<&str, &str> = TableDefinition::new("conversations");
 const AGENT_ACTIVITY: TableDefinition<&str, u64> = TableDefinition::new("agent_activity");
 const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
@@ -95,6 +100,13 @@ struct StoredInbound {
     record: InboundRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     lease_until_ms: Option<u64>,
+}
+
+/// A receipt with the time it was first stored (its expiry counts from there).
+#[derive(Serialize, Deserialize)]
+struct StoredReceipt {
+    receipt: Receipt,
+    stored_ms: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -196,6 +208,7 @@ fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
     let err = |e: redb::TableError| db_error(path, e);
     txn.open_table(INBOUND).map_err(err)?;
     txn.open_table(SENT).map_err(err)?;
+    txn.open_table(RECEIPTS).map_err(err)?;
     txn.open_table(CONVERSATIONS).map_err(err)?;
     txn.open_table(AGENT_ACTIVITY).map_err(err)?;
     txn.open_table(ACCOUNTS).map_err(err)?;
@@ -373,6 +386,26 @@ fn remove_if_due(
                 return Ok(false);
             }
             t.remove(key).map_err(err)?;
+        }
+        "receipts" => {
+            let Some((conversation, id)) = key.rsplit_once('/') else {
+                return Ok(false);
+            };
+            let Ok(id) = id.parse::<u128>() else {
+                return Ok(false);
+            };
+            let mut t = txn.open_table(RECEIPTS).map_err(open)?;
+            let Some(stored) = t
+                .get((conversation, id))
+                .map_err(err)?
+                .and_then(|raw| sweepable::<StoredReceipt>("receipt", key, raw.value()))
+            else {
+                return Ok(false);
+            };
+            if event_expiry(stored.stored_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove((conversation, id)).map_err(err)?;
         }
         "media" => {
             let Some((account, sha)) = key.split_once('/') else {
@@ -880,6 +913,90 @@ impl Inbox for EmbeddedStore {
         })
         .await
     }
+
+    async fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        let key = event_key(conversation, event);
+        let mark = mark.clone();
+        self.write(move |txn, path| {
+            let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+            let mut stored: StoredInbound = {
+                let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
+                    return Ok(false);
+                };
+                decode("inbound message", &key, raw.value())?
+            };
+            if stored.record.status != InboundStatus::Pending {
+                return Ok(false);
+            }
+            super::apply_mark(&mut stored.record.attempt, &mark);
+            if matches!(mark, AttemptMark::Deferred { .. }) {
+                stored.lease_until_ms = None;
+            }
+            let value = encode("inbound message", &stored)?;
+            table
+                .insert(key.as_str(), value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut pending = self.pending_inbound().await?;
+        pending.retain(|r| r.received_ms < received_before_ms);
+        pending.truncate(limit);
+        Ok(pending)
+    }
+}
+
+impl EmbeddedStore {
+    /// Reads the receipt of `id` in `conversation` (a fresh one when none is stored), lets
+    /// `change` update it and writes it back, in one write of the group commit.
+    async fn update_receipt(
+        &self,
+        conversation: &ConversationKey,
+        id: &EventId,
+        at_ms: u64,
+        change: impl Fn(&mut Receipt) + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let conv = conversation_key(conversation);
+        let event = id.clone();
+        self.write(move |txn, path| {
+            let key = (conv.as_str(), event.numeric());
+            let mut table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            let existing = table
+                .get(key)
+                .map_err(|e| db_error(path, e))?
+                .map(|raw| decode::<StoredReceipt>("receipt", &conv, raw.value()))
+                .transpose()?;
+            let fresh = existing.is_none();
+            let mut stored = existing.unwrap_or_else(|| StoredReceipt {
+                receipt: Receipt::new(event.clone()),
+                stored_ms: at_ms,
+            });
+            change(&mut stored.receipt);
+            let value = encode("receipt", &stored)?;
+            table
+                .insert(key, value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            drop(table);
+            if fresh {
+                let expiry_key = format!("{conv}/{}", event.numeric());
+                add_expiry(txn, path, event_expiry(at_ms), "receipts", &expiry_key)?;
+            }
+            Ok(())
+        })
+        .await
+    }
 }
 
 impl Outbox for EmbeddedStore {
@@ -887,18 +1004,46 @@ impl Outbox for EmbeddedStore {
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> Result<(), StoreError> {
-        let key = event_key(conversation, sent);
-        self.write(move |txn, path| {
-            let mut table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-            table
-                .insert(key.as_str(), at_ms)
-                .map_err(|e| db_error(path, e))?;
-            drop(table);
-            add_expiry(txn, path, event_expiry(at_ms), "sent", &key)
+        let in_reply_to = in_reply_to.clone();
+        self.update_receipt(conversation, sent, at_ms, move |r| {
+            r.apply_sent(&in_reply_to, at_ms)
         })
         .await
+    }
+
+    async fn record_echo(&self, echo: &AccountEcho, at_ms: u64) -> Result<(), StoreError> {
+        let seen = echo.clone();
+        self.update_receipt(&echo.conversation, &echo.event_id, at_ms, move |r| {
+            r.apply_echo(&seen)
+        })
+        .await
+    }
+
+    async fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        let conv = conversation_key(conversation);
+        let from = after.numeric().saturating_add(1);
+        self.lookup(move |db, path| {
+            let err = |e: redb::StorageError| db_error(path, e);
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            let mut found = Vec::new();
+            for entry in table
+                .range((conv.as_str(), from)..=(conv.as_str(), u128::MAX))
+                .map_err(err)?
+                .take(RECEIPTS_LIMIT)
+            {
+                let (_, raw) = entry.map_err(err)?;
+                found.push(decode::<StoredReceipt>("receipt", &conv, raw.value())?.receipt);
+            }
+            Ok(found)
+        })
     }
 
     async fn is_sent_by_bot(
@@ -906,12 +1051,24 @@ impl Outbox for EmbeddedStore {
         conversation: &ConversationKey,
         event: &EventId,
     ) -> Result<bool, StoreError> {
-        let key = event_key(conversation, event);
+        let conv = conversation_key(conversation);
+        let legacy = event_key(conversation, event);
+        let id = event.numeric();
         self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
-            let table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-            Ok(table
-                .get(key.as_str())
+            let table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            if let Some(raw) = table
+                .get((conv.as_str(), id))
+                .map_err(|e| db_error(path, e))?
+            {
+                let stored: StoredReceipt = decode("receipt", &conv, raw.value())?;
+                if stored.receipt.is_recorded_send() {
+                    return Ok(true);
+                }
+            }
+            let sent = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
+            Ok(sent
+                .get(legacy.as_str())
                 .map_err(|e| db_error(path, e))?
                 .is_some())
         })
@@ -1079,6 +1236,10 @@ impl Accounts for EmbeddedStore {
             txn.open_table(SENT)
                 .map_err(|e| db_error(path, e))?
                 .retain(|k, _| count(!k.starts_with(&prefix)))
+                .map_err(err)?;
+            txn.open_table(RECEIPTS)
+                .map_err(|e| db_error(path, e))?
+                .retain(|(k, _), _| count(!k.starts_with(&prefix)))
                 .map_err(err)?;
             txn.open_table(CONVERSATIONS)
                 .map_err(|e| db_error(path, e))?

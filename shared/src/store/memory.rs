@@ -5,18 +5,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows, Inbox,
-    MediaCache, MediaRef, Outbox, PutOutcome, StoreError,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations, FlowRecord,
+    Flows, Inbox, MediaCache, MediaRef, Outbox, PutOutcome, RECEIPTS_LIMIT, Receipt, StoreError,
 };
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundRecord, InboundStatus,
 };
 
 #[derive(Default)]
 struct Inner {
     inbound: BTreeMap<(ConversationKey, EventId), (InboundRecord, Option<u64>)>,
-    sent: BTreeMap<(ConversationKey, EventId), u64>,
+    sent: BTreeMap<(ConversationKey, EventId), Receipt>,
     conversations: HashMap<ConversationKey, (ConversationState, u64)>,
     agent_activity: HashMap<ConversationKey, u64>,
     accounts: BTreeMap<AccountId, AccountRecord>,
@@ -147,6 +147,46 @@ impl Inbox for MemoryStore {
         failed.truncate(limit);
         Ok(failed)
     }
+
+    async fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        let mut g = self.lock()?;
+        let Some((record, lease)) = g.inbound.get_mut(&(conversation.clone(), event.clone()))
+        else {
+            return Ok(false);
+        };
+        if record.status != InboundStatus::Pending {
+            return Ok(false);
+        }
+        super::apply_mark(&mut record.attempt, mark);
+        if matches!(mark, AttemptMark::Deferred { .. }) {
+            *lease = None;
+        }
+        Ok(true)
+    }
+
+    async fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let g = self.lock()?;
+        let mut pending: Vec<InboundRecord> = g
+            .inbound
+            .values()
+            .filter(|(r, _)| {
+                r.status == InboundStatus::Pending && r.received_ms < received_before_ms
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
+        pending.truncate(limit);
+        Ok(pending)
+    }
 }
 
 impl Outbox for MemoryStore {
@@ -154,11 +194,41 @@ impl Outbox for MemoryStore {
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> Result<(), StoreError> {
         let mut g = self.lock()?;
-        g.sent.insert((conversation.clone(), sent.clone()), at_ms);
+        g.sent
+            .entry((conversation.clone(), sent.clone()))
+            .or_insert_with(|| Receipt::new(sent.clone()))
+            .apply_sent(in_reply_to, at_ms);
         Ok(())
+    }
+
+    async fn record_echo(&self, echo: &AccountEcho, _at_ms: u64) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.sent
+            .entry((echo.conversation.clone(), echo.event_id.clone()))
+            .or_insert_with(|| Receipt::new(echo.event_id.clone()))
+            .apply_echo(echo);
+        Ok(())
+    }
+
+    async fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        let g = self.lock()?;
+        let mut found: Vec<Receipt> = g
+            .sent
+            .iter()
+            .filter(|((c, id), _)| c == conversation && id.numeric() > after.numeric())
+            .map(|(_, r)| r.clone())
+            .collect();
+        found.sort_by_key(|r| r.event_id.numeric());
+        found.truncate(RECEIPTS_LIMIT);
+        Ok(found)
     }
 
     async fn is_sent_by_bot(
@@ -167,7 +237,9 @@ impl Outbox for MemoryStore {
         event: &EventId,
     ) -> Result<bool, StoreError> {
         let g = self.lock()?;
-        Ok(g.sent.contains_key(&(conversation.clone(), event.clone())))
+        Ok(g.sent
+            .get(&(conversation.clone(), event.clone()))
+            .is_some_and(Receipt::is_recorded_send))
     }
 }
 
