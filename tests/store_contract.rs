@@ -587,14 +587,16 @@ mod cases {
         assert!(
             mark(AttemptMark::Deferred {
                 until_ms: 5_000,
-                reason: "rate limited".into()
+                reason: "rate limited".into(),
+                release_lease: true,
             })
             .await
         );
         assert!(
             mark(AttemptMark::Deferred {
                 until_ms: 6_000,
-                reason: "rate limited again".into()
+                reason: "rate limited again".into(),
+                release_lease: false,
             })
             .await
         );
@@ -654,6 +656,7 @@ mod cases {
                 &AttemptMark::Deferred {
                     until_ms: 9_000,
                     reason: "rate limited".into(),
+                    release_lease: true,
                 },
             )
             .await

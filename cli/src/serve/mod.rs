@@ -347,6 +347,7 @@ async fn run(args: ServeArgs) -> Result<(), ServeError> {
         client.clone(),
         DispatchConfig {
             sealer,
+            app_id: mode.app_id.clone(),
             ..DispatchConfig::new(owner_tokens, FlowSource::Fixed(flow.clone()))
         },
     ));

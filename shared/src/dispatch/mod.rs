@@ -99,6 +99,13 @@ pub struct DispatchConfig {
     pub app_id: Option<String>,
     /// Retries of Twitter calls.
     pub retry: RetryPolicy,
+    /// A message that fails in a way that may pass (Twitter or the store unavailable) is put
+    /// off this long, doubled with each deferral up to `max_retry_defer`.
+    pub retry_defer: Duration,
+    pub max_retry_defer: Duration,
+    /// A message another dispatcher holds is put off this long (its lease must have ended
+    /// by then, should that dispatcher have died).
+    pub busy_defer: Duration,
     /// Attempts at saving the conversation when its version changed underneath.
     pub save_attempts: u32,
     /// Opens connected accounts' stored tokens (sealed when a token encryption key is set).
@@ -117,6 +124,9 @@ impl DispatchConfig {
             echo_grace: Duration::from_secs(10),
             app_id: None,
             retry: RetryPolicy::default(),
+            retry_defer: Duration::from_secs(15),
+            max_retry_defer: Duration::from_secs(15 * 60),
+            busy_defer: Duration::from_secs(90),
             save_attempts: 5,
             sealer: crate::tokens::TokenSealer::plaintext(),
         }
@@ -356,20 +366,43 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     ) -> Result<Handled, DispatchError> {
         let key = &record.message.conversation;
         let event = &record.message.event_id;
+        self.defer(key, event, until_ms, reason, false, deadline)
+            .await
+    }
+
+    /// Writes that the message is put off until `until_ms` (see [`AttemptMark::Deferred`]).
+    /// When that write fails nothing would bring the message back, so it is a retryable error
+    /// (a batch item failure: the stream delivers it again).
+    async fn defer(
+        &self,
+        key: &ConversationKey,
+        event: &EventId,
+        until_ms: u64,
+        reason: String,
+        release_lease: bool,
+        budget: Instant,
+    ) -> Result<Handled, DispatchError> {
         let mark = AttemptMark::Deferred {
             until_ms,
             reason: reason.clone(),
+            release_lease,
         };
         match self
-            .store_retry(deadline, || self.store.mark_inbound(key, event, &mark))
+            .store_retry(budget, || self.store.mark_inbound(key, event, &mark))
             .await
         {
-            Ok(_) => Ok(Handled::Deferred { until_ms, reason }),
-            Err(e) => Err(DispatchError::Retryable {
-                conversation: key.to_string(),
-                event: event.to_string(),
-                reason: format!("{reason}; putting it off failed: {e}"),
-            }),
+            Ok(_) => {
+                tracing::warn!(conversation = %key, event = %event, until_ms, %reason, "message put off");
+                Ok(Handled::Deferred { until_ms, reason })
+            }
+            Err(e) => {
+                tracing::error!(conversation = %key, event = %event, error = %e, "could not put the message off; it will be retried");
+                Err(DispatchError::Retryable {
+                    conversation: key.to_string(),
+                    event: event.to_string(),
+                    reason: format!("{reason}; putting it off failed: {e}"),
+                })
+            }
         }
     }
 
@@ -386,41 +419,33 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             .unwrap_or(deadline);
         let result = self.handle_inner(record, budget).await;
         match result {
+            Ok(Handled::Busy) => {
+                // If its holder died, nothing would bring the message back: put it off until
+                // that lease must have run out. The holder's lease stays.
+                let until_ms = now_ms() + self.config.busy_defer.as_millis() as u64;
+                let reason = "another dispatcher held it".to_string();
+                self.defer(key, event, until_ms, reason, false, budget)
+                    .await
+            }
             Ok(handled) => {
                 tracing::info!(conversation = %key, event = %event, outcome = ?handled, "message handled");
                 Ok(handled)
             }
             Err(Failure::Retry(reason)) => {
-                tracing::warn!(conversation = %key, event = %event, %reason, "message will be retried");
-                Err(DispatchError::Retryable {
-                    conversation: key.to_string(),
-                    event: event.to_string(),
-                    reason,
-                })
+                // Not now: back off, doubling with each deferral, and come back by itself.
+                let deferrals = match self.store.get_inbound(key, event).await {
+                    Ok(Some(r)) => r.attempt.deferrals,
+                    _ => 0,
+                };
+                let wait = self
+                    .config
+                    .retry_defer
+                    .saturating_mul(1 << deferrals.min(10));
+                let until_ms = now_ms() + wait.min(self.config.max_retry_defer).as_millis() as u64;
+                self.defer(key, event, until_ms, reason, true, budget).await
             }
             Err(Failure::Defer { until_ms, reason }) => {
-                let mark = AttemptMark::Deferred {
-                    until_ms,
-                    reason: reason.clone(),
-                };
-                match self
-                    .store_retry(budget, || self.store.mark_inbound(key, event, &mark))
-                    .await
-                {
-                    Ok(_) => {
-                        tracing::warn!(conversation = %key, event = %event, until_ms, %reason, "message put off");
-                        Ok(Handled::Deferred { until_ms, reason })
-                    }
-                    Err(e) => {
-                        // Not written down, so nothing would bring it back: let the stream.
-                        tracing::error!(conversation = %key, event = %event, error = %e, "could not put the message off; it will be retried");
-                        Err(DispatchError::Retryable {
-                            conversation: key.to_string(),
-                            event: event.to_string(),
-                            reason: format!("{reason}; putting it off failed: {e}"),
-                        })
-                    }
-                }
+                self.defer(key, event, until_ms, reason, true, budget).await
             }
             Err(Failure::Permanent(reason)) => {
                 tracing::error!(conversation = %key, event = %event, %reason, "message failed permanently");

@@ -740,6 +740,13 @@ impl Inbox for FailsOnce {
     ) -> Result<bool, StoreError> {
         self.inner.mark_inbound(c, e, m).await
     }
+    async fn take_due_deferred(
+        &self,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.take_due_deferred(now, limit).await
+    }
     async fn list_unfinished(
         &self,
         before: u64,

@@ -12,6 +12,7 @@
 //! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id` |
 //! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id` |
 //! | Receipt of a sent message | `CONV#<account>#<customer>` | `OUT#<event id, zero-padded to 32 digits>` | `sent` | `event_id`, `account_id`, `customer_id`, `expires_at` N (TTL); from the dispatcher: `in_reply_to`, `sent_ms` N; from the echo (webhook): `echo_created_ms` N, `echo_from_app` (`true`/`false`). Both are UpdateItems that merge in either order |
+//! | Deferred-message entry | `DEFERRED` | `<due ms, 20 digits>#<inbound pk>#<event id>` | `deferred` | `inbound_pk`, `inbound_sk`, `expires_at` N (TTL): written with a deferral, removed by the scheduled re-drive ([`Inbox::take_due_deferred`]) |
 //! | Account | `ACCOUNT#<account>` | `PROFILE` | `account` | `account_id`, `account` (JSON [`AccountRecord`], with its tokens) |
 //! | Flow version | `FLOW#<flow id>` | `V#<version, 20 digits>` | `flow` | `flow_id`, `version` N, `document`, `stored_ms` N |
 //! | Flow head | `FLOW#<flow id>` | `HEAD` | `flow_head` | `flow_id`, `version` N (the newest version, guards `put_flow`) |
@@ -132,6 +133,13 @@ pub const STREAM_FILTER_NEW_INBOUND: &str = r#"{"eventName":["INSERT"],"dynamodb
 /// `dmbot failures redrive`.
 pub const STREAM_FILTER_REDRIVE: &str = r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"kind":{"S":["inbound"]},"status":{"S":["pending"]},"redrive":{"S":["requested"]}}}}"#;
 
+/// The partition of the deferred-message index (see [`deferred_sk`]).
+pub const PK_DEFERRED: &str = "DEFERRED";
+pub const KIND_DEFERRED: &str = "deferred";
+/// On a deferred-index item: the inbound message's keys.
+pub const ATTR_INBOUND_PK: &str = "inbound_pk";
+pub const ATTR_INBOUND_SK: &str = "inbound_sk";
+
 const SK_STATE: &str = "STATE";
 const SK_AGENT: &str = "AGENT";
 const SK_PROFILE: &str = "PROFILE";
@@ -167,6 +175,12 @@ pub fn sent_sk(event: &EventId) -> String {
 /// `OUT#<event id>`: the sent markers written before receipts were padded (read only).
 fn legacy_sent_sk(event: &EventId) -> String {
     format!("OUT#{event}")
+}
+
+/// `<due ms, 20 digits>#<conversation pk>#<event id>`: a deferred message's entry in the
+/// `DEFERRED` partition, in due order, so the scheduled re-drive reads only what is due.
+pub fn deferred_sk(until_ms: u64, conversation: &ConversationKey, event: &EventId) -> String {
+    format!("{until_ms:020}#{}#{event}", conversation_pk(conversation))
 }
 
 /// `ACCOUNT#<account>`.
@@ -1044,25 +1058,124 @@ impl Inbox for DynamoStore {
                 .update_expression("SET #reply = :reply")
                 .expression_attribute_names("#reply", ATTR_SENT_REPLY_ID)
                 .expression_attribute_values(":reply", s(reply.as_str())),
-            AttemptMark::Deferred { until_ms, reason } => req
-                .update_expression(
-                    "SET #nb = :until, #reason = :reason, \
-                     #count = if_not_exists(#count, :zero) + :one REMOVE #lease",
-                )
-                .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
-                .expression_attribute_names("#reason", ATTR_DEFER_REASON)
-                .expression_attribute_names("#count", ATTR_DEFERRALS)
-                .expression_attribute_names("#lease", ATTR_LEASE_UNTIL_MS)
-                .expression_attribute_values(":until", n(*until_ms))
-                .expression_attribute_values(":reason", s(reason.as_str()))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":one", n(1)),
+            AttemptMark::Deferred {
+                until_ms,
+                reason,
+                release_lease,
+            } => {
+                let set = "SET #nb = :until, #reason = :reason, \
+                           #count = if_not_exists(#count, :zero) + :one";
+                let req = req
+                    .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
+                    .expression_attribute_names("#reason", ATTR_DEFER_REASON)
+                    .expression_attribute_names("#count", ATTR_DEFERRALS)
+                    .expression_attribute_values(":until", n(*until_ms))
+                    .expression_attribute_values(":reason", s(reason.as_str()))
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1));
+                if *release_lease {
+                    req.update_expression(format!("{set} REMOVE #lease"))
+                        .expression_attribute_names("#lease", ATTR_LEASE_UNTIL_MS)
+                } else {
+                    req.update_expression(set)
+                }
+            }
         };
         match req.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(self.sdk_error(Op("UpdateItem"), e)),
+            Ok(_) => {}
+            Err(e) if is_conditional_failure(&e) => return Ok(false),
+            Err(e) => return Err(self.sdk_error(Op("UpdateItem"), e)),
         }
+        if let AttemptMark::Deferred { until_ms, .. } = mark {
+            // The scheduled re-drive finds it through this entry. Written after the message's
+            // own mark: an entry whose message is answered meanwhile is dropped by the re-drive.
+            let item = HashMap::from([
+                (ATTR_PK.to_string(), s(PK_DEFERRED)),
+                (
+                    ATTR_SK.to_string(),
+                    s(deferred_sk(*until_ms, conversation, event)),
+                ),
+                (ATTR_KIND.to_string(), s(KIND_DEFERRED)),
+                (
+                    ATTR_INBOUND_PK.to_string(),
+                    s(conversation_pk(conversation)),
+                ),
+                (ATTR_INBOUND_SK.to_string(), s(inbound_sk(event))),
+                (ATTR_EXPIRES_AT.to_string(), n(expires_at(*until_ms))),
+            ]);
+            self.client
+                .put_item()
+                .table_name(self.table_name())
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| self.sdk_error(Op("PutItem"), e))?;
+        }
+        Ok(true)
+    }
+
+    /// One Query of the `DEFERRED` partition up to `now_ms`; for each entry an UpdateItem on
+    /// the message (`redrive`, due time removed; only while pending and due) and a DeleteItem of
+    /// the entry.
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk <= :due")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_names("#sk", ATTR_SK)
+            .expression_attribute_values(":pk", s(PK_DEFERRED))
+            .expression_attribute_values(":due", s(format!("{now_ms:020}#~")))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("Query"), e))?;
+        let mut taken = Vec::new();
+        for entry in out.items.unwrap_or_default() {
+            let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) =
+                (entry.get(ATTR_INBOUND_PK), entry.get(ATTR_INBOUND_SK))
+            else {
+                tracing::warn!("dropping a deferred entry without its message's keys");
+                self.delete_entry(&entry).await?;
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(self.table_name())
+                .set_key(Some(Self::key(pk.clone(), sk.clone())))
+                .update_expression("SET #redrive = :requested REMOVE #nb")
+                .condition_expression(
+                    "attribute_exists(#pk) AND #status = :pending AND #nb <= :now",
+                )
+                .expression_attribute_names("#pk", ATTR_PK)
+                .expression_attribute_names("#status", ATTR_STATUS)
+                .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
+                .expression_attribute_names("#redrive", ATTR_REDRIVE)
+                .expression_attribute_values(":requested", s(REDRIVE_REQUESTED))
+                .expression_attribute_values(":pending", s(STATUS_PENDING))
+                .expression_attribute_values(":now", n(now_ms))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    let item = out.attributes.unwrap_or_default();
+                    taken.push(decode_inbound_item(&item)?);
+                }
+                // Answered, gone, or put off again (a later entry brings it back).
+                Err(e) if is_conditional_failure(&e) => {}
+                Err(e) => return Err(self.sdk_error(Op("UpdateItem"), e)),
+            }
+            self.delete_entry(&entry).await?;
+        }
+        Ok(taken)
     }
 
     /// A filtered Scan, like [`Inbox::list_failed`]: an operator command, not a hot path.
@@ -1104,6 +1217,23 @@ impl Inbox for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Deletes the item with `item`'s key.
+    async fn delete_entry(&self, item: &HashMap<String, AttributeValue>) -> Result<(), StoreError> {
+        let key: HashMap<String, AttributeValue> = item
+            .iter()
+            .filter(|(k, _)| *k == ATTR_PK || *k == ATTR_SK)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.client
+            .delete_item()
+            .table_name(self.table_name())
+            .set_key(Some(key))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("DeleteItem"), e))?;
+        Ok(())
+    }
+
     /// The UpdateItem that creates or merges into the receipt of `event` in `conversation`:
     /// its key attributes and expiry (kept from the first write), the caller adds the rest.
     fn receipt_update(

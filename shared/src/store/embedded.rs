@@ -699,6 +699,45 @@ impl EmbeddedStore {
         .await
     }
 
+    /// Drops every dispatch lease: for `dmbot serve` at start, when the process holding the file
+    /// (redb admits one) is the only dispatcher, so every lease left in it belongs to a process
+    /// that died. Its messages can then be claimed at once instead of when the dead leases run
+    /// out; what such a process may have sent is told by the send marks and the receipts.
+    /// Returns how many leases were dropped.
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        self.write(|txn, path| {
+            let keys: Vec<String> = {
+                let index = txn.open_table(PENDING).map_err(|e| db_error(path, e))?;
+                let mut keys = Vec::new();
+                for entry in index.iter().map_err(|e| db_error(path, e))? {
+                    let (k, _) = entry.map_err(|e| db_error(path, e))?;
+                    keys.push(k.value().2.to_string());
+                }
+                keys
+            };
+            let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+            let mut released = 0u64;
+            for key in keys {
+                let mut stored: StoredInbound = {
+                    let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
+                        continue;
+                    };
+                    decode("inbound message", &key, raw.value())?
+                };
+                if stored.lease_until_ms.take().is_none() {
+                    continue;
+                }
+                let value = encode("inbound message", &stored)?;
+                table
+                    .insert(key.as_str(), value.as_str())
+                    .map_err(|e| db_error(path, e))?;
+                released += 1;
+            }
+            Ok(released)
+        })
+        .await
+    }
+
     /// Removes what is due at `now_ms` (see the module documentation): inbound messages and
     /// sent markers older than [`EVENT_TTL_SECS`], expired media references and sign-ins that
     /// were never finished. Works in transactions of a few hundred items, so writes of the bot
@@ -934,7 +973,13 @@ impl Inbox for EmbeddedStore {
                 return Ok(false);
             }
             super::apply_mark(&mut stored.record.attempt, &mark);
-            if matches!(mark, AttemptMark::Deferred { .. }) {
+            if matches!(
+                mark,
+                AttemptMark::Deferred {
+                    release_lease: true,
+                    ..
+                }
+            ) {
                 stored.lease_until_ms = None;
             }
             let value = encode("inbound message", &stored)?;
@@ -944,6 +989,56 @@ impl Inbox for EmbeddedStore {
             Ok(true)
         })
         .await
+    }
+
+    /// `dmbot serve` times its deferred messages itself (its lanes); this is for a caller that
+    /// sweeps them: a scan of the pending index.
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut due: Vec<InboundRecord> = self
+            .pending_inbound()
+            .await?
+            .into_iter()
+            .filter(|r| r.attempt.not_before_ms.is_some_and(|t| t <= now_ms))
+            .collect();
+        due.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
+        due.truncate(limit);
+        let mut taken = Vec::with_capacity(due.len());
+        for record in due {
+            let key = event_key(&record.message.conversation, &record.message.event_id);
+            let cleared = self
+                .write(move |txn, path| {
+                    let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+                    let mut stored: StoredInbound = {
+                        let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))?
+                        else {
+                            return Ok(None);
+                        };
+                        decode("inbound message", &key, raw.value())?
+                    };
+                    if stored.record.status != InboundStatus::Pending
+                        || stored
+                            .record
+                            .attempt
+                            .not_before_ms
+                            .is_none_or(|t| t > now_ms)
+                    {
+                        return Ok(None);
+                    }
+                    stored.record.attempt.not_before_ms = None;
+                    let value = encode("inbound message", &stored)?;
+                    table
+                        .insert(key.as_str(), value.as_str())
+                        .map_err(|e| db_error(path, e))?;
+                    Ok(Some(stored.record))
+                })
+                .await?;
+            taken.extend(cleared);
+        }
+        Ok(taken)
     }
 
     async fn list_unfinished(

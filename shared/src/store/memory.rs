@@ -163,10 +163,42 @@ impl Inbox for MemoryStore {
             return Ok(false);
         }
         super::apply_mark(&mut record.attempt, mark);
-        if matches!(mark, AttemptMark::Deferred { .. }) {
+        if matches!(
+            mark,
+            AttemptMark::Deferred {
+                release_lease: true,
+                ..
+            }
+        ) {
             *lease = None;
         }
         Ok(true)
+    }
+
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut g = self.lock()?;
+        let mut due: Vec<&mut InboundRecord> = g
+            .inbound
+            .values_mut()
+            .map(|(r, _)| r)
+            .filter(|r| {
+                r.status == InboundStatus::Pending
+                    && r.attempt.not_before_ms.is_some_and(|t| t <= now_ms)
+            })
+            .collect();
+        due.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|r| {
+                r.attempt.not_before_ms = None;
+                r.clone()
+            })
+            .collect())
     }
 
     async fn list_unfinished(

@@ -91,8 +91,14 @@ pub enum AttemptMark {
     Sending { at_ms: u64 },
     /// Twitter accepted the reply: its id, before anything else is written.
     Replied { reply: EventId },
-    /// Not before `until_ms`, for `reason`: releases the lease and counts a deferral.
-    Deferred { until_ms: u64, reason: String },
+    /// Not before `until_ms`, for `reason`; counts a deferral. `release_lease`: the caller
+    /// holds the claim and gives it up (never set by a caller that does not hold it: another
+    /// dispatcher's live lease must stay).
+    Deferred {
+        until_ms: u64,
+        reason: String,
+        release_lease: bool,
+    },
 }
 
 /// Applies `mark` to a pending message's attempt record (the adapters' shared rule).
@@ -102,7 +108,9 @@ pub fn apply_mark(attempt: &mut crate::domain::DispatchAttempt, mark: &AttemptMa
             attempt.sending_ms.get_or_insert(*at_ms);
         }
         AttemptMark::Replied { reply } => attempt.reply_event_id = Some(reply.clone()),
-        AttemptMark::Deferred { until_ms, reason } => {
+        AttemptMark::Deferred {
+            until_ms, reason, ..
+        } => {
             attempt.not_before_ms = Some(*until_ms);
             attempt.defer_reason = Some(reason.clone());
             attempt.deferrals = attempt.deferrals.saturating_add(1);
@@ -229,6 +237,16 @@ pub trait Inbox: Send + Sync {
         event: &EventId,
         mark: &AttemptMark,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Messages put off until `now_ms` or earlier ([`AttemptMark::Deferred`]), at most `limit`,
+    /// oldest due time first: their due time is cleared and a dispatch is requested (in
+    /// DynamoDB the `redrive` attribute, which the stream filter passes to the dispatcher).
+    /// Returns them, for a caller that dispatches them itself.
+    fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
 
     /// Messages still pending that were stored before `received_before_ms` (deferred, or stuck),
     /// oldest first, at most `limit`: what `dmbot failures list` shows besides the failed ones.
