@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event};
+use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event, redrive_due};
 use dmbot_shared::dispatch::{DispatchConfig, DispatchError, Dispatcher, FlowSource, Handled};
 use dmbot_shared::domain::{
     AccountEcho, ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId,
@@ -473,41 +473,86 @@ async fn a_rate_limit_that_resets_within_the_deadline_is_waited_out() {
 }
 
 #[tokio::test]
-async fn a_rate_limit_beyond_the_deadline_is_a_batch_item_failure_and_blocks_later_messages() {
+async fn a_rate_limit_resetting_in_twenty_minutes_puts_the_messages_off_and_the_schedule_answers_them_after_it()
+ {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
     let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
     let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
     let event = env.stream_event(&[&m1, &m2]).await;
-    let far = now_ms() / 1000 + 3600;
+    let reset = now_ms() / 1000 + 20 * 60;
     env.fake
-        .fail_next(SEND, 1, Fault::RateLimited { reset_at: far });
-    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
-    config.lease_margin = Duration::ZERO;
-    let first = env.dispatcher_with(config);
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: reset });
 
-    let response =
-        handle_stream_event(&first, &event, Instant::now() + Duration::from_secs(3)).await;
+    let response = handle_stream_event(
+        &env.dispatcher(),
+        &event,
+        Instant::now() + Duration::from_secs(3),
+    )
+    .await;
 
-    let mut failed = failed_ids(&response);
-    failed.sort();
-    assert_eq!(
-        failed,
-        vec![
-            sequence_number(&m1.message.event_id),
-            sequence_number(&m2.message.event_id)
-        ]
-    );
+    // Not a batch item failure (the stream's immediate retries would only hit the limit
+    // again, then drop the messages): both are put off until the reset, in order.
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
     assert!(env.fake.sent_messages().is_empty());
-    assert_eq!(env.status(&m2).await, InboundStatus::Pending);
+    for m in [&m1, &m2] {
+        let stored = env
+            .store
+            .get_inbound(&key, &m.message.event_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, InboundStatus::Pending);
+        let until = stored.attempt.not_before_ms.expect("put off until a time");
+        assert!(until >= reset * 1000, "{until} is before the reset {reset}");
+        assert!(stored.attempt.defer_reason.is_some());
+    }
 
-    // The redelivery waits out the first attempt's lease, then answers both, in order.
-    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+    // The schedule's tick before the reset re-drives nothing; the first one after it both.
+    assert_eq!(redrive_due(&env.store, now_ms()).await.unwrap(), 0);
+    let after_reset = now_ms() + 21 * 60 * 1000;
+    assert_eq!(redrive_due(&env.store, after_reset).await.unwrap(), 2);
+    assert_eq!(
+        redrive_due(&env.store, after_reset).await.unwrap(),
+        0,
+        "once"
+    );
+
+    // The re-drive is what the stream passes on (a MODIFY with `redrive`); answered in order.
+    let redriven = env.stream_event(&[&m1, &m2]).await;
+    for record in &redriven.records {
+        assert_eq!(record["dynamodb"]["NewImage"]["redrive"]["S"], "requested");
+    }
+    let response = handle_stream_event(&env.dispatcher(), &redriven, deadline()).await;
     assert!(failed_ids(&response).is_empty(), "{response:?}");
     assert_eq!(
         env.texts_to(CUSTOMER),
         vec!["Menu for Jane", "Our size chart"]
     );
+    assert_eq!(
+        env.fake.requests_to(SEND).len(),
+        3,
+        "one refused attempt before the reset, then one send each"
+    );
+}
+
+#[tokio::test]
+async fn a_message_put_off_that_comes_back_early_is_put_off_again_without_an_attempt() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let event = env.stream_event(&[&m1]).await;
+    let reset = now_ms() / 1000 + 20 * 60;
+    env.fake
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: reset });
+    handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    // A redelivery (or a restart's pending scan) before the reset.
+    let again = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&again).is_empty());
+    assert_eq!(env.fake.requests_to(SEND).len(), 1, "no second attempt");
+    assert_eq!(env.status(&m1).await, InboundStatus::Pending);
 }
 
 #[tokio::test]

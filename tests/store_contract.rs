@@ -631,6 +631,46 @@ mod cases {
         );
     }
 
+    pub async fn messages_put_off_are_taken_once_when_due_and_never_when_answered<S: Store>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        for id in ["1", "2", "3"] {
+            store.put_inbound(&plain_inbound(&c, id)).await.unwrap();
+        }
+        for (id, until) in [("1", 5_000), ("2", 5_000), ("3", 9_000)] {
+            let mark = AttemptMark::Deferred {
+                until_ms: until,
+                reason: "rate limited".into(),
+                release_lease: false,
+            };
+            assert!(store.mark_inbound(&c, &event(id), &mark).await.unwrap());
+        }
+        store
+            .set_inbound_status(
+                &c,
+                &event("2"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 1,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(store.take_due_deferred(4_999, 10).await.unwrap().is_empty());
+        let due = store.take_due_deferred(5_000, 10).await.unwrap();
+        let ids: Vec<String> = due.iter().map(|r| r.message.event_id.to_string()).collect();
+        assert_eq!(ids, ["1"], "due and still pending");
+        assert_eq!(due[0].attempt.not_before_ms, None, "no longer put off");
+        assert!(
+            store.take_due_deferred(5_000, 10).await.unwrap().is_empty(),
+            "once"
+        );
+        let later = store.take_due_deferred(10_000, 10).await.unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].message.event_id, event("3"));
+    }
+
     pub async fn unfinished_messages_are_the_pending_ones_received_before_a_time<S: Store>(
         store: &S,
     ) {
@@ -1082,6 +1122,7 @@ contract!(
     receipts_after_an_id_come_in_event_id_order_and_only_for_the_conversation,
     attempt_marks_are_kept_on_a_pending_message_only,
     unfinished_messages_are_the_pending_ones_received_before_a_time,
+    messages_put_off_are_taken_once_when_due_and_never_when_answered,
     an_unknown_conversation_loads_as_new,
     each_save_bumps_the_version,
     a_save_on_a_stale_version_is_a_conflict,

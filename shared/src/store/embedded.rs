@@ -275,6 +275,22 @@ fn build_indexes(txn: &WriteTransaction, path: &Path) -> Result<u64, StoreError>
         seen += 1;
         add_expiry(txn, path, event_expiry(v.value()), "sent", k.value())?;
     }
+    let receipts = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+    for entry in receipts.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        let (conversation, id) = k.value();
+        seen += 1;
+        match decode::<StoredReceipt>("receipt", conversation, v.value()) {
+            Ok(r) => add_expiry(
+                txn,
+                path,
+                event_expiry(r.stored_ms),
+                "receipts",
+                &format!("{conversation}/{id}"),
+            )?,
+            Err(e) => tracing::warn!(error = %e, "not indexing an undecodable receipt"),
+        }
+    }
     let media = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
     for entry in media.iter().map_err(err)? {
         let (k, v) = entry.map_err(err)?;
