@@ -964,8 +964,9 @@ impl Inbox for DynamoStore {
         let req = match status {
             InboundStatus::Pending => req
                 .update_expression(
-                    "SET #status = :status, #redrive = :redrive REMOVE #lease, #at, #reply, #reason",
+                    "SET #status = :status, #redrive = :redrive REMOVE #lease, #at, #reply, #reason, #nb",
                 )
+                .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
                 .expression_attribute_values(":status", s(STATUS_PENDING))
                 .expression_attribute_values(":redrive", s(REDRIVE_REQUESTED)),
             InboundStatus::Answered {

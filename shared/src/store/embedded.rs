@@ -926,6 +926,10 @@ impl Inbox for EmbeddedStore {
                 decode("inbound message", &key, raw.value())?
             };
             let before = std::mem::replace(&mut stored.record.status, status.clone());
+            if status == InboundStatus::Pending {
+                // A redrive: now, whatever it was put off until.
+                stored.record.attempt.not_before_ms = None;
+            }
             stored.lease_until_ms = None;
             let value = encode("inbound message", &stored)?;
             table

@@ -131,6 +131,10 @@ impl Inbox for MemoryStore {
             )));
         };
         record.status = status.clone();
+        if *status == InboundStatus::Pending {
+            // A redrive: now, whatever it was put off until.
+            record.attempt.not_before_ms = None;
+        }
         *lease = None;
         Ok(())
     }

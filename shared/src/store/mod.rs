@@ -213,8 +213,8 @@ pub trait Inbox: Send + Sync {
         lease_ms: u64,
     ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
 
-    /// Records the final status of a message (answered or failed), or puts a failed one back to
-    /// pending for a redrive.
+    /// Records the final status of a message (answered or failed), or puts one back to pending
+    /// for a redrive (now: a due time it was put off until is cleared).
     fn set_inbound_status(
         &self,
         conversation: &ConversationKey,
