@@ -173,8 +173,11 @@ fn replies_by_customer(sim: &Simulator, account: &str) -> HashMap<String, usize>
 }
 
 /// Runs the scenario (see the module documentation).
-pub async fn run_crash(opts: CrashOptions) -> Result<CrashReport, String> {
+pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
     std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
+    // `serve` runs in `dir`: a relative flow path must not depend on it.
+    opts.flow = std::fs::canonicalize(&opts.flow)
+        .map_err(|e| format!("the flow {}: {e}", opts.flow.display()))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("binding the simulator: {e}"))?;
