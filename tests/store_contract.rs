@@ -1479,6 +1479,52 @@ mod embedded_only {
     }
 
     #[tokio::test]
+    async fn a_store_whose_caller_goes_away_mid_write_still_notifies_the_dispatcher() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let mut notes = store.subscribe_inbound();
+        let record = plain_inbound(&conv("10", "20"), "1");
+        // Polled once, then dropped: what hyper does to a handler whose client disconnected.
+        let dropped =
+            tokio::time::timeout(std::time::Duration::ZERO, store.put_inbound(&record)).await;
+        assert!(dropped.is_err(), "the write was still in progress");
+
+        let note = tokio::time::timeout(std::time::Duration::from_secs(10), notes.recv())
+            .await
+            .expect("the notification came")
+            .expect("a record");
+        assert_eq!(note, record);
+    }
+
+    #[tokio::test]
+    async fn a_conversation_and_its_agent_activity_go_thirty_days_after_their_last_change() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let now = dmbot_shared::domain::now_ms();
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
+        store
+            .record_agent_activity(&AgentActivity {
+                event_id: event("4"),
+                conversation: c.clone(),
+                created_ms: now,
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(store.sweep_expired(now + DAY_MS).await.unwrap(), 0);
+        let kept = store.load_conversation(&c).await.unwrap();
+        assert_eq!((kept.version, kept.agent_last_active_ms), (1, Some(now)));
+
+        assert_eq!(store.sweep_expired(now + TTL_MS + DAY_MS).await.unwrap(), 2);
+        let gone = store.load_conversation(&c).await.unwrap();
+        assert_eq!((gone.version, gone.agent_last_active_ms), (0, None));
+    }
+
+    #[tokio::test]
     async fn the_sweep_works_through_more_than_one_batch() {
         let fixture = embedded().await;
         let store = &fixture.store;

@@ -9,8 +9,8 @@
 //! | Item | `pk` | `sk` | `kind` | Other attributes |
 //! | --- | --- | --- | --- | --- |
 //! | Inbound message | `CONV#<account>#<customer>` | `EVT#<event id>` | `inbound` | `status` (`pending`/`answered`/`failed`), `event_id`, `account_id`, `customer_id`, `created_ms` N, `received_ms` N, `message` (JSON [`InboundMessage`]), `status_at_ms` N?, `reply_event_id`?, `failure_reason`?, `lease_until_ms` N?, `redrive`?, `expires_at` N (TTL); while pending, what dispatch attempts wrote: `sending_ms` N?, `sent_reply_id`?, `not_before_ms` N?, `defer_reason`?, `deferrals` N? |
-//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id` |
-//! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id` |
+//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the last save) |
+//! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the latest activity) |
 //! | Receipt of a sent message | `CONV#<account>#<customer>` | `OUT#<event id, zero-padded to 32 digits>` | `sent` | `event_id`, `account_id`, `customer_id`, `expires_at` N (TTL); from the dispatcher: `in_reply_to`, `sent_ms` N; from the echo (webhook): `echo_created_ms` N, `echo_from_app` (`true`/`false`). Both are UpdateItems that merge in either order |
 //! | Deferred-message entry | `DEFERRED` | `<due ms, 20 digits>#<inbound pk>#<event id>` | `deferred` | `inbound_pk`, `inbound_sk`, `expires_at` N (TTL): written with a deferral, removed by the scheduled re-drive ([`Inbox::take_due_deferred`]) |
 //! | Account | `ACCOUNT#<account>` | `PROFILE` | `account` | `account_id`, `account` (JSON [`AccountRecord`], with its tokens) |
@@ -1420,6 +1420,11 @@ impl Conversations for DynamoStore {
                 ATTR_STATE.to_string(),
                 s(to_json("conversation state", state)?),
             ),
+            // Kept 30 days after the last save, as the messages are.
+            (
+                ATTR_EXPIRES_AT.to_string(),
+                n(expires_at(crate::domain::now_ms())),
+            ),
         ]);
         let req = self
             .client
@@ -1454,9 +1459,12 @@ impl Conversations for DynamoStore {
                 SK_AGENT.to_string(),
             )))
             .update_expression(
-                "SET #agent = :at, #kind = :kind, #account = :account, #customer = :customer",
+                "SET #agent = :at, #kind = :kind, #account = :account, #customer = :customer, \
+                 #expires = :expires",
             )
             .condition_expression("attribute_not_exists(#agent) OR #agent < :at")
+            .expression_attribute_names("#expires", ATTR_EXPIRES_AT)
+            .expression_attribute_values(":expires", n(expires_at(activity.created_ms)))
             .expression_attribute_names("#agent", ATTR_AGENT_LAST_ACTIVE_MS)
             .expression_attribute_names("#kind", ATTR_KIND)
             .expression_attribute_names("#account", ATTR_ACCOUNT_ID)

@@ -113,6 +113,10 @@ struct StoredReceipt {
 struct StoredConversation {
     state: ConversationState,
     version: u64,
+    /// When it was last saved (ms since epoch; 0 for a conversation saved before this was
+    /// kept, which never expires): it goes [`EVENT_TTL_SECS`] after that.
+    #[serde(default)]
+    saved_ms: u64,
 }
 
 fn conversation_key(c: &ConversationKey) -> String {
@@ -395,6 +399,30 @@ fn remove_if_due(
         }
         "sent" => {
             let mut t = txn.open_table(SENT).map_err(open)?;
+            let Some(at_ms) = t.get(key).map_err(err)?.map(|v| v.value()) else {
+                return Ok(false);
+            };
+            if event_expiry(at_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "conversations" => {
+            let mut t = txn.open_table(CONVERSATIONS).map_err(open)?;
+            let Some(stored) = t
+                .get(key)
+                .map_err(err)?
+                .and_then(|raw| sweepable::<StoredConversation>("conversation", key, raw.value()))
+            else {
+                return Ok(false);
+            };
+            if stored.saved_ms == 0 || event_expiry(stored.saved_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "agent_activity" => {
+            let mut t = txn.open_table(AGENT_ACTIVITY).map_err(open)?;
             let Some(at_ms) = t.get(key).map_err(err)?.map(|v| v.value()) else {
                 return Ok(false);
             };
@@ -833,30 +861,39 @@ impl Inbox for EmbeddedStore {
             },
         )?;
         let order = index_order(record);
-        let outcome = self
-            .write(move |txn, path| {
-                let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
-                if table
-                    .get(key.as_str())
-                    .map_err(|e| db_error(path, e))?
-                    .is_some()
-                {
-                    return Ok(PutOutcome::Duplicate);
-                }
-                table
-                    .insert(key.as_str(), value.as_str())
-                    .map_err(|e| db_error(path, e))?;
-                drop(table);
-                index_status(txn, path, &key, order, &InboundStatus::Pending, true)?;
-                add_expiry(txn, path, event_expiry(order.0), "inbound", &key)?;
-                Ok(PutOutcome::Inserted)
-            })
-            .await?;
-        if outcome == PutOutcome::Inserted {
-            // No subscriber is fine: `pending_inbound` finds the message later.
-            let _ = self.inner.notify.send(record.clone());
-        }
-        Ok(outcome)
+        // The write and its notification run in a task of their own: a caller that goes away
+        // meanwhile (a client disconnecting drops the webhook's request future) cannot leave a
+        // stored message without its notification, i.e. undispatched until the next start.
+        let store = self.clone();
+        let note = record.clone();
+        let task = tokio::spawn(async move {
+            let outcome = store
+                .write(move |txn, path| {
+                    let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+                    if table
+                        .get(key.as_str())
+                        .map_err(|e| db_error(path, e))?
+                        .is_some()
+                    {
+                        return Ok(PutOutcome::Duplicate);
+                    }
+                    table
+                        .insert(key.as_str(), value.as_str())
+                        .map_err(|e| db_error(path, e))?;
+                    drop(table);
+                    index_status(txn, path, &key, order, &InboundStatus::Pending, true)?;
+                    add_expiry(txn, path, event_expiry(order.0), "inbound", &key)?;
+                    Ok(PutOutcome::Inserted)
+                })
+                .await?;
+            if outcome == PutOutcome::Inserted {
+                // No subscriber is fine: `pending_inbound` finds the message later.
+                let _ = store.inner.notify.send(note);
+            }
+            Ok(outcome)
+        });
+        task.await
+            .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
     }
 
     async fn get_inbound(
@@ -1209,6 +1246,7 @@ impl Conversations for EmbeddedStore {
                 None => StoredConversation {
                     state: ConversationState::default(),
                     version: 0,
+                    saved_ms: 0,
                 },
             };
             let agent_last_active_ms = agents
@@ -1250,16 +1288,20 @@ impl Conversations for EmbeddedStore {
             let version = current
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Rejected(format!("{conflict}: version overflow")))?;
+            let saved_ms = crate::domain::now_ms();
             let value = encode(
                 "conversation",
                 &StoredConversation {
                     state: state.clone(),
                     version,
+                    saved_ms,
                 },
             )?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
+            drop(table);
+            add_expiry(txn, path, event_expiry(saved_ms), "conversations", &key)?;
             Ok(version)
         })
         .await
@@ -1280,6 +1322,8 @@ impl Conversations for EmbeddedStore {
                 table
                     .insert(key.as_str(), at)
                     .map_err(|e| db_error(path, e))?;
+                drop(table);
+                add_expiry(txn, path, event_expiry(at), "agent_activity", &key)?;
             }
             Ok(())
         })
