@@ -496,7 +496,8 @@ mod cases {
             .unwrap();
 
         let receipts = store.receipts_after(&c, &event("1")).await.unwrap();
-        let got: Vec<(String, Option<String>, Option<u64>, bool, bool)> = receipts
+        type Seen = (String, Option<String>, Option<u64>, bool, bool);
+        let got: Vec<Seen> = receipts
             .iter()
             .map(|r| {
                 (

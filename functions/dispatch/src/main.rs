@@ -24,7 +24,16 @@ async fn main() -> Result<(), Error> {
     telemetry::init_json();
     let settings = Settings::from_env()?;
     let table = settings.require_table_name()?.to_string();
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    // A hung DynamoDB call must not eat the invocation (review finding L7): each attempt gets
+    // 2 s, each operation (its retries included) 5 s; the dispatcher retries within its budget.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(5))
+        .build();
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await;
     let credentials = secrets::load_app_credentials(&settings, Some(&sdk)).await?;
     let consumer = ConsumerCredentials::new(
         credentials.consumer_key.clone(),
