@@ -10,15 +10,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event};
+use dmbot_dispatch::{BatchResponse, StreamEvent, handle_stream_event, redrive_due};
 use dmbot_shared::dispatch::{DispatchConfig, DispatchError, Dispatcher, FlowSource, Handled};
 use dmbot_shared::domain::{
-    ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId, now_ms,
+    AccountEcho, ConversationKey, EventId, InboundMessage, InboundRecord, InboundStatus, UserId,
+    now_ms,
 };
 use dmbot_shared::flow::Flow;
 use dmbot_shared::store::dynamodb::{DynamoStore, conversation_pk, inbound_sk};
 use dmbot_shared::store::{
-    AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, Outbox,
+    AccountRecord, AccountTokens, Accounts, AttemptMark, Conversations, FlowRecord, Flows, Inbox,
+    Outbox,
 };
 use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::client::TwitterClient;
@@ -124,6 +126,8 @@ impl Env {
         config.retry = quick_retry();
         config.busy_poll = Duration::from_millis(50);
         config.deadline_margin = Duration::from_millis(200);
+        config.echo_grace = Duration::from_millis(300);
+        config.app_id = Some(self.fake.app().app_id.clone());
         config
     }
 
@@ -144,7 +148,7 @@ impl Env {
 
     /// A Direct Message from the account to `to`, sent on Twitter outside the dispatcher (an
     /// earlier attempt, or the account's other conversations).
-    async fn owner_sends(&self, to: &str, text: &str) {
+    async fn owner_sends(&self, to: &str, text: &str) -> EventId {
         let owner = self.fake.owner();
         let dm = DirectMessage::new(UserId::parse(to).unwrap(), MessageData::text(text).unwrap());
         self.client()
@@ -153,7 +157,19 @@ impl Env {
                 &dm,
             )
             .await
-            .unwrap();
+            .unwrap()
+            .id
+    }
+
+    /// What the webhook records when Twitter echoes `id` (sent to `customer` just now).
+    async fn echo_arrives(&self, customer: &str, id: &EventId, from_our_app: bool) {
+        let echo = AccountEcho {
+            event_id: id.clone(),
+            conversation: self.owner_key(customer),
+            created_ms: now_ms(),
+            from_our_app,
+        };
+        self.store.record_echo(&echo, now_ms()).await.unwrap();
     }
 
     /// How many pages of the account's events the dispatcher read.
@@ -189,8 +205,33 @@ impl Env {
             },
             status: InboundStatus::Pending,
             received_ms,
+            attempt: Default::default(),
         };
         self.store.put_inbound(&record).await.unwrap();
+        record
+    }
+
+    /// Stores a pending message that an earlier attempt began sending a reply to at
+    /// `sending_ms` (and died, or lost the outcome), as that attempt's mark leaves it.
+    async fn inbound_tried_at(
+        &self,
+        key: &ConversationKey,
+        event: u64,
+        text: &str,
+        sending_ms: u64,
+    ) -> InboundRecord {
+        let mut record = self
+            .inbound_received_at(key, event, text, sending_ms - 1_000)
+            .await;
+        self.store
+            .mark_inbound(
+                key,
+                &record.message.event_id,
+                &AttemptMark::Sending { at_ms: sending_ms },
+            )
+            .await
+            .unwrap();
+        record.attempt.sending_ms = Some(sending_ms);
         record
     }
 
@@ -432,41 +473,86 @@ async fn a_rate_limit_that_resets_within_the_deadline_is_waited_out() {
 }
 
 #[tokio::test]
-async fn a_rate_limit_beyond_the_deadline_is_a_batch_item_failure_and_blocks_later_messages() {
+async fn a_rate_limit_resetting_in_twenty_minutes_puts_the_messages_off_and_the_schedule_answers_them_after_it()
+ {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
     let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
     let m2 = env.inbound(&key, 1_600_000_000_000_000_002, "size").await;
     let event = env.stream_event(&[&m1, &m2]).await;
-    let far = now_ms() / 1000 + 3600;
+    let reset = now_ms() / 1000 + 20 * 60;
     env.fake
-        .fail_next(SEND, 1, Fault::RateLimited { reset_at: far });
-    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
-    config.lease_margin = Duration::ZERO;
-    let first = env.dispatcher_with(config);
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: reset });
 
-    let response =
-        handle_stream_event(&first, &event, Instant::now() + Duration::from_secs(3)).await;
+    let response = handle_stream_event(
+        &env.dispatcher(),
+        &event,
+        Instant::now() + Duration::from_secs(3),
+    )
+    .await;
 
-    let mut failed = failed_ids(&response);
-    failed.sort();
-    assert_eq!(
-        failed,
-        vec![
-            sequence_number(&m1.message.event_id),
-            sequence_number(&m2.message.event_id)
-        ]
-    );
+    // Not a batch item failure (the stream's immediate retries would only hit the limit
+    // again, then drop the messages): both are put off until the reset, in order.
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
     assert!(env.fake.sent_messages().is_empty());
-    assert_eq!(env.status(&m2).await, InboundStatus::Pending);
+    for m in [&m1, &m2] {
+        let stored = env
+            .store
+            .get_inbound(&key, &m.message.event_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, InboundStatus::Pending);
+        let until = stored.attempt.not_before_ms.expect("put off until a time");
+        assert!(until >= reset * 1000, "{until} is before the reset {reset}");
+        assert!(stored.attempt.defer_reason.is_some());
+    }
 
-    // The redelivery waits out the first attempt's lease, then answers both, in order.
-    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+    // The schedule's tick before the reset re-drives nothing; the first one after it both.
+    assert_eq!(redrive_due(&env.store, now_ms()).await.unwrap(), 0);
+    let after_reset = now_ms() + 21 * 60 * 1000;
+    assert_eq!(redrive_due(&env.store, after_reset).await.unwrap(), 2);
+    assert_eq!(
+        redrive_due(&env.store, after_reset).await.unwrap(),
+        0,
+        "once"
+    );
+
+    // The re-drive is what the stream passes on (a MODIFY with `redrive`); answered in order.
+    let redriven = env.stream_event(&[&m1, &m2]).await;
+    for record in &redriven.records {
+        assert_eq!(record["dynamodb"]["NewImage"]["redrive"]["S"], "requested");
+    }
+    let response = handle_stream_event(&env.dispatcher(), &redriven, deadline()).await;
     assert!(failed_ids(&response).is_empty(), "{response:?}");
     assert_eq!(
         env.texts_to(CUSTOMER),
         vec!["Menu for Jane", "Our size chart"]
     );
+    assert_eq!(
+        env.fake.requests_to(SEND).len(),
+        3,
+        "one refused attempt before the reset, then one send each"
+    );
+}
+
+#[tokio::test]
+async fn a_message_put_off_that_comes_back_early_is_put_off_again_without_an_attempt() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let m1 = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
+    let event = env.stream_event(&[&m1]).await;
+    let reset = now_ms() / 1000 + 20 * 60;
+    env.fake
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: reset });
+    handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    // A redelivery (or a restart's pending scan) before the reset.
+    let again = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&again).is_empty());
+    assert_eq!(env.fake.requests_to(SEND).len(), 1, "no second attempt");
+    assert_eq!(env.status(&m1).await, InboundStatus::Pending);
 }
 
 #[tokio::test]
@@ -623,11 +709,11 @@ async fn media_is_uploaded_once_and_its_id_reused() {
 async fn a_reply_sent_by_an_attempt_that_died_before_recording_it_is_not_sent_again() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
-    // Received a minute ago: old enough to have been tried before.
+    // An earlier attempt began sending a minute ago...
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
-    // The earlier attempt: Twitter accepted its reply, then the process died.
+    // ...Twitter accepted its reply, then the process died; its echo never reached us.
     env.owner_sends(CUSTOMER, "Menu for Jane").await;
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
@@ -645,7 +731,7 @@ async fn an_unrecorded_reply_is_found_behind_pages_of_later_messages_to_other_cu
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 60_000)
         .await;
     // The earlier attempt's reply, then 120 messages of a busy account to other customers:
     // the reply is on the third page of the account's events, newest first.
@@ -674,19 +760,13 @@ async fn the_look_up_for_an_unrecorded_reply_stops_at_the_customers_message() {
         env.owner_sends(&(7_000 + n).to_string(), "hi").await;
     }
     tokio::time::sleep(Duration::from_millis(5)).await;
-    // Written after all of them (the store keeps it as created a second before it arrived).
+    // Written after all of them (the store keeps it as created a second before it arrived),
+    // and an attempt began sending (so the receipts, then Twitter, are asked).
     let record = env
-        .inbound_received_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() + 1_000)
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() + 2_000)
         .await;
-    // Look for an earlier reply even though the message is new.
-    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
-    config.recheck_after = Duration::ZERO;
 
-    let handled = env
-        .dispatcher_with(config)
-        .handle(&record, deadline())
-        .await
-        .unwrap();
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
     assert_replied(&handled, false);
     assert_eq!(
@@ -732,6 +812,154 @@ async fn a_send_whose_answer_timed_out_after_twitter_took_it_is_found_not_sent_a
         env.store.is_sent_by_bot(&key, &on_twitter).await.unwrap(),
         "the reply is in the outbox, so its echo is not taken for a person"
     );
+}
+
+#[tokio::test]
+async fn an_echo_receipt_tells_that_an_interrupted_attempts_reply_went_out_without_asking_twitter()
+{
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt's reply went out and its echo reached the webhook; then the attempt died.
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    env.echo_arrives(CUSTOMER, &reply, true).await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_eq!(
+        handled,
+        Handled::Replied {
+            reply_event_id: reply.clone(),
+            recovered: true
+        }
+    );
+    assert_eq!(env.fake.sent_messages().len(), 1, "nothing sent again");
+    assert_eq!(env.event_list_calls(), 0, "no Twitter call decided it");
+    assert!(env.store.is_sent_by_bot(&key, &reply).await.unwrap());
+    match env.status(&record).await {
+        InboundStatus::Answered { reply_event_id, .. } => assert_eq!(reply_event_id, Some(reply)),
+        other => panic!("expected answered, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_echo_that_arrives_during_the_grace_decides_it_too() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms())
+        .await;
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.echo_grace = Duration::from_secs(20);
+    let dispatcher = env.dispatcher_with(config);
+
+    let (handled, ()) = tokio::join!(dispatcher.handle(&record, deadline()), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        env.echo_arrives(CUSTOMER, &reply, true).await;
+    });
+
+    assert_replied(&handled.unwrap(), true);
+    assert_eq!(env.fake.sent_messages().len(), 1);
+    assert_eq!(env.event_list_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_message_never_tried_is_sent_without_a_look_up_however_old_it_is() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    // Stored an hour ago (a backlog, a restart), but no attempt ever began sending.
+    let record = env
+        .inbound_received_at(
+            &key,
+            1_600_000_000_000_000_001,
+            "hello",
+            now_ms() - 3_600_000,
+        )
+        .await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_replied(&handled, false);
+    assert_eq!(env.event_list_calls(), 0);
+    let stored = env
+        .store
+        .get_inbound(&key, &record.message.event_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.attempt.sending_ms.is_some(),
+        "the send was marked first"
+    );
+    assert!(
+        stored.attempt.reply_event_id.is_some(),
+        "then its reply recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_recorded_on_the_message_is_not_sent_again_when_the_writes_after_it_failed() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt sent, recorded the reply on the message, then its state save failed.
+    let reply = env.owner_sends(CUSTOMER, "Menu for Jane").await;
+    env.store
+        .mark_inbound(
+            &key,
+            &record.message.event_id,
+            &AttemptMark::Replied {
+                reply: reply.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    env.store
+        .record_sent(&key, &reply, &record.message.event_id, now_ms())
+        .await
+        .unwrap();
+    let record = env
+        .store
+        .get_inbound(&key, &record.message.event_id)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_replied(&handled, true);
+    assert_eq!(env.fake.sent_messages().len(), 1, "nothing sent again");
+    assert_eq!(env.event_list_calls(), 0);
+    let state = env.store.load_conversation(&key).await.unwrap().state;
+    assert_eq!(state.last_answered, Some(record.message.event_id.clone()));
+}
+
+#[tokio::test]
+async fn a_persons_message_after_an_interrupted_attempt_keeps_the_bot_quiet_and_stays_theirs() {
+    let env = env().await;
+    let key = env.owner_key(CUSTOMER);
+    let record = env
+        .inbound_tried_at(&key, 1_600_000_000_000_000_001, "hello", now_ms() - 1_000)
+        .await;
+    // The attempt died before sending; meanwhile a person answered from Twitter's own app.
+    let theirs = env.owner_sends(CUSTOMER, "Hi Jane, Sam here").await;
+    env.echo_arrives(CUSTOMER, &theirs, false).await;
+
+    let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
+
+    assert_eq!(handled, Handled::Silent);
+    assert_eq!(env.fake.sent_messages().len(), 1, "the bot sent nothing");
+    assert!(
+        !env.store.is_sent_by_bot(&key, &theirs).await.unwrap(),
+        "the person's message is not recorded as the bot's"
+    );
+    let conversation = env.store.load_conversation(&key).await.unwrap();
+    assert!(conversation.agent_last_active_ms.is_some(), "a hand-over");
 }
 
 /// `handled` is a reply, `recovered` (found on Twitter) or sent now.
@@ -902,4 +1130,71 @@ async fn an_account_with_sealed_tokens_is_answered_only_with_the_key_they_were_s
     let sent = env.fake.sent_messages();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["message_create"]["sender_id"], json!(shop.user_id));
+}
+
+/// The Lambda path's crash: an invocation dies mid-batch (its future dropped: a timeout, an
+/// out-of-memory kill) while three of its sends were taken by Twitter but not yet answered, and
+/// Lambda delivers the same batch again. Twitter's echoes reach the webhook (another function,
+/// which stayed up) and are recorded as receipts.
+#[tokio::test]
+async fn a_dispatch_invocation_killed_mid_batch_and_redelivered_loses_and_doubles_nothing() {
+    let env = env().await;
+    let customers: Vec<String> = (0..10)
+        .map(|i| (3_301_000_100u64 + i).to_string())
+        .collect();
+    let mut records = Vec::new();
+    for (i, customer) in customers.iter().enumerate() {
+        let key = env.owner_key(customer);
+        records.push(
+            env.inbound(&key, 1_600_000_000_000_000_100 + i as u64, "hello")
+                .await,
+        );
+    }
+    let event = env.stream_event(&records.iter().collect::<Vec<_>>()).await;
+    // Three sends are taken by Twitter, then answered only after the invocation is gone.
+    env.fake
+        .fail_next(SEND, 3, Fault::AnswerLate(Duration::from_secs(5)));
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.lease_margin = Duration::ZERO;
+    let first = env.dispatcher_with(config);
+    let first_deadline = Instant::now() + Duration::from_secs(3);
+
+    // Killed once every reply is on Twitter (three of them unanswered to the dispatcher).
+    tokio::select! {
+        _ = handle_stream_event(&first, &event, first_deadline) => {
+            panic!("the invocation finished before it could be killed")
+        }
+        _ = async {
+            while env.fake.sent_count() < customers.len() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        } => {}
+    }
+    drop(first);
+    // Twitter echoes every message the account sent; the webhook records them.
+    for sent in env.fake.sent_messages() {
+        let to = sent["message_create"]["target"]["recipient_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let id = EventId::parse(sent["id"].as_str().unwrap()).unwrap();
+        env.echo_arrives(&to, &id, true).await;
+    }
+
+    // Lambda delivers the batch again; the dead invocation's leases run out meanwhile.
+    let response = handle_stream_event(&env.dispatcher(), &event, deadline()).await;
+
+    assert!(failed_ids(&response).is_empty(), "{response:?}");
+    for (customer, record) in customers.iter().zip(&records) {
+        assert_eq!(env.texts_to(customer).len(), 1, "customer {customer}");
+        assert!(matches!(
+            env.status(record).await,
+            InboundStatus::Answered {
+                reply_event_id: Some(_),
+                ..
+            }
+        ));
+    }
+    assert_eq!(env.fake.sent_count(), customers.len(), "0 doubled");
+    assert_eq!(env.event_list_calls(), 0, "decided from the receipts alone");
 }

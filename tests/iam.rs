@@ -43,6 +43,9 @@ use dmbot_tests::fake_twitter::{FakeTwitter, client};
 use dmbot_tests::iam::{CONSUMER_SECRET, IamMoto};
 use dmbot_tests::signin::signin_deps;
 
+#[path = "iam/dispatch_recovery.rs"]
+mod dispatch_recovery;
+
 const CRC: &str = "CrcFunction";
 const WEBHOOK: &str = "WebhookFunction";
 const DISPATCH: &str = "DispatchFunction";
@@ -137,6 +140,7 @@ fn inbound(conversation: &ConversationKey, event: &str) -> InboundRecord {
         },
         status: dmbot_shared::domain::InboundStatus::Pending,
         received_ms: 1_700_000_000_000,
+        attempt: Default::default(),
     }
 }
 
@@ -575,6 +579,9 @@ async fn every_function_path_runs_under_its_role_and_needs_every_grant() {
     the_crc_role_reads_its_secret_and_records_its_health_only().await;
     the_watchdog_role_reads_the_secret_and_keeps_the_health_record().await;
     the_dispatch_role_answers_a_message_end_to_end().await;
+    dispatch_recovery::the_dispatch_role_puts_off_a_rate_limited_message_and_redrives_it().await;
+    dispatch_recovery::the_dispatch_role_decides_an_interrupted_attempt_from_the_echo_receipt()
+        .await;
     the_signin_role_connects_an_account_end_to_end().await;
 
     let mut unused = IamMoto::shared().await.unused_grants();

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use dmbot_shared::domain::{
-    AgentActivity, ConversationKey, ConversationState, EventId, Handoff, HandoffReason,
-    InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
+    AccountEcho, AgentActivity, ConversationKey, ConversationState, EventId, Handoff,
+    HandoffReason, InboundMedia, InboundMessage, InboundRecord, InboundStatus, UserId,
 };
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::dynamodb::DynamoStore;
@@ -20,8 +20,8 @@ use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::{
-    AccountRecord, AccountTokens, ClaimOutcome, FlowRecord, ForgetStep, MediaRef, PendingForget,
-    PutOutcome, Store, StoreError,
+    AccountRecord, AccountTokens, AttemptMark, ClaimOutcome, FlowRecord, ForgetStep, MediaRef,
+    PendingForget, PutOutcome, Receipt, Store, StoreError,
 };
 use dmbot_tests::moto::Moto;
 
@@ -96,6 +96,7 @@ mod data {
             },
             status: InboundStatus::Pending,
             received_ms,
+            attempt: Default::default(),
         }
     }
 
@@ -436,8 +437,14 @@ mod cases {
     pub async fn the_bot_recognises_only_its_own_sent_messages<S: Store>(store: &S) {
         let c = conv("10", "20");
         assert!(!store.is_sent_by_bot(&c, &event("500")).await.unwrap());
-        store.record_sent(&c, &event("500"), 1_000).await.unwrap();
-        store.record_sent(&c, &event("500"), 1_001).await.unwrap();
+        store
+            .record_sent(&c, &event("500"), &event("1"), 1_000)
+            .await
+            .unwrap();
+        store
+            .record_sent(&c, &event("500"), &event("1"), 1_001)
+            .await
+            .unwrap();
 
         assert!(store.is_sent_by_bot(&c, &event("500")).await.unwrap());
         assert!(!store.is_sent_by_bot(&c, &event("501")).await.unwrap());
@@ -452,6 +459,256 @@ mod cases {
             None,
             "a sent marker is not an inbound message"
         );
+    }
+
+    fn echo(c: &ConversationKey, id: &str, created_ms: u64, ours: bool) -> AccountEcho {
+        AccountEcho {
+            event_id: event(id),
+            conversation: c.clone(),
+            created_ms,
+            from_our_app: ours,
+        }
+    }
+
+    pub async fn receipts_merge_the_dispatchers_record_and_the_echo_in_either_order<S: Store>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        // Echo first, then the dispatcher's record; and the other way round.
+        store
+            .record_echo(&echo(&c, "600", 5_000, true), 5_001)
+            .await
+            .unwrap();
+        store
+            .record_sent(&c, &event("600"), &event("550"), 5_002)
+            .await
+            .unwrap();
+        store
+            .record_sent(&c, &event("700"), &event("650"), 6_000)
+            .await
+            .unwrap();
+        store
+            .record_echo(&echo(&c, "700", 6_001, true), 6_002)
+            .await
+            .unwrap();
+        // A redelivered echo changes nothing.
+        store
+            .record_echo(&echo(&c, "700", 6_001, true), 6_003)
+            .await
+            .unwrap();
+
+        let receipts = store.receipts_after(&c, &event("1")).await.unwrap();
+        type Seen = (String, Option<String>, Option<u64>, bool, bool);
+        let got: Vec<Seen> = receipts
+            .iter()
+            .map(|r| {
+                (
+                    r.event_id.to_string(),
+                    r.in_reply_to.as_ref().map(|e| e.to_string()),
+                    r.echo_created_ms,
+                    r.echo_from_our_app,
+                    r.is_recorded_send(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("600".into(), Some("550".into()), Some(5_000), true, true),
+                ("700".into(), Some("650".into()), Some(6_001), true, true),
+            ]
+        );
+        assert!(store.is_sent_by_bot(&c, &event("600")).await.unwrap());
+    }
+
+    pub async fn receipts_after_an_id_come_in_event_id_order_and_only_for_the_conversation<
+        S: Store,
+    >(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        // Ids of different lengths: numeric order, not string order.
+        for id in ["99", "1000", "120", "7"] {
+            store.record_echo(&echo(&c, id, 1, false), 1).await.unwrap();
+        }
+        store
+            .record_echo(&echo(&conv("10", "21"), "500", 1, true), 1)
+            .await
+            .unwrap();
+        store
+            .record_echo(&echo(&conv("11", "20"), "501", 1, true), 1)
+            .await
+            .unwrap();
+        let ids = |rs: Vec<Receipt>| {
+            rs.iter()
+                .map(|r| r.event_id.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(store.receipts_after(&c, &event("99")).await.unwrap()),
+            ["120", "1000"]
+        );
+        assert_eq!(
+            ids(store.receipts_after(&c, &event("1")).await.unwrap()),
+            ["7", "99", "120", "1000"]
+        );
+        assert!(
+            store
+                .receipts_after(&c, &event("1000"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !store.is_sent_by_bot(&c, &event("99")).await.unwrap(),
+            "an echo alone is not a recorded send"
+        );
+    }
+
+    pub async fn attempt_marks_are_kept_on_a_pending_message_only<S: Store>(store: &S) {
+        let c = conv("10", "20");
+        store.put_inbound(&plain_inbound(&c, "1")).await.unwrap();
+        let c = &c;
+        let mark =
+            |m: AttemptMark| async move { store.mark_inbound(c, &event("1"), &m).await.unwrap() };
+        assert!(mark(AttemptMark::Sending { at_ms: 100 }).await);
+        assert!(
+            mark(AttemptMark::Sending { at_ms: 200 }).await,
+            "a later attempt keeps the first time"
+        );
+        assert!(mark(AttemptMark::Replied { reply: event("9") }).await);
+        let claimed = match store
+            .claim_inbound(c, &event("1"), 1_000, 500)
+            .await
+            .unwrap()
+        {
+            ClaimOutcome::Claimed(r) => r,
+            other => panic!("expected a claim, got {other:?}"),
+        };
+        assert_eq!(claimed.attempt.sending_ms, Some(100));
+        assert_eq!(claimed.attempt.reply_event_id, Some(event("9")));
+        assert!(
+            mark(AttemptMark::Deferred {
+                until_ms: 5_000,
+                reason: "rate limited".into(),
+                release_lease: true,
+            })
+            .await
+        );
+        assert!(
+            mark(AttemptMark::Deferred {
+                until_ms: 6_000,
+                reason: "rate limited again".into(),
+                release_lease: false,
+            })
+            .await
+        );
+        let r = store.get_inbound(c, &event("1")).await.unwrap().unwrap();
+        assert_eq!(r.attempt.not_before_ms, Some(6_000));
+        assert_eq!(
+            r.attempt.defer_reason.as_deref(),
+            Some("rate limited again")
+        );
+        assert_eq!(r.attempt.deferrals, 2);
+
+        store
+            .set_inbound_status(
+                c,
+                &event("1"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 1,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(
+            !mark(AttemptMark::Sending { at_ms: 300 }).await,
+            "an answered message takes no mark: its sender must not send"
+        );
+        assert!(
+            !store
+                .mark_inbound(c, &event("404"), &AttemptMark::Sending { at_ms: 1 })
+                .await
+                .unwrap()
+        );
+    }
+
+    pub async fn messages_put_off_are_taken_once_when_due_and_never_when_answered<S: Store>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        for id in ["1", "2", "3"] {
+            store.put_inbound(&plain_inbound(&c, id)).await.unwrap();
+        }
+        for (id, until) in [("1", 5_000), ("2", 5_000), ("3", 9_000)] {
+            let mark = AttemptMark::Deferred {
+                until_ms: until,
+                reason: "rate limited".into(),
+                release_lease: false,
+            };
+            assert!(store.mark_inbound(&c, &event(id), &mark).await.unwrap());
+        }
+        store
+            .set_inbound_status(
+                &c,
+                &event("2"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 1,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(store.take_due_deferred(4_999, 10).await.unwrap().is_empty());
+        let due = store.take_due_deferred(5_000, 10).await.unwrap();
+        let ids: Vec<String> = due.iter().map(|r| r.message.event_id.to_string()).collect();
+        assert_eq!(ids, ["1"], "due and still pending");
+        assert_eq!(due[0].attempt.not_before_ms, None, "no longer put off");
+        assert!(
+            store.take_due_deferred(5_000, 10).await.unwrap().is_empty(),
+            "once"
+        );
+        let later = store.take_due_deferred(10_000, 10).await.unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].message.event_id, event("3"));
+    }
+
+    pub async fn unfinished_messages_are_the_pending_ones_received_before_a_time<S: Store>(
+        store: &S,
+    ) {
+        let c = conv("10", "20");
+        for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
+            store.put_inbound(&inbound(&c, id, at)).await.unwrap();
+        }
+        store
+            .set_inbound_status(
+                &c,
+                &event("1"),
+                &InboundStatus::Answered {
+                    reply_event_id: None,
+                    at_ms: 1,
+                },
+            )
+            .await
+            .unwrap();
+        store
+            .mark_inbound(
+                &c,
+                &event("2"),
+                &AttemptMark::Deferred {
+                    until_ms: 9_000,
+                    reason: "rate limited".into(),
+                    release_lease: true,
+                },
+            )
+            .await
+            .unwrap();
+        let found = store.list_unfinished(3_000, 10).await.unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message.event_id, event("2"));
+        assert_eq!(found[0].attempt.not_before_ms, Some(9_000));
+        assert_eq!(store.list_unfinished(3_001, 1).await.unwrap().len(), 1);
     }
 
     pub async fn an_unknown_conversation_loads_as_new<S: Store>(store: &S) {
@@ -651,7 +908,10 @@ mod cases {
         store.put_account(&account(id)).await.unwrap();
         store.put_inbound(&inbound(&c, "1", 1_000)).await.unwrap();
         store.put_inbound(&inbound(&c, "2", 1_000)).await.unwrap();
-        store.record_sent(&c, &event("3"), 1_000).await.unwrap();
+        store
+            .record_sent(&c, &event("3"), &event("1"), 1_000)
+            .await
+            .unwrap();
         store
             .save_conversation(&c, &state("start"), 0)
             .await
@@ -1021,6 +1281,11 @@ contract!(
     failures_are_listed_newest_event_first_up_to_the_limit,
     a_redriven_failure_is_pending_and_claimable_again,
     the_bot_recognises_only_its_own_sent_messages,
+    receipts_merge_the_dispatchers_record_and_the_echo_in_either_order,
+    receipts_after_an_id_come_in_event_id_order_and_only_for_the_conversation,
+    attempt_marks_are_kept_on_a_pending_message_only,
+    unfinished_messages_are_the_pending_ones_received_before_a_time,
+    messages_put_off_are_taken_once_when_due_and_never_when_answered,
     an_unknown_conversation_loads_as_new,
     each_save_bumps_the_version,
     a_save_on_a_stale_version_is_a_conflict,
@@ -1061,7 +1326,10 @@ mod embedded_only {
                 .set_inbound_status(&c, &event("2"), &failed("boom", 5))
                 .await
                 .unwrap();
-            store.record_sent(&c, &event("3"), 1_000).await.unwrap();
+            store
+                .record_sent(&c, &event("3"), &event("1"), 1_000)
+                .await
+                .unwrap();
             store
                 .save_conversation(&c, &state("menu"), 0)
                 .await
@@ -1271,7 +1539,10 @@ mod embedded_only {
             .set_inbound_status(&c, &event("2"), &failed("boom", start))
             .await
             .unwrap();
-        store.record_sent(&c, &event("4"), start).await.unwrap();
+        store
+            .record_sent(&c, &event("4"), &event("1"), start)
+            .await
+            .unwrap();
         // Inside the TTL: kept.
         for id in ["5", "6"] {
             store
@@ -1284,7 +1555,7 @@ mod embedded_only {
             .await
             .unwrap();
         store
-            .record_sent(&c, &event("7"), now - DAY_MS)
+            .record_sent(&c, &event("7"), &event("1"), now - DAY_MS)
             .await
             .unwrap();
         // Media and sign-ins go when they expire.
@@ -1402,6 +1673,55 @@ mod embedded_only {
     }
 
     #[tokio::test]
+    async fn a_store_whose_caller_goes_away_mid_write_still_notifies_the_dispatcher() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let mut notes = store.subscribe_inbound();
+        let record = plain_inbound(&conv("10", "20"), "1");
+        // Polled once, then dropped: what hyper does to a handler whose client disconnected.
+        {
+            let mut put = std::pin::pin!(store.put_inbound(&record));
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            let first = std::future::Future::poll(put.as_mut(), &mut cx);
+            assert!(first.is_pending(), "the write was still in progress");
+        }
+
+        let note = tokio::time::timeout(std::time::Duration::from_secs(10), notes.recv())
+            .await
+            .expect("the notification came")
+            .expect("a record");
+        assert_eq!(note, record);
+    }
+
+    #[tokio::test]
+    async fn a_conversation_and_its_agent_activity_go_thirty_days_after_their_last_change() {
+        let fixture = embedded().await;
+        let store = &fixture.store;
+        let c = conv("10", "20");
+        let now = dmbot_shared::domain::now_ms();
+        store
+            .save_conversation(&c, &state("start"), 0)
+            .await
+            .unwrap();
+        store
+            .record_agent_activity(&AgentActivity {
+                event_id: event("4"),
+                conversation: c.clone(),
+                created_ms: now,
+            })
+            .await
+            .unwrap();
+
+        assert_eq!(store.sweep_expired(now + DAY_MS).await.unwrap(), 0);
+        let kept = store.load_conversation(&c).await.unwrap();
+        assert_eq!((kept.version, kept.agent_last_active_ms), (1, Some(now)));
+
+        assert_eq!(store.sweep_expired(now + TTL_MS + DAY_MS).await.unwrap(), 2);
+        let gone = store.load_conversation(&c).await.unwrap();
+        assert_eq!((gone.version, gone.agent_last_active_ms), (0, None));
+    }
+
+    #[tokio::test]
     async fn the_sweep_works_through_more_than_one_batch() {
         let fixture = embedded().await;
         let store = &fixture.store;
@@ -1499,7 +1819,10 @@ mod embedded_only {
                 .set_inbound_status(&c, &event("2"), &failed("boom", 5))
                 .await
                 .unwrap();
-            store.record_sent(&c, &event("4"), old).await.unwrap();
+            store
+                .record_sent(&c, &event("4"), &event("1"), old)
+                .await
+                .unwrap();
         }
         age_to_schema_1(&path);
 

@@ -202,17 +202,26 @@ async fn failures_list_and_redrive_should_put_failed_messages_back_to_pending() 
     let items = list.as_array().expect("a list");
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["reason"], "Twitter refused: code 349");
+    assert_eq!(items[0]["state"], "failed");
     let first_key = items[0]["key"].as_str().expect("key").to_string();
 
     let one = env.json_local(&["failures", "redrive", &first_key]).await;
     assert_eq!(one["redriven"], serde_json::json!([first_key]));
-    // A message that is no longer failed is skipped, not redriven twice.
+    // Still unanswered long after it arrived (no dispatcher ran): listed as stuck, beside the
+    // failed one, and it can be sent to the dispatcher again.
+    let list = env.json_local(&["failures", "list"]).await;
+    let states: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["state"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(states, ["failed", "stuck"]);
     let again = env.json_local(&["failures", "redrive", &first_key]).await;
-    assert_eq!(again["redriven"], serde_json::json!([]));
-    assert_eq!(again["skipped"][0]["why"], "not failed");
+    assert_eq!(again["redriven"], serde_json::json!([first_key]));
 
     let all = env.json_local(&["failures", "redrive", "--all"]).await;
-    assert_eq!(all["redriven"].as_array().map(Vec::len), Some(1));
+    assert_eq!(all["redriven"].as_array().map(Vec::len), Some(2));
     let store = open(&env);
     for event in ["1500000000000000001", "1500000000000000002"] {
         let r = store
@@ -222,6 +231,46 @@ async fn failures_list_and_redrive_should_put_failed_messages_back_to_pending() 
             .expect("stored");
         assert_eq!(r.status, InboundStatus::Pending);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_list_should_show_a_message_put_off_with_its_next_attempt_and_why() {
+    let env = Env::start().await;
+    let until = dmbot_shared::domain::now_ms() + 20 * 60 * 1000;
+    {
+        let store = open(&env);
+        let r = failed_record("1500000000000000003");
+        store.put_inbound(&r).await.expect("put");
+        let mark = dmbot_shared::store::AttemptMark::Deferred {
+            until_ms: until,
+            reason: "rate limited by Twitter until the window resets".into(),
+            release_lease: true,
+        };
+        assert!(
+            store
+                .mark_inbound(&key(), &r.message.event_id, &mark)
+                .await
+                .expect("mark")
+        );
+    }
+    let list = env.json_local(&["failures", "list"]).await;
+    let items = list.as_array().expect("a list");
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["state"], "deferred");
+    assert_eq!(items[0]["next_attempt_ms"], until);
+    assert_eq!(
+        items[0]["reason"],
+        "rate limited by Twitter until the window resets"
+    );
+    // A redrive sends it now, whatever it was put off until.
+    let redriven = env.json_local(&["failures", "redrive", "--all"]).await;
+    assert_eq!(redriven["redriven"].as_array().map(Vec::len), Some(1));
+    let r = open(&env)
+        .get_inbound(&key(), &EventId::parse("1500000000000000003").expect("id"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(r.attempt.not_before_ms, None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

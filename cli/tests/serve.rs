@@ -247,10 +247,16 @@ async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file(
                 at_ms: long_ago,
             },
             received_ms: long_ago,
+            attempt: Default::default(),
         };
         store.put_inbound(&record).await.unwrap();
         store
-            .record_sent(&conversation, &event("1300000000000000002"), long_ago)
+            .record_sent(
+                &conversation,
+                &event("1300000000000000002"),
+                &event("1300000000000000001"),
+                long_ago,
+            )
             .await
             .unwrap();
     }
@@ -450,4 +456,44 @@ async fn without_credentials_the_simulator_carries_a_conversation_and_a_hand_ove
 /// same construction Twitter uses for deliveries and the CRC).
 fn dmbot_shared_crc(secret: &str, token: &str) -> String {
     sign(secret, token.as_bytes())
+}
+
+/// A 429 whose reset is beyond the batch's budget (30 s in `serve`): the message is put off
+/// until the reset, not retried every second, and answered after it. (The Lambda path's
+/// 20-minute case is in `tests/dispatch.rs`; the lane waits for any time the same way.)
+#[tokio::test]
+async fn a_rate_limit_resetting_after_the_batch_budget_is_waited_out_by_the_lane() {
+    let (fake, _dir, served) = serve_with_credentials(&[]).await;
+    let reset_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 40;
+    fake.fail_next(
+        "direct_messages/events/new.json",
+        1,
+        dmbot_simulator::Fault::RateLimited { reset_at },
+    );
+    let delivery = customer_dm(&fake, "1600000000000000031", "hello", None);
+    let (status, _) = post_signed(&served.base_url, &fake.app().consumer_secret, &delivery).await;
+    assert_eq!(status, 200);
+
+    let reply = support::eventually_within(
+        "the reply after the reset",
+        std::time::Duration::from_secs(120),
+        || async { replies_to_customer(&fake).into_iter().next() },
+    )
+    .await;
+    let sent_at_ms: u64 = reply["created_timestamp"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    assert!(sent_at_ms >= reset_at * 1000, "answered before the reset");
+    assert_eq!(
+        fake.requests_to("direct_messages/events/new.json").len(),
+        2,
+        "one refused attempt, then the reply"
+    );
+    assert_eq!(replies_to_customer(&fake).len(), 1);
+    served.terminate().await;
 }

@@ -92,6 +92,7 @@ mod tests {
             },
             status: InboundStatus::Pending,
             received_ms: 1,
+            attempt: Default::default(),
         }
     }
 

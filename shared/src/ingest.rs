@@ -30,8 +30,8 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, InboundMedia, InboundMessage, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, InboundMedia, InboundMessage,
+    InboundRecord,
 };
 use crate::store::{Conversations, Inbox, Outbox, PutOutcome, Revocations, StoreError};
 use crate::twitter::envelope::{
@@ -234,8 +234,12 @@ pub enum Action {
     /// A customer wrote to the account: store it for the dispatcher.
     StoreInbound(InboundMessage),
     /// The account itself wrote, not through our app as far as the delivery says: the bot's
-    /// reply (if the outbox knows the id) or a person answering (a hand-over).
+    /// reply (if the outbox knows the id) or a person answering (a hand-over). Its echo is
+    /// recorded as a receipt either way.
     AccountWrote(AgentActivity),
+    /// The echo of a message the bot sent through our app (`source_app_id`): recorded as the
+    /// send's receipt in its conversation (`docs/DISPATCH.md`).
+    BotEcho(AccountEcho),
     /// A user revoked our app's access: delete their tokens now, queue the removal of the rest.
     ForgetAccount(AccountId),
 }
@@ -246,6 +250,7 @@ impl Action {
         match self {
             Action::StoreInbound(m) => (0, m.event_id.numeric()),
             Action::AccountWrote(a) => (0, a.event_id.numeric()),
+            Action::BotEcho(e) => (0, e.event_id.numeric()),
             Action::ForgetAccount(_) => (1, 0),
         }
     }
@@ -319,7 +324,7 @@ pub fn verify_and_plan(
 /// - `sender != A`, `recipient == A`: a customer wrote: [`Action::StoreInbound`], with the
 ///   customer's names from `users`;
 /// - `sender == A` through our own app (`source_app_id` equals `app_id`): the bot's reply
-///   coming back: nothing to do;
+///   coming back: [`Action::BotEcho`], its receipt;
 /// - `sender == A` otherwise: [`Action::AccountWrote`]; the outbox decides between a bot reply
 ///   and a person;
 /// - anything else (not a `message_create`, a note to self, not about A): ignored.
@@ -435,7 +440,12 @@ fn classify_message(
         return;
     }
     if app_id.is_some() && created.source_app_id.as_deref() == app_id {
-        plan.summary.bot_echoes += 1;
+        plan.actions.push(Action::BotEcho(AccountEcho {
+            event_id: event.id,
+            conversation: ConversationKey::new(account.clone(), recipient),
+            created_ms: event.created_timestamp,
+            from_our_app: true,
+        }));
         return;
     }
     plan.actions.push(Action::AccountWrote(AgentActivity {
@@ -479,21 +489,28 @@ where
     for action in plan.actions {
         match action {
             Action::StoreInbound(message) => {
-                let record = InboundRecord {
-                    message,
-                    status: InboundStatus::Pending,
-                    received_ms: now_ms,
-                };
+                let record = InboundRecord::pending(message, now_ms);
                 match store.put_inbound(&record).await? {
                     PutOutcome::Inserted => summary.stored += 1,
                     PutOutcome::Duplicate => summary.duplicates += 1,
                 }
             }
+            Action::BotEcho(echo) => {
+                store.record_echo(&echo, now_ms).await?;
+                summary.bot_echoes += 1;
+            }
             Action::AccountWrote(activity) => {
-                if store
+                let ours = store
                     .is_sent_by_bot(&activity.conversation, &activity.event_id)
-                    .await?
-                {
+                    .await?;
+                let echo = AccountEcho {
+                    event_id: activity.event_id.clone(),
+                    conversation: activity.conversation.clone(),
+                    created_ms: activity.created_ms,
+                    from_our_app: ours,
+                };
+                store.record_echo(&echo, now_ms).await?;
+                if ours {
                     summary.bot_echoes += 1;
                 } else {
                     store.record_agent_activity(&activity).await?;

@@ -7,9 +7,12 @@
 //! - [`live`]: what makes it behave like Twitter toward a webhook: the CRC, signed POSTs with
 //!   retries, the echo of every message the account sends, a customer and a human agent, and
 //!   the chat page with its event feed.
+//! - [`scenario`]: the crash scenario run against a real `dmbot serve` binary (killed with
+//!   SIGKILL mid-burst, restarted) that counts lost and doubled replies.
 
 pub mod api;
 pub mod live;
+pub mod scenario;
 
 pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault};
 pub use live::{Simulator, SimulatorConfig};

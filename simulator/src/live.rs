@@ -111,6 +111,8 @@ pub struct DeliveryStats {
     pub failed_attempts: u64,
     /// Deliveries given up after the last retry.
     pub dropped: u64,
+    /// Deliveries still being tried (neither answered 200 nor given up yet).
+    pub in_flight: u64,
 }
 
 struct Live {
@@ -215,6 +217,25 @@ impl Simulator {
     /// `initiated_via.welcome_message_id` of the default welcome message, as when a conversation
     /// is opened on it. Returns the event id.
     pub fn customer_sends(&self, text: &str, quick_reply_metadata: Option<&str>) -> String {
+        let (id, envelope) =
+            self.customer_message(&self.inner.customer_id.clone(), text, quick_reply_metadata);
+        self.deliver(envelope);
+        id
+    }
+
+    /// Another customer (`customer_id`) writes `text` to the account: the event is stored (so
+    /// the API's DM list knows it) and shown; returns its id and the delivery to make, with
+    /// [`Simulator::deliver`] (in the background) or [`Simulator::deliver_now`].
+    pub fn message_from(&self, customer_id: &str, text: &str) -> (String, Value) {
+        self.customer_message(customer_id, text, None)
+    }
+
+    fn customer_message(
+        &self,
+        customer_id: &str,
+        text: &str,
+        quick_reply_metadata: Option<&str>,
+    ) -> (String, Value) {
         let id = self.inner.fake.next_event_id();
         let mut message_data = json!({"text": text, "entities": empty_entities()});
         if let Some(metadata) = quick_reply_metadata {
@@ -226,18 +247,19 @@ impl Simulator {
             "created_timestamp": now_ms().to_string(),
             "message_create": {
                 "target": {"recipient_id": self.account_id()},
-                "sender_id": self.inner.customer_id,
+                "sender_id": customer_id,
                 "message_data": message_data,
             }
         });
-        let first = !std::mem::replace(&mut self.lock().customer_wrote, true);
-        if first && let Some((welcome_id, _)) = self.inner.fake.default_welcome() {
-            event["initiated_via"] = json!({"welcome_message_id": welcome_id});
+        if customer_id == self.inner.customer_id {
+            let first = !std::mem::replace(&mut self.lock().customer_wrote, true);
+            if first && let Some((welcome_id, _)) = self.inner.fake.default_welcome() {
+                event["initiated_via"] = json!({"welcome_message_id": welcome_id});
+            }
         }
         self.inner.fake.record_message(event.clone());
         self.push(FeedItem::message("customer", event.clone(), None));
-        self.deliver(self.envelope_for(event));
-        id
+        (id, self.envelope_for(event))
     }
 
     /// A person answers as the account from Twitter's web app (`source_app_id` 258901): the
@@ -349,11 +371,35 @@ impl Simulator {
             let sim = self.clone();
             let body = body.clone();
             let signature = signature.clone();
+            self.lock().stats.in_flight += 1;
             tokio::spawn(async move { sim.deliver_to(url, body, signature).await });
         }
     }
 
-    async fn deliver_to(self, url: String, body: Vec<u8>, signature: String) {
+    /// Delivers `envelope` to every valid webhook as [`Simulator::deliver`] does, retries
+    /// included, and returns once each is answered 200 (true) or given up (false).
+    pub async fn deliver_now(&self, envelope: Value) -> bool {
+        let body = envelope.to_string().into_bytes();
+        let signature = sign(&self.inner.fake.app().consumer_secret, &body);
+        let mut all = true;
+        for url in self.inner.fake.webhook_urls() {
+            self.lock().stats.in_flight += 1;
+            all &= self
+                .clone()
+                .deliver_to(url, body.clone(), signature.clone())
+                .await;
+        }
+        all
+    }
+
+    /// One delivery with Twitter's retries; whether it was answered 200.
+    async fn deliver_to(self, url: String, body: Vec<u8>, signature: String) -> bool {
+        let delivered = self.try_deliver(url, body, signature).await;
+        self.lock().stats.in_flight -= 1;
+        delivered
+    }
+
+    async fn try_deliver(&self, url: String, body: Vec<u8>, signature: String) -> bool {
         let delays = self.inner.config.retry_delays.clone();
         for attempt in 0..=delays.len() {
             let result = self
@@ -369,7 +415,7 @@ impl Simulator {
             let status = result.as_ref().map(|r| r.status().as_u16()).ok();
             if status == Some(200) {
                 self.lock().stats.delivered += 1;
-                return;
+                return true;
             }
             self.lock().stats.failed_attempts += 1;
             tracing::warn!(
@@ -384,6 +430,7 @@ impl Simulator {
         }
         self.lock().stats.dropped += 1;
         tracing::warn!("simulator: webhook delivery dropped after the last retry");
+        false
     }
 }
 

@@ -8,9 +8,13 @@
 //! concurrently. So one conversation's messages are answered in order while many conversations
 //! are answered at once.
 //!
-//! A message that cannot be finished now (a retryable failure, or another dispatcher's live
-//! lease) is tried again after [`RETRY_AFTER`], as the stream would redeliver it; until then the
-//! later messages of its conversation wait behind it (other conversations of the lane go on).
+//! A message that cannot be finished now is put off by the dispatcher (a rate limit until its
+//! reset, a failure that may pass with a growing backoff: the time is written on the message)
+//! and this lane tries it again at that time; a message the dispatcher could not even put off
+//! is tried again after [`RETRY_AFTER`]. Until then the later messages of its conversation wait
+//! behind it (other conversations of the lane go on). Messages put off before a restart come
+//! back at their time too: the pending scan at start routes them, and the dispatcher puts a
+//! message that is not due yet off again, to the same time.
 //! On shutdown each lane finishes the batch in hand; anything not yet handled stays pending in
 //! the store file and is picked up at the next start.
 
@@ -20,8 +24,8 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dmbot_shared::dispatch::Dispatcher;
-use dmbot_shared::domain::{ConversationKey, InboundRecord};
+use dmbot_shared::dispatch::{DispatchError, Dispatcher, Handled};
+use dmbot_shared::domain::{ConversationKey, InboundRecord, now_ms};
 use dmbot_shared::store::embedded::EmbeddedStore;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, watch};
@@ -29,7 +33,7 @@ use tokio::sync::{mpsc, watch};
 /// How long one batch may take (what a Lambda invocation's deadline is in AWS).
 pub const BATCH_BUDGET: Duration = Duration::from_secs(30);
 
-/// The pause before a message that could not be finished is tried again.
+/// The pause before a message that could not be finished, nor put off, is tried again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// How many lanes (batches in flight at once).
@@ -68,6 +72,15 @@ pub async fn run(
         let _ = lanes[lane].send(LaneMsg::New(record));
     };
 
+    // The only dispatcher on this file: leases in it are a dead process's.
+    match store.release_leases().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            released = n,
+            "the last run ended while dispatching; its messages are taken over"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not release the last run's leases"),
+    }
     let pending_at_start = pending(&store).await;
     if !pending_at_start.is_empty() {
         tracing::info!(
@@ -137,7 +150,7 @@ async fn lane(
         if batch.is_empty() {
             continue;
         }
-        for record in handle(&dispatcher, batch).await {
+        for (record, wait) in handle(&dispatcher, batch).await {
             match waiting.entry(record.message.conversation.clone()) {
                 Entry::Occupied(mut held) => held.get_mut().push(record),
                 Entry::Vacant(slot) => {
@@ -145,7 +158,7 @@ async fn lane(
                     slot.insert(vec![record]);
                     let me = me.clone();
                     tokio::spawn(async move {
-                        tokio::time::sleep(RETRY_AFTER).await;
+                        tokio::time::sleep(wait).await;
                         let _ = me.send(LaneMsg::Retry(conversation));
                     });
                 }
@@ -175,34 +188,45 @@ fn take(
     }
 }
 
-/// Dispatches `batch` and returns the messages to try again later.
+/// Dispatches `batch` and returns the messages to try again later, each with how long to
+/// wait (in input order: a conversation's first one decides when its messages come back).
 async fn handle(
     dispatcher: &Dispatcher<EmbeddedStore>,
     batch: Vec<InboundRecord>,
-) -> Vec<InboundRecord> {
+) -> Vec<(InboundRecord, Duration)> {
     let deadline = Instant::now() + BATCH_BUDGET;
     let results = dispatcher.handle_batch(batch.clone(), deadline).await;
     let mut again = Vec::new();
     for (record, result) in batch.into_iter().zip(results) {
-        let retry = match &result {
-            Ok(handled) => {
-                tracing::debug!(event = %record.message.event_id, ?handled, "dispatched");
-                handled.needs_retry()
-            }
-            Err(e) if e.is_retryable() => {
-                tracing::warn!(event = %record.message.event_id, error = %e, "dispatch will be retried");
-                true
-            }
-            Err(e) => {
-                tracing::error!(event = %record.message.event_id, error = %e, "dispatch failed for good (see dmbot failures)");
-                false
-            }
-        };
-        if retry {
-            again.push(record);
+        if let Some(wait) = retry_after(&result, now_ms()) {
+            again.push((record, wait));
         }
     }
     again
+}
+
+/// When a message whose dispatch came to `result` (at `now_ms`) is tried again; None: never
+/// (it is done, or failed for good).
+fn retry_after(result: &Result<Handled, DispatchError>, now_ms: u64) -> Option<Duration> {
+    match result {
+        Ok(Handled::Deferred { until_ms, reason }) => {
+            tracing::info!(until_ms, %reason, "put off");
+            Some(Duration::from_millis(until_ms.saturating_sub(now_ms)))
+        }
+        Ok(handled) if handled.needs_retry() => Some(RETRY_AFTER),
+        Ok(handled) => {
+            tracing::debug!(?handled, "dispatched");
+            None
+        }
+        Err(e) if e.is_retryable() => {
+            tracing::warn!(error = %e, "dispatch will be retried");
+            Some(RETRY_AFTER)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "dispatch failed for good (see dmbot failures)");
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +272,26 @@ mod tests {
             vec![record("3", "12"), record("2", "10"), record("2", "11")]
         );
         assert!(waiting.is_empty());
+    }
+
+    #[test]
+    fn a_message_put_off_comes_back_at_its_time_and_others_after_the_short_pause() {
+        let deferred = Ok(Handled::Deferred {
+            until_ms: 1_000 + 20 * 60 * 1000,
+            reason: "rate limited".into(),
+        });
+        assert_eq!(
+            retry_after(&deferred, 1_000),
+            Some(Duration::from_secs(20 * 60))
+        );
+        assert_eq!(retry_after(&Ok(Handled::Busy), 1_000), Some(RETRY_AFTER));
+        assert_eq!(retry_after(&Ok(Handled::Silent), 1_000), None);
+        let permanent = Err(DispatchError::Permanent {
+            conversation: "1/2".into(),
+            event: "3".into(),
+            reason: "blocked".into(),
+        });
+        assert_eq!(retry_after(&permanent, 1_000), None);
     }
 
     #[test]

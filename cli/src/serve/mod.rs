@@ -392,6 +392,7 @@ async fn run(
         client.clone(),
         DispatchConfig {
             sealer,
+            app_id: mode.app_id.clone(),
             ..DispatchConfig::new(owner_tokens, FlowSource::Fixed(flow.clone()))
         },
     ));

@@ -124,12 +124,21 @@ impl Served {
 
 /// Polls `check` until it returns `Some`, for at most a minute (a generous bound for a loaded
 /// machine, not a timing assertion).
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let give_up = Instant::now() + Duration::from_secs(60);
+    eventually_within(what, Duration::from_secs(60), check).await
+}
+
+/// [`eventually`] with another bound.
+pub async fn eventually_within<T, F, Fut>(what: &str, bound: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let give_up = Instant::now() + bound;
     loop {
         if let Some(v) = check().await {
             return v;

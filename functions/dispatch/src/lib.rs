@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use dmbot_shared::dispatch::{Dispatcher, Store};
 use dmbot_shared::domain::InboundRecord;
+use dmbot_shared::store::StoreError;
 use dmbot_shared::store::dynamodb::{
     ItemView, KIND_INBOUND, STREAM_FILTER_NEW_INBOUND, STREAM_FILTER_REDRIVE, decode_inbound_item,
 };
@@ -133,8 +134,11 @@ pub struct BatchItemFailure {
 
 /// Handles a stream event before `deadline`: decodes every record, dispatches the messages
 /// ([`Dispatcher::handle_batch`]: one conversation in order, conversations concurrently), and
-/// reports as failures the records that must come back (retryable, or busy elsewhere).
-/// Permanent failures are recorded on the message and not reported: the shard moves on.
+/// reports as failures only the records that must come back and could not be put off (the
+/// deferral write failed). A message put off (rate limited past the deadline, a failure that
+/// may pass, busy elsewhere) is not a failure: the scheduled re-drive ([`redrive_due`]) brings
+/// it back at its time. Permanent failures are recorded on the message and not reported: the
+/// shard moves on.
 pub async fn handle_stream_event<S: Store + Clone + Send + Sync + 'static>(
     dispatcher: &Dispatcher<S>,
     event: &StreamEvent,
@@ -178,6 +182,57 @@ pub async fn handle_stream_event<S: Store + Clone + Send + Sync + 'static>(
     }
 }
 
+/// How many put-off messages one read of the deferred index takes.
+const REDRIVE_BATCH: usize = 100;
+
+/// What the function was invoked with.
+#[derive(Debug, Clone)]
+pub enum Invocation {
+    /// A batch of the table's stream.
+    Stream(StreamEvent),
+    /// The schedule's tick (EventBridge): re-drive the messages whose deferral is over.
+    Schedule,
+    /// Anything else: logged and ignored.
+    Unknown,
+}
+
+impl Invocation {
+    /// Tells the stream's batch (`Records`) from the schedule's event (`detail-type`
+    /// `Scheduled Event`).
+    pub fn from_payload(payload: serde_json::Value) -> Self {
+        if payload.get("Records").is_some() {
+            return match serde_json::from_value(payload) {
+                Ok(event) => Invocation::Stream(event),
+                Err(e) => {
+                    tracing::error!(error = %e, "a stream event of an unexpected shape");
+                    Invocation::Unknown
+                }
+            };
+        }
+        if payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
+            return Invocation::Schedule;
+        }
+        Invocation::Unknown
+    }
+}
+
+/// The scheduled re-drive: every message put off until `now_ms` or earlier gets `redrive`, so
+/// the stream brings it to the dispatcher (in conversation order: one conversation's messages
+/// are re-driven in due order, then event order, as they were put off). Returns how many.
+pub async fn redrive_due<S: Store>(store: &S, now_ms: u64) -> Result<usize, StoreError> {
+    let mut total = 0;
+    loop {
+        let taken = store.take_due_deferred(now_ms, REDRIVE_BATCH).await?;
+        total += taken.len();
+        if taken.len() < REDRIVE_BATCH {
+            if total > 0 {
+                tracing::info!(redriven = total, "messages put off are due: re-driven");
+            }
+            return Ok(total);
+        }
+    }
+}
+
 /// The deadline of an invocation as an [`Instant`], from Lambda's epoch-milliseconds deadline.
 pub fn deadline_from_epoch_ms(deadline_ms: u64, now_ms: u64) -> Instant {
     Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
@@ -186,6 +241,28 @@ pub fn deadline_from_epoch_ms(deadline_ms: u64, now_ms: u64) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schedules_tick_and_the_streams_batch_are_told_apart() {
+        let tick = serde_json::json!({
+            "version": "0", "id": "53dc4d37", "detail-type": "Scheduled Event",
+            "source": "aws.events", "time": "2026-11-28T22:30:00Z", "detail": {}
+        });
+        assert!(matches!(
+            Invocation::from_payload(tick),
+            Invocation::Schedule
+        ));
+        let batch = serde_json::json!({"Records": []});
+        assert!(matches!(
+            Invocation::from_payload(batch),
+            Invocation::Stream(_)
+        ));
+        let other = serde_json::json!({"hello": 1});
+        assert!(matches!(
+            Invocation::from_payload(other),
+            Invocation::Unknown
+        ));
+    }
 
     fn sample() -> Value {
         serde_json::from_str(include_str!(

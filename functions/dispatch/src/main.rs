@@ -1,4 +1,5 @@
-//! λ dispatch: answers new inbound customer messages from the table's DynamoDB stream.
+//! λ dispatch: answers new inbound customer messages from the table's DynamoDB stream, and on
+//! its schedule (every minute) re-drives the messages put off until then.
 //!
 //! Configuration: `TABLE_NAME`, `TWITTER_SECRET_ARN` (or the `TWITTER_*` credentials locally),
 //! `DEFAULT_FLOW_ID` (the flow of accounts without their own, default `default`), and
@@ -7,7 +8,7 @@
 //! Everything else is in `dmbot_dispatch` and `dmbot_shared::dispatch`.
 
 use aws_config::BehaviorVersion;
-use dmbot_dispatch::{StreamEvent, deadline_from_epoch_ms, handle_stream_event};
+use dmbot_dispatch::{Invocation, deadline_from_epoch_ms, handle_stream_event, redrive_due};
 use dmbot_shared::config::{Settings, process_env};
 use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
 use dmbot_shared::domain::now_ms;
@@ -23,7 +24,16 @@ async fn main() -> Result<(), Error> {
     telemetry::init_json();
     let settings = Settings::from_env()?;
     let table = settings.require_table_name()?.to_string();
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    // A hung DynamoDB call must not eat the invocation (review finding L7): each attempt gets
+    // 2 s, each operation (its retries included) 5 s; the dispatcher retries within its budget.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(5))
+        .build();
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await;
     let credentials = secrets::load_app_credentials(&settings, Some(&sdk)).await?;
     let consumer = ConsumerCredentials::new(
         credentials.consumer_key.clone(),
@@ -38,12 +48,26 @@ async fn main() -> Result<(), Error> {
     let mut config = DispatchConfig::new(owner, FlowSource::store_from_lookup(process_env));
     config.sealer = TokenSealer::from_optional_key(credentials.token_encryption_key.as_deref())?
         .requiring_sealed(settings.require_sealed_tokens)?;
+    config.app_id = settings.app_id.clone();
     let dispatcher = Dispatcher::new(store, client, config);
     let dispatcher = &dispatcher;
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<StreamEvent>| async move {
+        move |event: LambdaEvent<serde_json::Value>| async move {
             let deadline = deadline_from_epoch_ms(event.context.deadline, now_ms());
-            Ok::<_, Error>(handle_stream_event(dispatcher, &event.payload, deadline).await)
+            match Invocation::from_payload(event.payload) {
+                Invocation::Stream(batch) => {
+                    let response = handle_stream_event(dispatcher, &batch, deadline).await;
+                    Ok::<_, Error>(serde_json::to_value(response)?)
+                }
+                Invocation::Schedule => {
+                    let redriven = redrive_due(dispatcher.store(), now_ms()).await?;
+                    Ok(serde_json::json!({ "redriven": redriven }))
+                }
+                Invocation::Unknown => {
+                    tracing::warn!("an invocation that is neither the stream nor the schedule");
+                    Ok(serde_json::Value::Null)
+                }
+            }
         },
     ))
     .await

@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::{EventId, UserId};
+use crate::domain::{EventId, InboundStatus, UserId};
 use crate::store::memory::MemoryStore;
 use crate::store::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, ForgetStep, PendingForget,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, ForgetStep, PendingForget,
+    Receipt,
 };
 
 const SECRET: &str = "fixture-consumer-secret";
@@ -512,7 +513,12 @@ async fn an_echo_of_the_bots_reply_recorded_in_the_outbox_is_ignored() {
     let store = MemoryStore::new();
     let c = conv(ACCOUNT, CUSTOMER);
     store
-        .record_sent(&c, &event("954491830116155401"), NOW - 1)
+        .record_sent(
+            &c,
+            &event("954491830116155401"),
+            &event("954491830116155400"),
+            NOW - 1,
+        )
         .await
         .unwrap();
     let d = deps(store.clone(), None);
@@ -537,6 +543,62 @@ async fn an_echo_sent_through_our_app_is_ignored_even_before_the_outbox_knows_it
     assert_eq!(summary.agent_messages, 0);
     assert!(store.all_inbound().is_empty());
     assert_eq!(agent_activity(&store, CUSTOMER).await, None);
+}
+
+#[tokio::test]
+async fn the_echo_of_the_bots_reply_is_recorded_as_its_receipt_once_whatever_the_redeliveries() {
+    let store = MemoryStore::new();
+    let c = conv(ACCOUNT, CUSTOMER);
+    let d = deps(store.clone(), Some(OUR_APP));
+    for _ in 0..2 {
+        post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await;
+    }
+    let receipts = store.receipts_after(&c, &event("1")).await.unwrap();
+    assert_eq!(receipts.len(), 1, "{receipts:?}");
+    let r = &receipts[0];
+    assert_eq!(r.event_id, event("954491830116155401"));
+    assert_eq!(r.echo_created_ms, Some(1_516_403_560_557));
+    assert!(r.echo_from_our_app);
+    assert!(
+        !r.is_recorded_send(),
+        "only the dispatcher records its sends"
+    );
+}
+
+#[tokio::test]
+async fn an_echo_merges_with_the_dispatchers_record_in_either_order() {
+    let c = conv(ACCOUNT, CUSTOMER);
+    let reply = event("954491830116155401");
+    let answers = event("954491830116155400");
+    for echo_first in [true, false] {
+        let store = MemoryStore::new();
+        let d = deps(store.clone(), Some(OUR_APP));
+        if echo_first {
+            post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await;
+        }
+        store.record_sent(&c, &reply, &answers, NOW).await.unwrap();
+        if !echo_first {
+            post_fixture(&d, "webhook_dm_echo_of_bot_reply.json").await;
+        }
+        let receipts = store.receipts_after(&c, &event("1")).await.unwrap();
+        assert_eq!(receipts.len(), 1);
+        assert_eq!(receipts[0].in_reply_to.as_ref(), Some(&answers));
+        assert!(receipts[0].is_echoed() && receipts[0].echo_from_our_app);
+    }
+}
+
+#[tokio::test]
+async fn a_persons_message_is_recorded_as_a_receipt_that_is_not_the_bots() {
+    let store = MemoryStore::new();
+    let d = deps(store.clone(), Some(OUR_APP));
+    post_fixture(&d, "webhook_dm_from_human_agent.json").await;
+    let receipts = store
+        .receipts_after(&conv(ACCOUNT, CUSTOMER), &event("1"))
+        .await
+        .unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert!(receipts[0].is_echoed());
+    assert!(!receipts[0].echo_from_our_app);
 }
 
 #[tokio::test]
@@ -819,6 +881,28 @@ impl Inbox for FailsOnce {
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
         self.inner.list_failed(limit).await
     }
+    async fn mark_inbound(
+        &self,
+        c: &ConversationKey,
+        e: &EventId,
+        m: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        self.inner.mark_inbound(c, e, m).await
+    }
+    async fn take_due_deferred(
+        &self,
+        now: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.take_due_deferred(now, limit).await
+    }
+    async fn list_unfinished(
+        &self,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.list_unfinished(before, limit).await
+    }
 }
 
 impl Outbox for FailsOnce {
@@ -826,9 +910,20 @@ impl Outbox for FailsOnce {
         &self,
         c: &ConversationKey,
         e: &EventId,
+        to: &EventId,
         at: u64,
     ) -> Result<(), StoreError> {
-        self.inner.record_sent(c, e, at).await
+        self.inner.record_sent(c, e, to, at).await
+    }
+    async fn record_echo(&self, echo: &AccountEcho, at: u64) -> Result<(), StoreError> {
+        self.inner.record_echo(echo, at).await
+    }
+    async fn receipts_after(
+        &self,
+        c: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        self.inner.receipts_after(c, after).await
     }
     async fn is_sent_by_bot(&self, c: &ConversationKey, e: &EventId) -> Result<bool, StoreError> {
         self.inner.is_sent_by_bot(c, e).await

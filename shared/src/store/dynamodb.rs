@@ -8,10 +8,11 @@
 //!
 //! | Item | `pk` | `sk` | `kind` | Other attributes |
 //! | --- | --- | --- | --- | --- |
-//! | Inbound message | `CONV#<account>#<customer>` | `EVT#<event id>` | `inbound` | `status` (`pending`/`answered`/`failed`), `event_id`, `account_id`, `customer_id`, `created_ms` N, `received_ms` N, `message` (JSON [`InboundMessage`]), `status_at_ms` N?, `reply_event_id`?, `failure_reason`?, `lease_until_ms` N?, `redrive`?, `expires_at` N (TTL) |
-//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id` |
-//! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id` |
-//! | Sent by the bot | `CONV#<account>#<customer>` | `OUT#<event id>` | `sent` | `event_id`, `account_id`, `customer_id`, `sent_ms` N, `expires_at` N (TTL) |
+//! | Inbound message | `CONV#<account>#<customer>` | `EVT#<event id>` | `inbound` | `status` (`pending`/`answered`/`failed`), `event_id`, `account_id`, `customer_id`, `created_ms` N, `received_ms` N, `message` (JSON [`InboundMessage`]), `status_at_ms` N?, `reply_event_id`?, `failure_reason`?, `lease_until_ms` N?, `redrive`?, `expires_at` N (TTL); while pending, what dispatch attempts wrote: `sending_ms` N?, `sent_reply_id`?, `not_before_ms` N?, `defer_reason`?, `deferrals` N? |
+//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the last save) |
+//! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the latest activity) |
+//! | Receipt of a sent message | `CONV#<account>#<customer>` | `OUT#<event id, zero-padded to 32 digits>` | `sent` | `event_id`, `account_id`, `customer_id`, `expires_at` N (TTL); from the dispatcher: `in_reply_to`, `sent_ms` N; from the echo (webhook): `echo_created_ms` N, `echo_from_app` (`true`/`false`). Both are UpdateItems that merge in either order |
+//! | Deferred-message entry | `DEFERRED` | `<due ms, 20 digits>#<inbound pk>#<event id>` | `deferred` | `inbound_pk`, `inbound_sk`, `expires_at` N (TTL): written with a deferral, removed by the scheduled re-drive ([`Inbox::take_due_deferred`]) |
 //! | Account | `ACCOUNT#<account>` | `PROFILE` | `account` | `account_id`, `account` (JSON [`AccountRecord`], with its tokens) |
 //! | Flow version | `FLOW#<flow id>` | `V#<version, 20 digits>` | `flow` | `flow_id`, `version` N, `document`, `stored_ms` N |
 //! | Flow head | `FLOW#<flow id>` | `HEAD` | `flow_head` | `flow_id`, `version` N (the newest version, guards `put_flow`) |
@@ -46,13 +47,13 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
-    Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
-    StoreError,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations,
+    EVENT_TTL_SECS, FlowRecord, Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox,
+    PendingForget, PutOutcome, RECEIPTS_LIMIT, Receipt, Revocations, StoreError,
 };
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundMessage,
-    InboundRecord, InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundMessage, InboundRecord, InboundStatus,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -94,6 +95,20 @@ pub const ATTR_VERSION: &str = "version";
 pub const ATTR_STATE: &str = "state";
 pub const ATTR_AGENT_LAST_ACTIVE_MS: &str = "agent_last_active_ms";
 pub const ATTR_SENT_MS: &str = "sent_ms";
+/// On a receipt: the inbound message the bot's reply answers.
+pub const ATTR_IN_REPLY_TO: &str = "in_reply_to";
+/// On a receipt: when Twitter created the message, from its echo (ms, number).
+pub const ATTR_ECHO_CREATED_MS: &str = "echo_created_ms";
+/// On a receipt: `"true"` when the echo says it was sent through our app.
+pub const ATTR_ECHO_FROM_APP: &str = "echo_from_app";
+/// On a pending inbound message: when a dispatcher first began sending (ms, number).
+pub const ATTR_SENDING_MS: &str = "sending_ms";
+/// On a pending inbound message: the reply Twitter accepted, before the message is answered.
+pub const ATTR_SENT_REPLY_ID: &str = "sent_reply_id";
+/// On a pending inbound message: not to be tried before (ms, number).
+pub const ATTR_NOT_BEFORE_MS: &str = "not_before_ms";
+pub const ATTR_DEFER_REASON: &str = "defer_reason";
+pub const ATTR_DEFERRALS: &str = "deferrals";
 /// The account as JSON ([`AccountRecord`]).
 pub const ATTR_ACCOUNT: &str = "account";
 pub const ATTR_FLOW_ID: &str = "flow_id";
@@ -136,6 +151,13 @@ pub const STREAM_FILTER_NEW_INBOUND: &str = r#"{"eventName":["INSERT"],"dynamodb
 /// `dmbot failures redrive`.
 pub const STREAM_FILTER_REDRIVE: &str = r#"{"eventName":["MODIFY"],"dynamodb":{"NewImage":{"kind":{"S":["inbound"]},"status":{"S":["pending"]},"redrive":{"S":["requested"]}}}}"#;
 
+/// The partition of the deferred-message index (see [`deferred_sk`]).
+pub const PK_DEFERRED: &str = "DEFERRED";
+pub const KIND_DEFERRED: &str = "deferred";
+/// On a deferred-index item: the inbound message's keys.
+pub const ATTR_INBOUND_PK: &str = "inbound_pk";
+pub const ATTR_INBOUND_SK: &str = "inbound_sk";
+
 const SK_STATE: &str = "STATE";
 const SK_AGENT: &str = "AGENT";
 const SK_PROFILE: &str = "PROFILE";
@@ -162,9 +184,21 @@ pub fn inbound_sk(event: &EventId) -> String {
     format!("EVT#{event}")
 }
 
-/// `OUT#<event id>`.
+/// `OUT#<event id, 32 digits>`: zero-padded so that a conversation's receipts sort by event id
+/// (snowflakes grow with time) and [`Outbox::receipts_after`] is one range Query.
 pub fn sent_sk(event: &EventId) -> String {
+    format!("OUT#{:0>32}", event.as_str())
+}
+
+/// `OUT#<event id>`: the sent markers written before receipts were padded (read only).
+fn legacy_sent_sk(event: &EventId) -> String {
     format!("OUT#{event}")
+}
+
+/// `<due ms, 20 digits>#<conversation pk>#<event id>`: a deferred message's entry in the
+/// `DEFERRED` partition, in due order, so the scheduled re-drive reads only what is due.
+pub fn deferred_sk(until_ms: u64, conversation: &ConversationKey, event: &EventId) -> String {
+    format!("{until_ms:020}#{}#{event}", conversation_pk(conversation))
 }
 
 /// `ACCOUNT#<account>`.
@@ -322,10 +356,43 @@ pub fn decode_inbound_item(item: &impl ItemView) -> Result<InboundRecord, StoreE
             return Err(corrupt(item, WHAT, format!("unknown status {other:?}")));
         }
     };
+    let attempt = crate::domain::DispatchAttempt {
+        sending_ms: opt_n(item, WHAT, ATTR_SENDING_MS)?,
+        reply_event_id: item
+            .string_attr(ATTR_SENT_REPLY_ID)
+            .map(|id| {
+                EventId::parse(id)
+                    .map_err(|e| corrupt(item, WHAT, format!("`{ATTR_SENT_REPLY_ID}`: {e}")))
+            })
+            .transpose()?,
+        not_before_ms: opt_n(item, WHAT, ATTR_NOT_BEFORE_MS)?,
+        defer_reason: item.string_attr(ATTR_DEFER_REASON).map(str::to_string),
+        deferrals: opt_n(item, WHAT, ATTR_DEFERRALS)?
+            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+    };
     Ok(InboundRecord {
         message,
         status,
         received_ms: req_n(item, WHAT, ATTR_RECEIVED_MS)?,
+        attempt,
+    })
+}
+
+/// Decodes a receipt item (`OUT#...`).
+fn decode_receipt(item: &impl ItemView) -> Result<Receipt, StoreError> {
+    const WHAT: &str = "receipt";
+    let parse = |name: &str, v: &str| {
+        EventId::parse(v).map_err(|e| corrupt(item, WHAT, format!("`{name}`: {e}")))
+    };
+    Ok(Receipt {
+        event_id: parse(ATTR_EVENT_ID, req_s(item, WHAT, ATTR_EVENT_ID)?)?,
+        in_reply_to: item
+            .string_attr(ATTR_IN_REPLY_TO)
+            .map(|v| parse(ATTR_IN_REPLY_TO, v))
+            .transpose()?,
+        sent_ms: opt_n(item, WHAT, ATTR_SENT_MS)?,
+        echo_created_ms: opt_n(item, WHAT, ATTR_ECHO_CREATED_MS)?,
+        echo_from_our_app: item.string_attr(ATTR_ECHO_FROM_APP) == Some("true"),
     })
 }
 
@@ -366,6 +433,22 @@ fn encode_inbound(record: &InboundRecord) -> Result<HashMap<String, AttributeVal
             n(expires_at(record.received_ms)),
         ),
     ]);
+    let a = &record.attempt;
+    if let Some(at) = a.sending_ms {
+        item.insert(ATTR_SENDING_MS.to_string(), n(at));
+    }
+    if let Some(reply) = &a.reply_event_id {
+        item.insert(ATTR_SENT_REPLY_ID.to_string(), s(reply.as_str()));
+    }
+    if let Some(at) = a.not_before_ms {
+        item.insert(ATTR_NOT_BEFORE_MS.to_string(), n(at));
+    }
+    if let Some(reason) = &a.defer_reason {
+        item.insert(ATTR_DEFER_REASON.to_string(), s(reason.as_str()));
+    }
+    if a.deferrals > 0 {
+        item.insert(ATTR_DEFERRALS.to_string(), n(u64::from(a.deferrals)));
+    }
     match &record.status {
         InboundStatus::Pending => {
             item.insert(ATTR_STATUS.to_string(), s(STATUS_PENDING));
@@ -927,8 +1010,9 @@ impl Inbox for DynamoStore {
         let req = match status {
             InboundStatus::Pending => req
                 .update_expression(
-                    "SET #status = :status, #redrive = :redrive REMOVE #lease, #at, #reply, #reason",
+                    "SET #status = :status, #redrive = :redrive REMOVE #lease, #at, #reply, #reason, #nb",
                 )
+                .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
                 .expression_attribute_values(":status", s(STATUS_PENDING))
                 .expression_attribute_values(":redrive", s(REDRIVE_REQUESTED)),
             InboundStatus::Answered {
@@ -993,6 +1077,241 @@ impl Inbox for DynamoStore {
         failed.truncate(limit);
         Ok(failed)
     }
+
+    async fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        let req = self
+            .client
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(Self::key(
+                conversation_pk(conversation),
+                inbound_sk(event),
+            )))
+            .condition_expression("attribute_exists(#pk) AND #status = :pending")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_names("#status", ATTR_STATUS)
+            .expression_attribute_values(":pending", s(STATUS_PENDING));
+        let req = match mark {
+            AttemptMark::Sending { at_ms } => req
+                .update_expression("SET #sending = if_not_exists(#sending, :at)")
+                .expression_attribute_names("#sending", ATTR_SENDING_MS)
+                .expression_attribute_values(":at", n(*at_ms)),
+            AttemptMark::Replied { reply } => req
+                .update_expression("SET #reply = :reply")
+                .expression_attribute_names("#reply", ATTR_SENT_REPLY_ID)
+                .expression_attribute_values(":reply", s(reply.as_str())),
+            AttemptMark::Deferred {
+                until_ms,
+                reason,
+                release_lease,
+            } => {
+                let set = "SET #nb = :until, #reason = :reason, \
+                           #count = if_not_exists(#count, :zero) + :one";
+                let req = req
+                    .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
+                    .expression_attribute_names("#reason", ATTR_DEFER_REASON)
+                    .expression_attribute_names("#count", ATTR_DEFERRALS)
+                    .expression_attribute_values(":until", n(*until_ms))
+                    .expression_attribute_values(":reason", s(reason.as_str()))
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1));
+                if *release_lease {
+                    req.update_expression(format!("{set} REMOVE #lease"))
+                        .expression_attribute_names("#lease", ATTR_LEASE_UNTIL_MS)
+                } else {
+                    req.update_expression(set)
+                }
+            }
+        };
+        match req.send().await {
+            Ok(_) => {}
+            Err(e) if is_conditional_failure(&e) => return Ok(false),
+            Err(e) => return Err(self.sdk_error(Op("UpdateItem"), e)),
+        }
+        if let AttemptMark::Deferred { until_ms, .. } = mark {
+            // The scheduled re-drive finds it through this entry. Written after the message's
+            // own mark: an entry whose message is answered meanwhile is dropped by the re-drive.
+            let item = HashMap::from([
+                (ATTR_PK.to_string(), s(PK_DEFERRED)),
+                (
+                    ATTR_SK.to_string(),
+                    s(deferred_sk(*until_ms, conversation, event)),
+                ),
+                (ATTR_KIND.to_string(), s(KIND_DEFERRED)),
+                (
+                    ATTR_INBOUND_PK.to_string(),
+                    s(conversation_pk(conversation)),
+                ),
+                (ATTR_INBOUND_SK.to_string(), s(inbound_sk(event))),
+                (ATTR_EXPIRES_AT.to_string(), n(expires_at(*until_ms))),
+            ]);
+            self.client
+                .put_item()
+                .table_name(self.table_name())
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| self.sdk_error(Op("PutItem"), e))?;
+        }
+        Ok(true)
+    }
+
+    /// One Query of the `DEFERRED` partition up to `now_ms`; for each entry an UpdateItem on
+    /// the message (`redrive`, due time removed; only while pending and due) and a DeleteItem of
+    /// the entry.
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk <= :due")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_names("#sk", ATTR_SK)
+            .expression_attribute_values(":pk", s(PK_DEFERRED))
+            .expression_attribute_values(":due", s(format!("{now_ms:020}#~")))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("Query"), e))?;
+        let mut taken = Vec::new();
+        for entry in out.items.unwrap_or_default() {
+            let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) =
+                (entry.get(ATTR_INBOUND_PK), entry.get(ATTR_INBOUND_SK))
+            else {
+                tracing::warn!("dropping a deferred entry without its message's keys");
+                self.delete_entry(&entry).await?;
+                continue;
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(self.table_name())
+                .set_key(Some(Self::key(pk.clone(), sk.clone())))
+                .update_expression("SET #redrive = :requested REMOVE #nb")
+                .condition_expression(
+                    "attribute_exists(#pk) AND #status = :pending AND #nb <= :now",
+                )
+                .expression_attribute_names("#pk", ATTR_PK)
+                .expression_attribute_names("#status", ATTR_STATUS)
+                .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
+                .expression_attribute_names("#redrive", ATTR_REDRIVE)
+                .expression_attribute_values(":requested", s(REDRIVE_REQUESTED))
+                .expression_attribute_values(":pending", s(STATUS_PENDING))
+                .expression_attribute_values(":now", n(now_ms))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    let item = out.attributes.unwrap_or_default();
+                    taken.push(decode_inbound_item(&item)?);
+                }
+                // Answered, gone, or put off again (a later entry brings it back).
+                Err(e) if is_conditional_failure(&e) => {}
+                Err(e) => return Err(self.sdk_error(Op("UpdateItem"), e)),
+            }
+            self.delete_entry(&entry).await?;
+        }
+        Ok(taken)
+    }
+
+    /// A filtered Scan, like [`Inbox::list_failed`]: an operator command, not a hot path.
+    async fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let items = self
+            .scan_all(
+                "#kind = :kind AND #status = :pending AND #received < :before",
+                &[
+                    ("#kind", ATTR_KIND),
+                    ("#status", ATTR_STATUS),
+                    ("#received", ATTR_RECEIVED_MS),
+                ],
+                &[
+                    (":kind", s(KIND_INBOUND)),
+                    (":pending", s(STATUS_PENDING)),
+                    (":before", n(received_before_ms)),
+                ],
+                None,
+            )
+            .await?;
+        let mut pending: Vec<InboundRecord> = items
+            .iter()
+            .filter_map(|item| match decode_inbound_item(item) {
+                Ok(record) => Some(record),
+                Err(e) => {
+                    tracing::warn!(error = %e, "skipping an undecodable pending message");
+                    None
+                }
+            })
+            .collect();
+        pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
+        pending.truncate(limit);
+        Ok(pending)
+    }
+}
+
+impl DynamoStore {
+    /// Deletes the item with `item`'s key.
+    async fn delete_entry(&self, item: &HashMap<String, AttributeValue>) -> Result<(), StoreError> {
+        let key: HashMap<String, AttributeValue> = item
+            .iter()
+            .filter(|(k, _)| *k == ATTR_PK || *k == ATTR_SK)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.client
+            .delete_item()
+            .table_name(self.table_name())
+            .set_key(Some(key))
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(Op("DeleteItem"), e))?;
+        Ok(())
+    }
+
+    /// The UpdateItem that creates or merges into the receipt of `event` in `conversation`:
+    /// its key attributes and expiry (kept from the first write), the caller adds the rest.
+    fn receipt_update(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        at_ms: u64,
+        set: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(self.table_name())
+            .set_key(Some(Self::key(
+                conversation_pk(conversation),
+                sent_sk(event),
+            )))
+            .update_expression(format!(
+                "SET #kind = :kind, #event = :event, #account = :account, #customer = :customer, \
+                 #expires = if_not_exists(#expires, :expires), {set}"
+            ))
+            .expression_attribute_names("#kind", ATTR_KIND)
+            .expression_attribute_names("#event", ATTR_EVENT_ID)
+            .expression_attribute_names("#account", ATTR_ACCOUNT_ID)
+            .expression_attribute_names("#customer", ATTR_CUSTOMER_ID)
+            .expression_attribute_names("#expires", ATTR_EXPIRES_AT)
+            .expression_attribute_values(":kind", s(KIND_SENT))
+            .expression_attribute_values(":event", s(event.as_str()))
+            .expression_attribute_values(":account", s(conversation.account.as_str()))
+            .expression_attribute_values(":customer", s(conversation.customer.as_str()))
+            .expression_attribute_values(":expires", n(expires_at(at_ms)))
+    }
 }
 
 impl Outbox for DynamoStore {
@@ -1000,32 +1319,78 @@ impl Outbox for DynamoStore {
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> Result<(), StoreError> {
-        let item = HashMap::from([
-            (ATTR_PK.to_string(), s(conversation_pk(conversation))),
-            (ATTR_SK.to_string(), s(sent_sk(sent))),
-            (ATTR_KIND.to_string(), s(KIND_SENT)),
-            (ATTR_EVENT_ID.to_string(), s(sent.as_str())),
-            (
-                ATTR_ACCOUNT_ID.to_string(),
-                s(conversation.account.as_str()),
-            ),
-            (
-                ATTR_CUSTOMER_ID.to_string(),
-                s(conversation.customer.as_str()),
-            ),
-            (ATTR_SENT_MS.to_string(), n(at_ms)),
-            (ATTR_EXPIRES_AT.to_string(), n(expires_at(at_ms))),
-        ]);
-        self.client
-            .put_item()
+        self.receipt_update(
+            conversation,
+            sent,
+            at_ms,
+            "#reply_to = :reply_to, #sent = if_not_exists(#sent, :at)",
+        )
+        .expression_attribute_names("#reply_to", ATTR_IN_REPLY_TO)
+        .expression_attribute_names("#sent", ATTR_SENT_MS)
+        .expression_attribute_values(":reply_to", s(in_reply_to.as_str()))
+        .expression_attribute_values(":at", n(at_ms))
+        .send()
+        .await
+        .map_err(|e| self.sdk_error(Op("UpdateItem"), e))?;
+        Ok(())
+    }
+
+    async fn record_echo(&self, echo: &AccountEcho, at_ms: u64) -> Result<(), StoreError> {
+        let from_app = if echo.from_our_app { "true" } else { "false" };
+        self.receipt_update(
+            &echo.conversation,
+            &echo.event_id,
+            at_ms,
+            "#created = :created, #from_app = :from_app",
+        )
+        .expression_attribute_names("#created", ATTR_ECHO_CREATED_MS)
+        .expression_attribute_names("#from_app", ATTR_ECHO_FROM_APP)
+        .expression_attribute_values(":created", n(echo.created_ms))
+        .expression_attribute_values(":from_app", s(from_app))
+        .send()
+        .await
+        .map_err(|e| self.sdk_error(Op("UpdateItem"), e))?;
+        Ok(())
+    }
+
+    /// One Query in the conversation's partition: `OUT#` keys after `after`'s, in key order
+    /// (event id order, the keys being zero-padded).
+    async fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        let out = self
+            .client
+            .query()
             .table_name(self.table_name())
-            .set_item(Some(item))
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_names("#sk", ATTR_SK)
+            .expression_attribute_values(":pk", s(conversation_pk(conversation)))
+            .expression_attribute_values(
+                ":from",
+                s(format!("OUT#{:0>32}", after.numeric().saturating_add(1))),
+            )
+            .expression_attribute_values(":to", s(format!("OUT#{}", "9".repeat(32))))
+            .limit(RECEIPTS_LIMIT as i32)
             .send()
             .await
-            .map_err(|e| self.sdk_error(Op("PutItem"), e))?;
-        Ok(())
+            .map_err(|e| self.sdk_error(Op("Query"), e))?;
+        let mut found = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            let receipt = decode_receipt(&item)?;
+            // Markers written before the keys were padded sort among these; keep only ids after.
+            if receipt.event_id.numeric() > after.numeric() {
+                found.push(receipt);
+            }
+        }
+        found.sort_by_key(|r| r.event_id.numeric());
+        Ok(found)
     }
 
     async fn is_sent_by_bot(
@@ -1033,10 +1398,16 @@ impl Outbox for DynamoStore {
         conversation: &ConversationKey,
         event: &EventId,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .get(conversation_pk(conversation), sent_sk(event))
-            .await?
-            .is_some())
+        let pk = conversation_pk(conversation);
+        if let Some(item) = self.get(pk.clone(), sent_sk(event)).await? {
+            if decode_receipt(&item)?.is_recorded_send() {
+                return Ok(true);
+            }
+        }
+        if sent_sk(event) == legacy_sent_sk(event) {
+            return Ok(false);
+        }
+        Ok(self.get(pk, legacy_sent_sk(event)).await?.is_some())
     }
 }
 
@@ -1095,6 +1466,11 @@ impl Conversations for DynamoStore {
                 ATTR_STATE.to_string(),
                 s(to_json("conversation state", state)?),
             ),
+            // Kept 30 days after the last save, as the messages are.
+            (
+                ATTR_EXPIRES_AT.to_string(),
+                n(expires_at(crate::domain::now_ms())),
+            ),
         ]);
         let req = self
             .client
@@ -1129,9 +1505,12 @@ impl Conversations for DynamoStore {
                 SK_AGENT.to_string(),
             )))
             .update_expression(
-                "SET #agent = :at, #kind = :kind, #account = :account, #customer = :customer",
+                "SET #agent = :at, #kind = :kind, #account = :account, #customer = :customer, \
+                 #expires = :expires",
             )
             .condition_expression("attribute_not_exists(#agent) OR #agent < :at")
+            .expression_attribute_names("#expires", ATTR_EXPIRES_AT)
+            .expression_attribute_values(":expires", n(expires_at(activity.created_ms)))
             .expression_attribute_names("#agent", ATTR_AGENT_LAST_ACTIVE_MS)
             .expression_attribute_names("#kind", ATTR_KIND)
             .expression_attribute_names("#account", ATTR_ACCOUNT_ID)
@@ -1486,6 +1865,7 @@ mod tests {
             },
             status,
             received_ms: 1_700_000_000_500,
+            attempt: Default::default(),
         }
     }
 

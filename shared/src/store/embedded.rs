@@ -55,17 +55,21 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, oneshot};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, EVENT_TTL_SECS, FlowRecord,
-    Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
-    StoreError,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations,
+    EVENT_TTL_SECS, FlowRecord, Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox,
+    PendingForget, PutOutcome, RECEIPTS_LIMIT, Receipt, Revocations, StoreError,
 };
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundRecord, InboundStatus,
 };
 
 const INBOUND: TableDefinition<&str, &str> = TableDefinition::new("inbound");
+/// Sent markers written before receipts existed (read only, until they expire).
 const SENT: TableDefinition<&str, u64> = TableDefinition::new("sent");
+/// Receipts of the account's sent messages: (conversation key, numeric event id) to JSON
+/// [`Receipt`].
+const RECEIPTS: TableDefinition<(&str, u128), &str> = TableDefinition::new("receipts");
 const CONVERSATIONS: TableDefinition<&str, &str> = TableDefinition::new("conversations");
 const AGENT_ACTIVITY: TableDefinition<&str, u64> = TableDefinition::new("agent_activity");
 const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
@@ -105,10 +109,21 @@ struct StoredInbound {
     lease_until_ms: Option<u64>,
 }
 
+/// A receipt with the time it was first stored (its expiry counts from there).
+#[derive(Serialize, Deserialize)]
+struct StoredReceipt {
+    receipt: Receipt,
+    stored_ms: u64,
+}
+
 #[derive(Serialize, Deserialize)]
 struct StoredConversation {
     state: ConversationState,
     version: u64,
+    /// When it was last saved (ms since epoch; 0 for a conversation saved before this was
+    /// kept, which never expires): it goes [`EVENT_TTL_SECS`] after that.
+    #[serde(default)]
+    saved_ms: u64,
 }
 
 fn conversation_key(c: &ConversationKey) -> String {
@@ -209,6 +224,7 @@ fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreError> {
     let err = |e: redb::TableError| db_error(path, e);
     txn.open_table(INBOUND).map_err(err)?;
     txn.open_table(SENT).map_err(err)?;
+    txn.open_table(RECEIPTS).map_err(err)?;
     txn.open_table(CONVERSATIONS).map_err(err)?;
     txn.open_table(AGENT_ACTIVITY).map_err(err)?;
     txn.open_table(ACCOUNTS).map_err(err)?;
@@ -276,6 +292,22 @@ fn build_indexes(txn: &WriteTransaction, path: &Path) -> Result<u64, StoreError>
         let (k, v) = entry.map_err(err)?;
         seen += 1;
         add_expiry(txn, path, event_expiry(v.value()), "sent", k.value())?;
+    }
+    let receipts = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+    for entry in receipts.iter().map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        let (conversation, id) = k.value();
+        seen += 1;
+        match decode::<StoredReceipt>("receipt", conversation, v.value()) {
+            Ok(r) => add_expiry(
+                txn,
+                path,
+                event_expiry(r.stored_ms),
+                "receipts",
+                &format!("{conversation}/{id}"),
+            )?,
+            Err(e) => tracing::warn!(error = %e, "not indexing an undecodable receipt"),
+        }
     }
     let media = txn.open_table(MEDIA).map_err(|e| db_error(path, e))?;
     for entry in media.iter().map_err(err)? {
@@ -388,6 +420,50 @@ fn remove_if_due(
                 return Ok(false);
             }
             t.remove(key).map_err(err)?;
+        }
+        "conversations" => {
+            let mut t = txn.open_table(CONVERSATIONS).map_err(open)?;
+            let Some(stored) = t
+                .get(key)
+                .map_err(err)?
+                .and_then(|raw| sweepable::<StoredConversation>("conversation", key, raw.value()))
+            else {
+                return Ok(false);
+            };
+            if stored.saved_ms == 0 || event_expiry(stored.saved_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "agent_activity" => {
+            let mut t = txn.open_table(AGENT_ACTIVITY).map_err(open)?;
+            let Some(at_ms) = t.get(key).map_err(err)?.map(|v| v.value()) else {
+                return Ok(false);
+            };
+            if event_expiry(at_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove(key).map_err(err)?;
+        }
+        "receipts" => {
+            let Some((conversation, id)) = key.rsplit_once('/') else {
+                return Ok(false);
+            };
+            let Ok(id) = id.parse::<u128>() else {
+                return Ok(false);
+            };
+            let mut t = txn.open_table(RECEIPTS).map_err(open)?;
+            let Some(stored) = t
+                .get((conversation, id))
+                .map_err(err)?
+                .and_then(|raw| sweepable::<StoredReceipt>("receipt", key, raw.value()))
+            else {
+                return Ok(false);
+            };
+            if event_expiry(stored.stored_ms) > now_secs {
+                return Ok(false);
+            }
+            t.remove((conversation, id)).map_err(err)?;
         }
         "media" => {
             let Some((account, sha)) = key.split_once('/') else {
@@ -693,6 +769,45 @@ impl EmbeddedStore {
         .await
     }
 
+    /// Drops every dispatch lease: for `dmbot serve` at start, when the process holding the file
+    /// (redb admits one) is the only dispatcher, so every lease left in it belongs to a process
+    /// that died. Its messages can then be claimed at once instead of when the dead leases run
+    /// out; what such a process may have sent is told by the send marks and the receipts.
+    /// Returns how many leases were dropped.
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        self.write(|txn, path| {
+            let keys: Vec<String> = {
+                let index = txn.open_table(PENDING).map_err(|e| db_error(path, e))?;
+                let mut keys = Vec::new();
+                for entry in index.iter().map_err(|e| db_error(path, e))? {
+                    let (k, _) = entry.map_err(|e| db_error(path, e))?;
+                    keys.push(k.value().2.to_string());
+                }
+                keys
+            };
+            let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+            let mut released = 0u64;
+            for key in keys {
+                let mut stored: StoredInbound = {
+                    let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
+                        continue;
+                    };
+                    decode("inbound message", &key, raw.value())?
+                };
+                if stored.lease_until_ms.take().is_none() {
+                    continue;
+                }
+                let value = encode("inbound message", &stored)?;
+                table
+                    .insert(key.as_str(), value.as_str())
+                    .map_err(|e| db_error(path, e))?;
+                released += 1;
+            }
+            Ok(released)
+        })
+        .await
+    }
+
     /// Removes what is due at `now_ms` (see the module documentation): inbound messages and
     /// sent markers older than [`EVENT_TTL_SECS`], expired media references, sign-ins that
     /// were never finished and expired invites. Works in transactions of a few hundred items, so writes of the bot
@@ -772,30 +887,39 @@ impl Inbox for EmbeddedStore {
             },
         )?;
         let order = index_order(record);
-        let outcome = self
-            .write(move |txn, path| {
-                let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
-                if table
-                    .get(key.as_str())
-                    .map_err(|e| db_error(path, e))?
-                    .is_some()
-                {
-                    return Ok(PutOutcome::Duplicate);
-                }
-                table
-                    .insert(key.as_str(), value.as_str())
-                    .map_err(|e| db_error(path, e))?;
-                drop(table);
-                index_status(txn, path, &key, order, &InboundStatus::Pending, true)?;
-                add_expiry(txn, path, event_expiry(order.0), "inbound", &key)?;
-                Ok(PutOutcome::Inserted)
-            })
-            .await?;
-        if outcome == PutOutcome::Inserted {
-            // No subscriber is fine: `pending_inbound` finds the message later.
-            let _ = self.inner.notify.send(record.clone());
-        }
-        Ok(outcome)
+        // The write and its notification run in a task of their own: a caller that goes away
+        // meanwhile (a client disconnecting drops the webhook's request future) cannot leave a
+        // stored message without its notification, i.e. undispatched until the next start.
+        let store = self.clone();
+        let note = record.clone();
+        let task = tokio::spawn(async move {
+            let outcome = store
+                .write(move |txn, path| {
+                    let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+                    if table
+                        .get(key.as_str())
+                        .map_err(|e| db_error(path, e))?
+                        .is_some()
+                    {
+                        return Ok(PutOutcome::Duplicate);
+                    }
+                    table
+                        .insert(key.as_str(), value.as_str())
+                        .map_err(|e| db_error(path, e))?;
+                    drop(table);
+                    index_status(txn, path, &key, order, &InboundStatus::Pending, true)?;
+                    add_expiry(txn, path, event_expiry(order.0), "inbound", &key)?;
+                    Ok(PutOutcome::Inserted)
+                })
+                .await?;
+            if outcome == PutOutcome::Inserted {
+                // No subscriber is fine: `pending_inbound` finds the message later.
+                let _ = store.inner.notify.send(note);
+            }
+            Ok(outcome)
+        });
+        task.await
+            .map_err(|e| StoreError::Unavailable(format!("embedded store task failed: {e}")))?
     }
 
     async fn get_inbound(
@@ -865,6 +989,10 @@ impl Inbox for EmbeddedStore {
                 decode("inbound message", &key, raw.value())?
             };
             let before = std::mem::replace(&mut stored.record.status, status.clone());
+            if status == InboundStatus::Pending {
+                // A redrive: now, whatever it was put off until.
+                stored.record.attempt.not_before_ms = None;
+            }
             stored.lease_until_ms = None;
             let value = encode("inbound message", &stored)?;
             table
@@ -907,6 +1035,146 @@ impl Inbox for EmbeddedStore {
         })
         .await
     }
+
+    async fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        let key = event_key(conversation, event);
+        let mark = mark.clone();
+        self.write(move |txn, path| {
+            let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+            let mut stored: StoredInbound = {
+                let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))? else {
+                    return Ok(false);
+                };
+                decode("inbound message", &key, raw.value())?
+            };
+            if stored.record.status != InboundStatus::Pending {
+                return Ok(false);
+            }
+            super::apply_mark(&mut stored.record.attempt, &mark);
+            if matches!(
+                mark,
+                AttemptMark::Deferred {
+                    release_lease: true,
+                    ..
+                }
+            ) {
+                stored.lease_until_ms = None;
+            }
+            let value = encode("inbound message", &stored)?;
+            table
+                .insert(key.as_str(), value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// `dmbot serve` times its deferred messages itself (its lanes); this is for a caller that
+    /// sweeps them: a scan of the pending index.
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut due: Vec<InboundRecord> = self
+            .pending_inbound()
+            .await?
+            .into_iter()
+            .filter(|r| r.attempt.not_before_ms.is_some_and(|t| t <= now_ms))
+            .collect();
+        due.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
+        due.truncate(limit);
+        let mut taken = Vec::with_capacity(due.len());
+        for record in due {
+            let key = event_key(&record.message.conversation, &record.message.event_id);
+            let cleared = self
+                .write(move |txn, path| {
+                    let mut table = txn.open_table(INBOUND).map_err(|e| db_error(path, e))?;
+                    let mut stored: StoredInbound = {
+                        let Some(raw) = table.get(key.as_str()).map_err(|e| db_error(path, e))?
+                        else {
+                            return Ok(None);
+                        };
+                        decode("inbound message", &key, raw.value())?
+                    };
+                    if stored.record.status != InboundStatus::Pending
+                        || stored
+                            .record
+                            .attempt
+                            .not_before_ms
+                            .is_none_or(|t| t > now_ms)
+                    {
+                        return Ok(None);
+                    }
+                    stored.record.attempt.not_before_ms = None;
+                    let value = encode("inbound message", &stored)?;
+                    table
+                        .insert(key.as_str(), value.as_str())
+                        .map_err(|e| db_error(path, e))?;
+                    Ok(Some(stored.record))
+                })
+                .await?;
+            taken.extend(cleared);
+        }
+        Ok(taken)
+    }
+
+    async fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut pending = self.pending_inbound().await?;
+        pending.retain(|r| r.received_ms < received_before_ms);
+        pending.truncate(limit);
+        Ok(pending)
+    }
+}
+
+impl EmbeddedStore {
+    /// Reads the receipt of `id` in `conversation` (a fresh one when none is stored), lets
+    /// `change` update it and writes it back, in one write of the group commit.
+    async fn update_receipt(
+        &self,
+        conversation: &ConversationKey,
+        id: &EventId,
+        at_ms: u64,
+        change: impl Fn(&mut Receipt) + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let conv = conversation_key(conversation);
+        let event = id.clone();
+        self.write(move |txn, path| {
+            let key = (conv.as_str(), event.numeric());
+            let mut table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            let existing = table
+                .get(key)
+                .map_err(|e| db_error(path, e))?
+                .map(|raw| decode::<StoredReceipt>("receipt", &conv, raw.value()))
+                .transpose()?;
+            let fresh = existing.is_none();
+            let mut stored = existing.unwrap_or_else(|| StoredReceipt {
+                receipt: Receipt::new(event.clone()),
+                stored_ms: at_ms,
+            });
+            change(&mut stored.receipt);
+            let value = encode("receipt", &stored)?;
+            table
+                .insert(key, value.as_str())
+                .map_err(|e| db_error(path, e))?;
+            drop(table);
+            if fresh {
+                let expiry_key = format!("{conv}/{}", event.numeric());
+                add_expiry(txn, path, event_expiry(at_ms), "receipts", &expiry_key)?;
+            }
+            Ok(())
+        })
+        .await
+    }
 }
 
 impl Outbox for EmbeddedStore {
@@ -914,18 +1182,46 @@ impl Outbox for EmbeddedStore {
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> Result<(), StoreError> {
-        let key = event_key(conversation, sent);
-        self.write(move |txn, path| {
-            let mut table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-            table
-                .insert(key.as_str(), at_ms)
-                .map_err(|e| db_error(path, e))?;
-            drop(table);
-            add_expiry(txn, path, event_expiry(at_ms), "sent", &key)
+        let in_reply_to = in_reply_to.clone();
+        self.update_receipt(conversation, sent, at_ms, move |r| {
+            r.apply_sent(&in_reply_to, at_ms)
         })
         .await
+    }
+
+    async fn record_echo(&self, echo: &AccountEcho, at_ms: u64) -> Result<(), StoreError> {
+        let seen = echo.clone();
+        self.update_receipt(&echo.conversation, &echo.event_id, at_ms, move |r| {
+            r.apply_echo(&seen)
+        })
+        .await
+    }
+
+    async fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        let conv = conversation_key(conversation);
+        let from = after.numeric().saturating_add(1);
+        self.lookup(move |db, path| {
+            let err = |e: redb::StorageError| db_error(path, e);
+            let txn = db.begin_read().map_err(|e| db_error(path, e))?;
+            let table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            let mut found = Vec::new();
+            for entry in table
+                .range((conv.as_str(), from)..=(conv.as_str(), u128::MAX))
+                .map_err(err)?
+                .take(RECEIPTS_LIMIT)
+            {
+                let (_, raw) = entry.map_err(err)?;
+                found.push(decode::<StoredReceipt>("receipt", &conv, raw.value())?.receipt);
+            }
+            Ok(found)
+        })
     }
 
     async fn is_sent_by_bot(
@@ -933,12 +1229,24 @@ impl Outbox for EmbeddedStore {
         conversation: &ConversationKey,
         event: &EventId,
     ) -> Result<bool, StoreError> {
-        let key = event_key(conversation, event);
+        let conv = conversation_key(conversation);
+        let legacy = event_key(conversation, event);
+        let id = event.numeric();
         self.lookup(move |db, path| {
             let txn = db.begin_read().map_err(|e| db_error(path, e))?;
-            let table = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
-            Ok(table
-                .get(key.as_str())
+            let table = txn.open_table(RECEIPTS).map_err(|e| db_error(path, e))?;
+            if let Some(raw) = table
+                .get((conv.as_str(), id))
+                .map_err(|e| db_error(path, e))?
+            {
+                let stored: StoredReceipt = decode("receipt", &conv, raw.value())?;
+                if stored.receipt.is_recorded_send() {
+                    return Ok(true);
+                }
+            }
+            let sent = txn.open_table(SENT).map_err(|e| db_error(path, e))?;
+            Ok(sent
+                .get(legacy.as_str())
                 .map_err(|e| db_error(path, e))?
                 .is_some())
         })
@@ -964,6 +1272,7 @@ impl Conversations for EmbeddedStore {
                 None => StoredConversation {
                     state: ConversationState::default(),
                     version: 0,
+                    saved_ms: 0,
                 },
             };
             let agent_last_active_ms = agents
@@ -1005,16 +1314,20 @@ impl Conversations for EmbeddedStore {
             let version = current
                 .checked_add(1)
                 .ok_or_else(|| StoreError::Rejected(format!("{conflict}: version overflow")))?;
+            let saved_ms = crate::domain::now_ms();
             let value = encode(
                 "conversation",
                 &StoredConversation {
                     state: state.clone(),
                     version,
+                    saved_ms,
                 },
             )?;
             table
                 .insert(key.as_str(), value.as_str())
                 .map_err(|e| db_error(path, e))?;
+            drop(table);
+            add_expiry(txn, path, event_expiry(saved_ms), "conversations", &key)?;
             Ok(version)
         })
         .await
@@ -1035,6 +1348,8 @@ impl Conversations for EmbeddedStore {
                 table
                     .insert(key.as_str(), at)
                     .map_err(|e| db_error(path, e))?;
+                drop(table);
+                add_expiry(txn, path, event_expiry(at), "agent_activity", &key)?;
             }
             Ok(())
         })
@@ -1153,6 +1468,10 @@ impl Revocations for EmbeddedStore {
             txn.open_table(SENT)
                 .map_err(|e| db_error(path, e))?
                 .retain(|k, _| count(!k.starts_with(&prefix)))
+                .map_err(err)?;
+            txn.open_table(RECEIPTS)
+                .map_err(|e| db_error(path, e))?
+                .retain(|(k, _), _| count(!k.starts_with(&prefix)))
                 .map_err(err)?;
             txn.open_table(CONVERSATIONS)
                 .map_err(|e| db_error(path, e))?

@@ -5,19 +5,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{
-    AccountRecord, Accounts, ClaimOutcome, Conversation, Conversations, FlowRecord, Flows,
-    ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Revocations,
-    StoreError,
+    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations, FlowRecord,
+    Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome,
+    RECEIPTS_LIMIT, Receipt, Revocations, StoreError,
 };
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundRecord, InboundStatus,
 };
 
 #[derive(Default)]
 struct Inner {
     inbound: BTreeMap<(ConversationKey, EventId), (InboundRecord, Option<u64>)>,
-    sent: BTreeMap<(ConversationKey, EventId), u64>,
+    sent: BTreeMap<(ConversationKey, EventId), Receipt>,
     conversations: HashMap<ConversationKey, (ConversationState, u64)>,
     agent_activity: HashMap<ConversationKey, u64>,
     accounts: BTreeMap<AccountId, AccountRecord>,
@@ -136,6 +136,10 @@ impl Inbox for MemoryStore {
             )));
         };
         record.status = status.clone();
+        if *status == InboundStatus::Pending {
+            // A redrive: now, whatever it was put off until.
+            record.attempt.not_before_ms = None;
+        }
         *lease = None;
         Ok(())
     }
@@ -152,6 +156,78 @@ impl Inbox for MemoryStore {
         failed.truncate(limit);
         Ok(failed)
     }
+
+    async fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> Result<bool, StoreError> {
+        let mut g = self.lock()?;
+        let Some((record, lease)) = g.inbound.get_mut(&(conversation.clone(), event.clone()))
+        else {
+            return Ok(false);
+        };
+        if record.status != InboundStatus::Pending {
+            return Ok(false);
+        }
+        super::apply_mark(&mut record.attempt, mark);
+        if matches!(
+            mark,
+            AttemptMark::Deferred {
+                release_lease: true,
+                ..
+            }
+        ) {
+            *lease = None;
+        }
+        Ok(true)
+    }
+
+    async fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let mut g = self.lock()?;
+        let mut due: Vec<&mut InboundRecord> = g
+            .inbound
+            .values_mut()
+            .map(|(r, _)| r)
+            .filter(|r| {
+                r.status == InboundStatus::Pending
+                    && r.attempt.not_before_ms.is_some_and(|t| t <= now_ms)
+            })
+            .collect();
+        due.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|r| {
+                r.attempt.not_before_ms = None;
+                r.clone()
+            })
+            .collect())
+    }
+
+    async fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let g = self.lock()?;
+        let mut pending: Vec<InboundRecord> = g
+            .inbound
+            .values()
+            .filter(|(r, _)| {
+                r.status == InboundStatus::Pending && r.received_ms < received_before_ms
+            })
+            .map(|(r, _)| r.clone())
+            .collect();
+        pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
+        pending.truncate(limit);
+        Ok(pending)
+    }
 }
 
 impl Outbox for MemoryStore {
@@ -159,11 +235,41 @@ impl Outbox for MemoryStore {
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> Result<(), StoreError> {
         let mut g = self.lock()?;
-        g.sent.insert((conversation.clone(), sent.clone()), at_ms);
+        g.sent
+            .entry((conversation.clone(), sent.clone()))
+            .or_insert_with(|| Receipt::new(sent.clone()))
+            .apply_sent(in_reply_to, at_ms);
         Ok(())
+    }
+
+    async fn record_echo(&self, echo: &AccountEcho, _at_ms: u64) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.sent
+            .entry((echo.conversation.clone(), echo.event_id.clone()))
+            .or_insert_with(|| Receipt::new(echo.event_id.clone()))
+            .apply_echo(echo);
+        Ok(())
+    }
+
+    async fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> Result<Vec<Receipt>, StoreError> {
+        let g = self.lock()?;
+        let mut found: Vec<Receipt> = g
+            .sent
+            .iter()
+            .filter(|((c, id), _)| c == conversation && id.numeric() > after.numeric())
+            .map(|(_, r)| r.clone())
+            .collect();
+        found.sort_by_key(|r| r.event_id.numeric());
+        found.truncate(RECEIPTS_LIMIT);
+        Ok(found)
     }
 
     async fn is_sent_by_bot(
@@ -172,7 +278,9 @@ impl Outbox for MemoryStore {
         event: &EventId,
     ) -> Result<bool, StoreError> {
         let g = self.lock()?;
-        Ok(g.sent.contains_key(&(conversation.clone(), event.clone())))
+        Ok(g.sent
+            .get(&(conversation.clone(), event.clone()))
+            .is_some_and(Receipt::is_recorded_send))
     }
 }
 

@@ -16,8 +16,8 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, AgentActivity, ConversationKey, ConversationState, EventId, InboundRecord,
-    InboundStatus,
+    AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
+    InboundRecord, InboundStatus,
 };
 
 #[cfg(feature = "dynamodb")]
@@ -85,6 +85,98 @@ pub enum ClaimOutcome {
     Missing,
 }
 
+/// What a dispatch attempt writes on a pending message ([`Inbox::mark_inbound`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptMark {
+    /// A send begins (`sending_ms`; the first attempt's time is kept).
+    Sending { at_ms: u64 },
+    /// Twitter accepted the reply: its id, before anything else is written.
+    Replied { reply: EventId },
+    /// Not before `until_ms`, for `reason`; counts a deferral. `release_lease`: the caller
+    /// holds the claim and gives it up (never set by a caller that does not hold it: another
+    /// dispatcher's live lease must stay).
+    Deferred {
+        until_ms: u64,
+        reason: String,
+        release_lease: bool,
+    },
+}
+
+/// Applies `mark` to a pending message's attempt record (the adapters' shared rule).
+pub fn apply_mark(attempt: &mut crate::domain::DispatchAttempt, mark: &AttemptMark) {
+    match mark {
+        AttemptMark::Sending { at_ms } => {
+            attempt.sending_ms.get_or_insert(*at_ms);
+        }
+        AttemptMark::Replied { reply } => attempt.reply_event_id = Some(reply.clone()),
+        AttemptMark::Deferred {
+            until_ms, reason, ..
+        } => {
+            attempt.not_before_ms = Some(*until_ms);
+            attempt.defer_reason = Some(reason.clone());
+            attempt.deferrals = attempt.deferrals.saturating_add(1);
+        }
+    }
+}
+
+/// One message the account sent in a conversation, as far as we know it: what the dispatcher
+/// recorded after sending ([`Outbox::record_sent`]) and what Twitter's echo told the webhook
+/// ([`Outbox::record_echo`]). The two writes merge in either order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub event_id: EventId,
+    /// The inbound message this reply answers (set by the dispatcher).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<EventId>,
+    /// When the dispatcher recorded it (ms since epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_ms: Option<u64>,
+    /// When Twitter created it, from the echo (ms since epoch, Twitter's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_created_ms: Option<u64>,
+    /// From the echo: sent through our app (false: a person, or unknown).
+    #[serde(default)]
+    pub echo_from_our_app: bool,
+}
+
+impl Receipt {
+    /// A receipt of `event_id` with nothing known yet.
+    pub fn new(event_id: EventId) -> Self {
+        Self {
+            event_id,
+            in_reply_to: None,
+            sent_ms: None,
+            echo_created_ms: None,
+            echo_from_our_app: false,
+        }
+    }
+
+    /// Merges what the dispatcher recorded.
+    pub fn apply_sent(&mut self, in_reply_to: &EventId, at_ms: u64) {
+        self.in_reply_to = Some(in_reply_to.clone());
+        self.sent_ms = Some(self.sent_ms.map_or(at_ms, |t| t.min(at_ms)));
+    }
+
+    /// Merges what an echo told.
+    pub fn apply_echo(&mut self, echo: &AccountEcho) {
+        self.echo_created_ms = Some(echo.created_ms);
+        self.echo_from_our_app |= echo.from_our_app;
+    }
+
+    /// Whether the dispatcher recorded it as the bot's own reply.
+    pub fn is_recorded_send(&self) -> bool {
+        self.sent_ms.is_some()
+    }
+
+    /// Whether Twitter's echo of it arrived.
+    pub fn is_echoed(&self) -> bool {
+        self.echo_created_ms.is_some()
+    }
+}
+
+/// How many receipts [`Outbox::receipts_after`] returns at most.
+pub const RECEIPTS_LIMIT: usize = 50;
+
 /// A conversation as stored: the engine's state plus the optimistic-locking version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Conversation {
@@ -122,8 +214,8 @@ pub trait Inbox: Send + Sync {
         lease_ms: u64,
     ) -> impl Future<Output = Result<ClaimOutcome, StoreError>> + Send;
 
-    /// Records the final status of a message (answered or failed), or puts a failed one back to
-    /// pending for a redrive.
+    /// Records the final status of a message (answered or failed), or puts one back to pending
+    /// for a redrive (now: a due time it was put off until is cleared).
     fn set_inbound_status(
         &self,
         conversation: &ConversationKey,
@@ -136,17 +228,67 @@ pub trait Inbox: Send + Sync {
         &self,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
+
+    /// Writes what a dispatch attempt did on a message that is still pending. `Ok(false)` (and
+    /// nothing written) when it is missing or no longer pending: a [`AttemptMark::Sending`]
+    /// caller must then not send.
+    fn mark_inbound(
+        &self,
+        conversation: &ConversationKey,
+        event: &EventId,
+        mark: &AttemptMark,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Messages put off until `now_ms` or earlier ([`AttemptMark::Deferred`]), at most `limit`,
+    /// oldest due time first: their due time is cleared and a dispatch is requested (in
+    /// DynamoDB the `redrive` attribute, which the stream filter passes to the dispatcher).
+    /// Returns them, for a caller that dispatches them itself.
+    fn take_due_deferred(
+        &self,
+        now_ms: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
+
+    /// Messages still pending that were stored before `received_before_ms` (deferred, or stuck),
+    /// oldest first, at most `limit`: what `dmbot failures list` shows besides the failed ones.
+    fn list_unfinished(
+        &self,
+        received_before_ms: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
 }
 
-/// The bot's own sent messages, so the webhook recognises them when Twitter echoes them back.
+/// The account's sent messages per conversation ([`Receipt`]s): the dispatcher records its own
+/// sends, the webhook records Twitter's echoes; the webhook uses them to recognise the bot's
+/// echoes, the dispatcher to tell whether a reply it may have sent went out.
 pub trait Outbox: Send + Sync {
+    /// Records that the bot sent `sent` in reply to the inbound message `in_reply_to` (merging
+    /// with an echo already recorded).
     fn record_sent(
         &self,
         conversation: &ConversationKey,
         sent: &EventId,
+        in_reply_to: &EventId,
         at_ms: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Records Twitter's echo of a message the account sent (merging with the dispatcher's
+    /// record, which may come before or after it). Redeliveries change nothing.
+    fn record_echo(
+        &self,
+        echo: &AccountEcho,
+        at_ms: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The receipts of the conversation with an event id greater than `after`, lowest id
+    /// first, at most [`RECEIPTS_LIMIT`]: one read in the conversation's own partition.
+    fn receipts_after(
+        &self,
+        conversation: &ConversationKey,
+        after: &EventId,
+    ) -> impl Future<Output = Result<Vec<Receipt>, StoreError>> + Send;
+
+    /// Whether the dispatcher recorded `event` as the bot's own send.
     fn is_sent_by_bot(
         &self,
         conversation: &ConversationKey,

@@ -1,0 +1,289 @@
+//! The crash scenario, as measured from outside: a burst of customers each send one DM to a
+//! real `dmbot serve` (a few deliveries in flight at once), `serve` is killed with SIGKILL
+//! midway and started again on the same data directory and port, and this simulator plays
+//! Twitter throughout: it retries every delivery that was not answered 200 (customer messages
+//! and the echoes of the replies already sent) on its retry schedule, and counts, per
+//! customer, the replies that arrived.
+//!
+//! Used by `cli/tests/crash.rs` (400 conversations, bounded) and by the `dmbot-crash` bench
+//! (`bench/crash.rs`, larger bursts). Written against Twitter's behaviour, not the bot's code:
+//! it knows only the binary, its command line and its webhook.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::live::{Simulator, SimulatorConfig};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CrashOptions {
+    /// The `dmbot` binary.
+    pub dmbot: PathBuf,
+    /// The flow `serve` runs (`--flow`).
+    pub flow: PathBuf,
+    /// Where `serve` keeps its data (`<dir>/data`) and its log (`<dir>/serve.log`).
+    pub dir: PathBuf,
+    /// Customers, one message each.
+    pub conversations: usize,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// How many customer messages must be acknowledged (200) before the kill.
+    pub kill_after: usize,
+    /// The simulator's waits between delivery retries (Twitter: about 3 s, 27 s, 242 s).
+    pub retry_delays: Vec<Duration>,
+    /// After everyone has an answer and no delivery is in flight: how long to keep watching
+    /// for a second answer before stopping `serve`.
+    pub quiet: Duration,
+    /// The most the whole scenario may take once the kill happened.
+    pub give_up_after: Duration,
+    /// `RUST_LOG` for `serve`.
+    pub serve_log: String,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrashReport {
+    pub conversations: usize,
+    /// Customer messages answered 200 by the webhook (on some attempt).
+    pub acknowledged: usize,
+    /// Acknowledged customers who never got a reply.
+    pub lost: usize,
+    /// Customers who got more than one reply.
+    pub doubled: usize,
+    /// Replies sent in all.
+    pub replies: usize,
+    /// Reads of the account's DM list (`direct_messages/events/list.json`): what recovery
+    /// cost in Twitter calls.
+    pub list_calls: usize,
+    /// Echo and customer deliveries given up after the last retry.
+    pub dropped_deliveries: u64,
+    /// Whether `serve` exited 0 when stopped with SIGTERM at the end.
+    pub clean_exit: bool,
+}
+
+/// A running `dmbot serve`.
+struct Serve {
+    child: Child,
+}
+
+impl Serve {
+    async fn start(opts: &CrashOptions, sim: &Simulator, port: u16) -> Result<Self, String> {
+        let fake = sim.fake();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(opts.dir.join("serve.log"))
+            .map_err(|e| format!("serve log: {e}"))?;
+        let mut child = Command::new(&opts.dmbot)
+            .arg("serve")
+            .args(["--port", &port.to_string(), "--data-dir"])
+            .arg(opts.dir.join("data"))
+            .arg("--flow")
+            .arg(&opts.flow)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TWITTER_CONSUMER_KEY", &fake.app().consumer_key)
+            .env("TWITTER_CONSUMER_SECRET", &fake.app().consumer_secret)
+            .env("TWITTER_ACCESS_TOKEN", &fake.owner().token)
+            .env("TWITTER_ACCESS_TOKEN_SECRET", &fake.owner().token_secret)
+            .env("TWITTER_API_BASE_URL", fake.base_url())
+            .env("TWITTER_UPLOAD_BASE_URL", fake.base_url())
+            .env("TWITTER_APP_ID", &fake.app().app_id)
+            .env("TWITTER_ENV_NAME", &fake.app().env_name)
+            .env("RUST_LOG", &opts.serve_log)
+            .env("NO_COLOR", "1")
+            .current_dir(&opts.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", opts.dmbot.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout from serve")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .map_err(|_| "serve printed no banner within a minute".to_string())?
+            .map_err(|e| format!("reading serve's banner: {e}"))?
+            .ok_or("serve exited before its banner (see serve.log)")?;
+        if !first.starts_with("dmbot serve listening on ") {
+            return Err(format!("unexpected banner: {first}"));
+        }
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self { child })
+    }
+
+    /// SIGKILL, and wait for the process to be gone.
+    async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
+    /// SIGTERM, and whether it exited 0.
+    async fn terminate(mut self) -> bool {
+        let Some(pid) = self.child.id() else {
+            return false;
+        };
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !sent {
+            return false;
+        }
+        matches!(
+            tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await,
+            Ok(Ok(status)) if status.success()
+        )
+    }
+}
+
+/// A free local port (bound and released; `serve` binds it again, twice).
+async fn free_port() -> Result<u16, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("no free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Replies per customer so far.
+fn replies_by_customer(sim: &Simulator, account: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for m in sim.fake().sent_messages() {
+        let mc = &m["message_create"];
+        if mc["sender_id"].as_str() != Some(account) {
+            continue;
+        }
+        if let Some(to) = mc.pointer("/target/recipient_id").and_then(Value::as_str) {
+            *counts.entry(to.to_string()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// Runs the scenario (see the module documentation).
+pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
+    std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
+    // `serve` runs in `dir`: a relative flow path must not depend on it.
+    opts.flow = std::fs::canonicalize(&opts.flow)
+        .map_err(|e| format!("the flow {}: {e}", opts.flow.display()))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("binding the simulator: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut config = SimulatorConfig::new(format!("http://{addr}"));
+    config.retry_delays = opts.retry_delays.clone();
+    let (sim, router) = Simulator::new(config);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let account = sim.fake().owner().user_id.clone();
+
+    let port = free_port().await?;
+    let serve = Serve::start(&opts, &sim, port).await?;
+    sim.fake()
+        .add_webhook(&format!("http://127.0.0.1:{port}/webhooks/twitter"));
+    sim.fake().add_subscription(&account);
+
+    let customers: Vec<String> = (0..opts.conversations)
+        .map(|i| (5_000_000_000u64 + i as u64).to_string())
+        .collect();
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let permits = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
+    let mut deliveries = tokio::task::JoinSet::new();
+    for customer in &customers {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (_, envelope) = sim.message_from(customer, "where is my order?");
+        let sim = sim.clone();
+        let acks = acknowledged.clone();
+        deliveries.spawn(async move {
+            if sim.deliver_now(envelope).await {
+                acks.fetch_add(1, Ordering::SeqCst);
+            }
+            drop(permit);
+        });
+        if acknowledged.load(Ordering::SeqCst) >= opts.kill_after {
+            break;
+        }
+    }
+
+    // Kill it once enough were acknowledged, then start it again on the same port and data.
+    while acknowledged.load(Ordering::SeqCst) < opts.kill_after.min(deliveries.len()) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    serve.kill().await;
+    let serve = Serve::start(&opts, &sim, port).await?;
+    let give_up = Instant::now() + opts.give_up_after;
+
+    // The rest of the burst, while Twitter's retries of the first half arrive.
+    let sent_so_far = deliveries.len();
+    for customer in customers.iter().skip(sent_so_far) {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        let (_, envelope) = sim.message_from(customer, "where is my order?");
+        let sim = sim.clone();
+        let acks = acknowledged.clone();
+        deliveries.spawn(async move {
+            if sim.deliver_now(envelope).await {
+                acks.fetch_add(1, Ordering::SeqCst);
+            }
+            drop(permit);
+        });
+    }
+    while deliveries.join_next().await.is_some() {}
+
+    // Until every acknowledged customer has an answer and no delivery (echo) is in flight, then
+    // a quiet spell in which a second answer would still show up.
+    let acked = acknowledged.load(Ordering::SeqCst);
+    loop {
+        let answered = replies_by_customer(&sim, &account).len();
+        if answered >= acked && sim.delivery_stats().in_flight == 0 {
+            break;
+        }
+        if Instant::now() >= give_up {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(opts.quiet).await;
+    let clean_exit = serve.terminate().await;
+
+    let counts = replies_by_customer(&sim, &account);
+    let report = CrashReport {
+        conversations: opts.conversations,
+        acknowledged: acked,
+        lost: customers
+            .iter()
+            .filter(|c| counts.get(*c).copied().unwrap_or(0) == 0)
+            .count()
+            .min(acked),
+        doubled: counts.values().filter(|n| **n > 1).count(),
+        replies: counts.values().sum(),
+        list_calls: sim
+            .fake()
+            .requests_to("direct_messages/events/list.json")
+            .len(),
+        dropped_deliveries: sim.delivery_stats().dropped,
+        clean_exit,
+    };
+    server.abort();
+    Ok(report)
+}
