@@ -184,3 +184,40 @@ async fn another_host_name_is_refused_and_answers_carry_security_headers() {
     }
     served.terminate().await;
 }
+
+/// L7: a client that sends half a body and stalls is cut off (503) instead of holding the
+/// connection and the handler forever.
+#[tokio::test]
+async fn a_request_whose_body_never_finishes_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path(), &dir.path().join("data"), &[], &[]).await;
+    let authority = served
+        .base_url
+        .strip_prefix("http://")
+        .expect("an http URL")
+        .to_string();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    let head = format!(
+        "POST /webhooks/twitter HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"for"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Read until the answer is complete or the connection closes (whichever serve does first).
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("request_timeout") {
+                break;
+            }
+        }
+    })
+    .await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "serve kept the stalled request open");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    served.terminate().await;
+}

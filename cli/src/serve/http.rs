@@ -108,8 +108,13 @@ impl AllowedHosts {
     }
 }
 
-/// Wraps the whole local stack: refuses requests for another `Host` (421, JSON) and adds
-/// [`SECURITY_HEADERS`] to every answer.
+/// The longest a request may take, body included (the chat page's long poll waits 25 s): a client
+/// that trickles its body, or a handler stuck on the store, cannot hold a connection forever. A
+/// webhook delivery cut off is answered 503, which Twitter retries; what was stored stays stored.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Wraps the whole local stack: refuses requests for another `Host` (421, JSON), cuts off requests
+/// after [`REQUEST_TIMEOUT`] (503, JSON) and adds [`SECURITY_HEADERS`] to every answer.
 pub fn guarded(router: Router, hosts: AllowedHosts) -> Router {
     let hosts = Arc::new(hosts);
     router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
@@ -120,7 +125,23 @@ pub fn guarded(router: Router, hosts: AllowedHosts) -> Router {
                 .get(http::header::HOST)
                 .and_then(|h| h.to_str().ok());
             let mut response = if hosts.allows(host) {
-                next.run(request).await
+                match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => {
+                        tracing::warn!(
+                            timeout_s = REQUEST_TIMEOUT.as_secs(),
+                            "a request took too long and was cut off"
+                        );
+                        (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [(http::header::CONTENT_TYPE, ingest::JSON_CONTENT_TYPE)],
+                            Body::from(
+                                r#"{"error":"request_timeout","detail":"the request took too long; send it again"}"#,
+                            ),
+                        )
+                            .into_response()
+                    }
+                }
             } else {
                 tracing::warn!(
                     host = host.unwrap_or("<none>"),
