@@ -110,14 +110,7 @@ async fn run(args: Args) -> Result<bool, Error> {
         .arg(data_dir.join("data"))
         .arg("--flow")
         .arg(&args.flow)
-        .env("TWITTER_CONSUMER_KEY", &fake.app().consumer_key)
-        .env("TWITTER_CONSUMER_SECRET", &fake.app().consumer_secret)
-        .env("TWITTER_ACCESS_TOKEN", &fake.owner().token)
-        .env("TWITTER_ACCESS_TOKEN_SECRET", &fake.owner().token_secret)
-        .env("TWITTER_API_BASE_URL", fake.base_url())
-        .env("TWITTER_UPLOAD_BASE_URL", fake.base_url())
-        .env("TWITTER_APP_ID", &fake.app().app_id)
-        .env("TWITTER_ENV_NAME", &fake.app().env_name)
+        .envs(fake.owner_env())
         .env(
             "RUST_LOG",
             if args.server_latency {

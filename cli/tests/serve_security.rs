@@ -7,26 +7,7 @@ mod support;
 use dmbot_simulator::FakeTwitter;
 use dmbot_simulator::live::sign;
 use serde_json::{Value, json};
-use support::Served;
-
-fn credentials_env(fake: &FakeTwitter) -> Vec<(&'static str, String)> {
-    vec![
-        ("TWITTER_CONSUMER_KEY", fake.app().consumer_key.clone()),
-        (
-            "TWITTER_CONSUMER_SECRET",
-            fake.app().consumer_secret.clone(),
-        ),
-        ("TWITTER_ACCESS_TOKEN", fake.owner().token.clone()),
-        (
-            "TWITTER_ACCESS_TOKEN_SECRET",
-            fake.owner().token_secret.clone(),
-        ),
-        ("TWITTER_API_BASE_URL", fake.base_url().to_string()),
-        ("TWITTER_UPLOAD_BASE_URL", fake.base_url().to_string()),
-        ("TWITTER_APP_ID", fake.app().app_id.clone()),
-        ("TWITTER_ENV_NAME", fake.app().env_name.clone()),
-    ]
-}
+use support::{Served, credentials_env};
 
 async fn serve_exits_with(args: &[&str], env: &[(&str, String)]) -> String {
     let dir = tempfile::tempdir().unwrap();

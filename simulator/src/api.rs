@@ -417,6 +417,25 @@ impl FakeTwitter {
         &self.base_url
     }
 
+    /// The `TWITTER_*` settings under which `dmbot` talks to this fake as the app owner (every
+    /// URL, both credentials, the app id and the environment): what the tests and benchmarks
+    /// give `dmbot serve` in credentials mode.
+    pub fn owner_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("TWITTER_CONSUMER_KEY", self.app.consumer_key.clone()),
+            ("TWITTER_CONSUMER_SECRET", self.app.consumer_secret.clone()),
+            ("TWITTER_ACCESS_TOKEN", self.owner.token.clone()),
+            (
+                "TWITTER_ACCESS_TOKEN_SECRET",
+                self.owner.token_secret.clone(),
+            ),
+            ("TWITTER_API_BASE_URL", self.base_url.clone()),
+            ("TWITTER_UPLOAD_BASE_URL", self.base_url.clone()),
+            ("TWITTER_APP_ID", self.app.app_id.clone()),
+            ("TWITTER_ENV_NAME", self.app.env_name.clone()),
+        ]
+    }
+
     /// The app's consumer credentials, id and environment name.
     pub fn app(&self) -> &FakeApp {
         &self.app

@@ -90,14 +90,7 @@ impl Serve {
             .arg(&opts.flow)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TWITTER_CONSUMER_KEY", &fake.app().consumer_key)
-            .env("TWITTER_CONSUMER_SECRET", &fake.app().consumer_secret)
-            .env("TWITTER_ACCESS_TOKEN", &fake.owner().token)
-            .env("TWITTER_ACCESS_TOKEN_SECRET", &fake.owner().token_secret)
-            .env("TWITTER_API_BASE_URL", fake.base_url())
-            .env("TWITTER_UPLOAD_BASE_URL", fake.base_url())
-            .env("TWITTER_APP_ID", &fake.app().app_id)
-            .env("TWITTER_ENV_NAME", &fake.app().env_name)
+            .envs(fake.owner_env())
             .env("RUST_LOG", &opts.serve_log)
             .env("NO_COLOR", "1")
             .current_dir(&opts.dir)
@@ -172,6 +165,32 @@ fn replies_by_customer(sim: &Simulator, account: &str) -> HashMap<String, usize>
     counts
 }
 
+/// One customer's message, delivered as Twitter would (with its retries) once one of the
+/// `permits` is free; an acknowledged delivery counts in `acknowledged`.
+async fn spawn_delivery(
+    deliveries: &mut tokio::task::JoinSet<()>,
+    permits: &Arc<tokio::sync::Semaphore>,
+    sim: &Simulator,
+    acknowledged: &Arc<AtomicUsize>,
+    customer: &str,
+) -> Result<(), String> {
+    let permit = permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (_, envelope) = sim.message_from(customer, "where is my order?");
+    let sim = sim.clone();
+    let acks = acknowledged.clone();
+    deliveries.spawn(async move {
+        if sim.deliver_now(envelope).await {
+            acks.fetch_add(1, Ordering::SeqCst);
+        }
+        drop(permit);
+    });
+    Ok(())
+}
+
 /// Runs the scenario (see the module documentation).
 pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
     std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
@@ -203,20 +222,7 @@ pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
     let permits = Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1)));
     let mut deliveries = tokio::task::JoinSet::new();
     for customer in &customers {
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())?;
-        let (_, envelope) = sim.message_from(customer, "where is my order?");
-        let sim = sim.clone();
-        let acks = acknowledged.clone();
-        deliveries.spawn(async move {
-            if sim.deliver_now(envelope).await {
-                acks.fetch_add(1, Ordering::SeqCst);
-            }
-            drop(permit);
-        });
+        spawn_delivery(&mut deliveries, &permits, &sim, &acknowledged, customer).await?;
         if acknowledged.load(Ordering::SeqCst) >= opts.kill_after {
             break;
         }
@@ -233,20 +239,7 @@ pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
     // The rest of the burst, while Twitter's retries of the first half arrive.
     let sent_so_far = deliveries.len();
     for customer in customers.iter().skip(sent_so_far) {
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| e.to_string())?;
-        let (_, envelope) = sim.message_from(customer, "where is my order?");
-        let sim = sim.clone();
-        let acks = acknowledged.clone();
-        deliveries.spawn(async move {
-            if sim.deliver_now(envelope).await {
-                acks.fetch_add(1, Ordering::SeqCst);
-            }
-            drop(permit);
-        });
+        spawn_delivery(&mut deliveries, &permits, &sim, &acknowledged, customer).await?;
     }
     while deliveries.join_next().await.is_some() {}
 

@@ -7,8 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use dmbot_simulator::FakeTwitter;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+/// The `TWITTER_*` settings that make `serve` talk to `fake` as the app owner (credentials mode).
+pub fn credentials_env(fake: &FakeTwitter) -> Vec<(&'static str, String)> {
+    fake.owner_env()
+}
 
 /// The example flow of the repository.
 pub fn example_flow() -> PathBuf {

@@ -310,6 +310,24 @@ fn json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The inbound messages among listed `items`, for the operator's lists: an item that cannot be
+/// decoded is logged and left out rather than hiding every other one. `what` names the list.
+fn decode_listed_inbound(
+    items: &[HashMap<String, AttributeValue>],
+    what: &str,
+) -> Vec<InboundRecord> {
+    items
+        .iter()
+        .filter_map(|item| match decode_inbound_item(item) {
+            Ok(record) => Some(record),
+            Err(e) => {
+                tracing::warn!(error = %e, list = what, "skipping an undecodable message");
+                None
+            }
+        })
+        .collect()
+}
+
 /// Decodes an inbound-message item (a `GetItem` result or a stream's `NewImage`).
 pub fn decode_inbound_item(item: &impl ItemView) -> Result<InboundRecord, StoreError> {
     const WHAT: &str = "inbound";
@@ -898,7 +916,7 @@ impl DynamoStore {
     }
 }
 
-fn is_conditional_failure<E: ProvideErrorMetadata>(err: &SdkError<E>) -> bool {
+pub(crate) fn is_conditional_failure<E: ProvideErrorMetadata>(err: &SdkError<E>) -> bool {
     err.as_service_error()
         .is_some_and(|e| e.code() == Some("ConditionalCheckFailedException"))
 }
@@ -1063,16 +1081,7 @@ impl Inbox for DynamoStore {
                 None,
             )
             .await?;
-        let mut failed: Vec<InboundRecord> = items
-            .iter()
-            .filter_map(|item| match decode_inbound_item(item) {
-                Ok(record) => Some(record),
-                Err(e) => {
-                    tracing::warn!(error = %e, "skipping an undecodable failed message");
-                    None
-                }
-            })
-            .collect();
+        let mut failed = decode_listed_inbound(&items, "failed");
         failed.sort_by_key(|r| std::cmp::Reverse(r.message.event_id.numeric()));
         failed.truncate(limit);
         Ok(failed)
@@ -1247,16 +1256,7 @@ impl Inbox for DynamoStore {
                 None,
             )
             .await?;
-        let mut pending: Vec<InboundRecord> = items
-            .iter()
-            .filter_map(|item| match decode_inbound_item(item) {
-                Ok(record) => Some(record),
-                Err(e) => {
-                    tracing::warn!(error = %e, "skipping an undecodable pending message");
-                    None
-                }
-            })
-            .collect();
+        let mut pending = decode_listed_inbound(&items, "pending");
         pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
         pending.truncate(limit);
         Ok(pending)

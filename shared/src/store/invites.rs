@@ -91,7 +91,7 @@ mod dynamo {
     use super::{InviteId, InviteRecord, Invites, StoreError, sort_for_listing};
     use crate::store::dynamodb::{
         ATTR_CREATED_MS, ATTR_EXPIRES_AT, ATTR_EXPIRES_MS, ATTR_KIND, ATTR_PK, ATTR_SK,
-        DynamoStore, ItemView, Op,
+        DynamoStore, ItemView, Op, is_conditional_failure,
     };
 
     pub const KIND_INVITE: &str = "invite";
@@ -196,12 +196,7 @@ mod dynamo {
                 .await;
             match result {
                 Ok(out) => out.attributes.as_ref().map(decode).transpose(),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-                {
-                    Ok(None)
-                }
+                Err(e) if is_conditional_failure(&e) => Ok(None),
                 Err(e) => Err(self.sdk_error(Op("DeleteItem"), e)),
             }
         }
