@@ -1380,10 +1380,12 @@ mod embedded_only {
         let path = dir.path().join("dmbot.redb");
         let _first = EmbeddedStore::open(&path).unwrap();
         match EmbeddedStore::open(&path) {
-            Err(StoreError::Rejected(message)) => {
-                assert!(message.contains("already open"), "{message}")
+            Err(e @ StoreError::InUse { .. }) => {
+                let message = e.to_string();
+                assert!(message.contains("already open"), "{message}");
+                assert!(message.contains("dmbot.redb"), "names the file: {message}");
             }
-            other => panic!("expected Rejected, got {other:?}"),
+            other => panic!("expected InUse, got {other:?}"),
         }
     }
 
