@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
+#[cfg(feature = "dynamodb")]
+pub use super::dynamodb::health::{HEALTH_PK, HEALTH_SK};
+
 /// What a watchdog run concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,6 +187,3 @@ mod tests {
         );
     }
 }
-
-#[cfg(feature = "dynamodb")]
-pub use super::dynamodb::health::{HEALTH_PK, HEALTH_SK};

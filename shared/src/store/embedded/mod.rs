@@ -23,7 +23,8 @@
 //! | Table | Key | Value |
 //! | --- | --- | --- |
 //! | `inbound` | `<account>/<customer>/<event>` | the record and its dispatch lease |
-//! | `sent` | `<account>/<customer>/<event>` | sent at (ms, u64) |
+//! | `sent` | `<account>/<customer>/<event>` | sent at (ms, u64): markers from before receipts, read only |
+//! | `receipts` | `(<account>/<customer>, event id)` | the receipt and when it was first stored |
 //! | `conversations` | `<account>/<customer>` | state and version |
 //! | `agent_activity` | `<account>/<customer>` | last agent activity (ms, u64) |
 //! | `accounts` | `<account>` | the account record |
@@ -31,6 +32,8 @@
 //! | `media` | `(account, content sha256)` | the media reference |
 //! | `signins` | the request token | the pending sign-in |
 //! | `invites` | the invite id (SHA-256 of the token, hex) | the invite |
+//! | `forgets` | `<account>` | when its revoke came (ms, u64): data still to remove |
+//! | `health` | `WEBHOOK` | the webhook's health record (created on first use) |
 //! | `inbound_pending` | `(received ms, event id, inbound key)` | (none): the pending messages, oldest first |
 //! | `inbound_failed` | `(event id, inbound key)` | (none): the failed messages |
 //! | `expiry` | `(expires at, seconds; table; key)` | (none): when an item is due to go |
@@ -40,9 +43,15 @@
 //! message, so the dispatcher's restart scan ([`EmbeddedStore::pending_inbound`]) and
 //! `dmbot failures list` read only what they need, never the whole history. As DynamoDB's TTL
 //! does for the deployed table, [`EmbeddedStore::sweep_expired`] removes inbound messages and
-//! sent markers [`EVENT_TTL_SECS`](crate::store::EVENT_TTL_SECS) after they were stored, media references when Twitter's
-//! media id expires, sign-ins that were never finished and invites past their expiry;
-//! `dmbot serve` sweeps at start and
+//! sent markers [`EVENT_TTL_SECS`](crate::store::EVENT_TTL_SECS) after they were stored, media
+//! references when Twitter's media id expires, sign-ins that were never finished and invites past
+//! their expiry; `dmbot serve` sweeps at start and then every hour, so the file stops growing
+//! with the history. A data file written before the indexes existed (schema 1) has them built
+//! when it is opened.
+//!
+//! Files: `schema.rs` (tables, stored values, keys, indexes, upgrade), `writer.rs` (the group
+//! commit), `expiry.rs` (expiry entries and the sweep), `error.rs` (redb's errors as the port's,
+//! `.db(path)`), then one file per port.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
