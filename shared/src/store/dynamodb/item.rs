@@ -19,7 +19,7 @@ pub const ATTR_CUSTOMER_ID: &str = "customer_id";
 pub const ATTR_CREATED_MS: &str = "created_ms";
 /// When ingestion stored the message (ms since epoch, number).
 pub const ATTR_RECEIVED_MS: &str = "received_ms";
-/// The inbound message as JSON ([`InboundMessage`]).
+/// The inbound message as JSON ([`InboundMessage`](crate::domain::InboundMessage)).
 pub const ATTR_MESSAGE: &str = "message";
 /// When the message was answered or failed (ms since epoch, number).
 pub const ATTR_STATUS_AT_MS: &str = "status_at_ms";
@@ -35,7 +35,7 @@ pub const ATTR_REDRIVE: &str = "redrive";
 pub const ATTR_EXPIRES_AT: &str = "expires_at";
 /// Optimistic-locking version of a conversation, or a flow's version (number).
 pub const ATTR_VERSION: &str = "version";
-/// The conversation state as JSON ([`ConversationState`]).
+/// The conversation state as JSON ([`ConversationState`](crate::domain::ConversationState)).
 pub const ATTR_STATE: &str = "state";
 pub const ATTR_AGENT_LAST_ACTIVE_MS: &str = "agent_last_active_ms";
 pub const ATTR_SENT_MS: &str = "sent_ms";
@@ -53,7 +53,7 @@ pub const ATTR_SENT_REPLY_ID: &str = "sent_reply_id";
 pub const ATTR_NOT_BEFORE_MS: &str = "not_before_ms";
 pub const ATTR_DEFER_REASON: &str = "defer_reason";
 pub const ATTR_DEFERRALS: &str = "deferrals";
-/// The account as JSON ([`AccountRecord`]).
+/// The account as JSON ([`AccountRecord`](crate::store::AccountRecord)).
 pub const ATTR_ACCOUNT: &str = "account";
 pub const ATTR_FLOW_ID: &str = "flow_id";
 pub const ATTR_DOCUMENT: &str = "document";
@@ -129,7 +129,7 @@ pub fn inbound_sk(event: &EventId) -> String {
 }
 
 /// `OUT#<event id, 32 digits>`: zero-padded so that a conversation's receipts sort by event id
-/// (snowflakes grow with time) and [`Outbox::receipts_after`] is one range Query.
+/// (snowflakes grow with time) and [`Outbox::receipts_after`](crate::store::Outbox::receipts_after) is one range Query.
 pub fn sent_sk(event: &EventId) -> String {
     format!("OUT#{:0>32}", event.as_str())
 }

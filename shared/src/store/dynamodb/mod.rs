@@ -8,12 +8,12 @@
 //!
 //! | Item | `pk` | `sk` | `kind` | Other attributes |
 //! | --- | --- | --- | --- | --- |
-//! | Inbound message | `CONV#<account>#<customer>` | `EVT#<event id>` | `inbound` | `status` (`pending`/`answered`/`failed`), `event_id`, `account_id`, `customer_id`, `created_ms` N, `received_ms` N, `message` (JSON [`InboundMessage`]), `status_at_ms` N?, `reply_event_id`?, `failure_reason`?, `lease_until_ms` N?, `redrive`?, `expires_at` N (TTL); while pending, what dispatch attempts wrote: `sending_ms` N?, `sent_reply_id`?, `not_before_ms` N?, `defer_reason`?, `deferrals` N? |
-//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`]), `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the last save) |
+//! | Inbound message | `CONV#<account>#<customer>` | `EVT#<event id>` | `inbound` | `status` (`pending`/`answered`/`failed`), `event_id`, `account_id`, `customer_id`, `created_ms` N, `received_ms` N, `message` (JSON [`InboundMessage`](crate::domain::InboundMessage)), `status_at_ms` N?, `reply_event_id`?, `failure_reason`?, `lease_until_ms` N?, `redrive`?, `expires_at` N (TTL); while pending, what dispatch attempts wrote: `sending_ms` N?, `sent_reply_id`?, `not_before_ms` N?, `defer_reason`?, `deferrals` N? |
+//! | Conversation state | `CONV#<account>#<customer>` | `STATE` | `conversation` | `version` N, `state` (JSON [`ConversationState`](crate::domain::ConversationState)), `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the last save) |
 //! | Agent activity | `CONV#<account>#<customer>` | `AGENT` | `agent_activity` | `agent_last_active_ms` N, `account_id`, `customer_id`, `expires_at` N (TTL, 30 days after the latest activity) |
 //! | Receipt of a sent message | `CONV#<account>#<customer>` | `OUT#<event id, zero-padded to 32 digits>` | `sent` | `event_id`, `account_id`, `customer_id`, `expires_at` N (TTL); from the dispatcher: `in_reply_to`, `sent_ms` N; from the echo (webhook): `echo_created_ms` N, `echo_from_app` (`true`/`false`). Both are UpdateItems that merge in either order |
-//! | Deferred-message entry | `DEFERRED` | `<due ms, 20 digits>#<inbound pk>#<event id>` | `deferred` | `inbound_pk`, `inbound_sk`, `expires_at` N (TTL): written with a deferral, removed by the scheduled re-drive ([`Inbox::take_due_deferred`]) |
-//! | Account | `ACCOUNT#<account>` | `PROFILE` | `account` | `account_id`, `account` (JSON [`AccountRecord`], with its tokens) |
+//! | Deferred-message entry | `DEFERRED` | `<due ms, 20 digits>#<inbound pk>#<event id>` | `deferred` | `inbound_pk`, `inbound_sk`, `expires_at` N (TTL): written with a deferral, removed by the scheduled re-drive ([`Inbox::take_due_deferred`](crate::store::Inbox::take_due_deferred)) |
+//! | Account | `ACCOUNT#<account>` | `PROFILE` | `account` | `account_id`, `account` (JSON [`AccountRecord`](crate::store::AccountRecord), with its tokens) |
 //! | Flow version | `FLOW#<flow id>` | `V#<version, 20 digits>` | `flow` | `flow_id`, `version` N, `document`, `stored_ms` N |
 //! | Flow head | `FLOW#<flow id>` | `HEAD` | `flow_head` | `flow_id`, `version` N (the newest version, guards `put_flow`) |
 //! | Media | `MEDIA#<account>` | `<content sha256>` | `media` | `account_id`, `media_id`, `expires_ms` N, `expires_at` N (TTL) |

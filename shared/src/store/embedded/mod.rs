@@ -188,7 +188,7 @@ impl EmbeddedStore {
         &self.inner.path
     }
 
-    /// Notifications of new inbound messages: one per message that [`Inbox::put_inbound`]
+    /// Notifications of new inbound messages: one per message that [`Inbox::put_inbound`](crate::store::Inbox::put_inbound)
     /// inserted (none for duplicates), sent after the write is durable. Messages stored before
     /// the subscription (or missed after `Lagged`) are found with [`Self::pending_inbound`].
     pub fn subscribe_inbound(&self) -> broadcast::Receiver<InboundRecord> {
