@@ -112,12 +112,10 @@ pub async fn store(opts: &Common) -> Result<AnyStore, OpsError> {
 fn open_embedded(dir: &Path) -> Result<AnyStore, OpsError> {
     match EmbeddedStore::open(dir.join(DATA_FILE)) {
         Ok(s) => Ok(AnyStore::Embedded(s)),
-        Err(StoreError::Rejected(m)) if m.contains("already open") => {
-            Err(OpsError::Usage(format!(
-                "{m}. The embedded store can be used by one process at a time: stop `dmbot \
-                 serve`, run this command, then start it again"
-            )))
-        }
+        Err(e @ StoreError::InUse { .. }) => Err(OpsError::Usage(format!(
+            "{e}. The embedded store can be used by one process at a time: stop `dmbot \
+             serve`, run this command, then start it again"
+        ))),
         Err(e) => Err(e.into()),
     }
 }

@@ -9,7 +9,8 @@
 //!   how many calls are left).
 //!
 //! All of it is one record (DynamoDB item `pk = HEALTH`, `sk = WEBHOOK`, one attribute per
-//! writer so that writers never overwrite each other). Recording is best effort: callers on a hot
+//! writer so that writers never overwrite each other: `dynamodb/health.rs`; the embedded store's
+//! table `health`: `embedded/health.rs`). Recording is best effort: callers on a hot
 //! path (the CRC) write at most once a minute and never fail a request because of it.
 
 use std::future::Future;
@@ -17,6 +18,9 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+
+#[cfg(feature = "dynamodb")]
+pub use super::dynamodb::health::{HEALTH_PK, HEALTH_SK};
 
 /// What a watchdog run concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,137 +187,3 @@ mod tests {
         );
     }
 }
-
-#[cfg(feature = "dynamodb")]
-mod dynamo {
-    //! The health record in the single table: item `pk = HEALTH`, `sk = WEBHOOK`, `kind =
-    //! health`, with `last_crc_ms` N, `last_crc_latency_us` N, `last_delivery_ms` N and
-    //! `watchdog` (JSON [`WatchdogRun`]). Each writer `SET`s only its own attributes (UpdateItem),
-    //! so the CRC function, the webhook function and the watchdog never overwrite each other;
-    //! the IAM policies can restrict them to `dynamodb:LeadingKeys = HEALTH`.
-
-    use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-    use aws_sdk_dynamodb::types::AttributeValue;
-
-    use super::{Health, HealthRecord, StoreError, WatchdogRun};
-    use crate::store::dynamodb::DynamoStore;
-
-    /// Partition key of the health record.
-    pub const HEALTH_PK: &str = "HEALTH";
-    /// Sort key of the webhook's health record.
-    pub const HEALTH_SK: &str = "WEBHOOK";
-    const KIND_HEALTH: &str = "health";
-
-    fn unavailable<E>(op: &str, table: &str, err: SdkError<E>) -> StoreError
-    where
-        E: std::error::Error + Send + Sync + 'static,
-    {
-        StoreError::Unavailable(format!(
-            "DynamoDB {op} of the health record on table {table} failed: {}",
-            DisplayErrorContext(&err)
-        ))
-    }
-
-    fn n(v: u64) -> AttributeValue {
-        AttributeValue::N(v.to_string())
-    }
-
-    fn get_n(
-        item: &std::collections::HashMap<String, AttributeValue>,
-        name: &str,
-    ) -> Result<Option<u64>, StoreError> {
-        match item.get(name) {
-            None => Ok(None),
-            Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| StoreError::Corrupt {
-                what: "health record".into(),
-                detail: format!("{name} is not a whole number: {v:?}"),
-            }),
-            Some(_) => Err(StoreError::Corrupt {
-                what: "health record".into(),
-                detail: format!("{name} is not a number"),
-            }),
-        }
-    }
-
-    impl DynamoStore {
-        async fn set_health(
-            &self,
-            expression: &str,
-            values: Vec<(&str, AttributeValue)>,
-        ) -> Result<(), StoreError> {
-            let mut request = self
-                .client()
-                .update_item()
-                .table_name(self.table_name())
-                .key("pk", AttributeValue::S(HEALTH_PK.into()))
-                .key("sk", AttributeValue::S(HEALTH_SK.into()))
-                .update_expression(format!("SET kind = :kind, {expression}"))
-                .expression_attribute_values(":kind", AttributeValue::S(KIND_HEALTH.into()));
-            for (name, value) in values {
-                request = request.expression_attribute_values(name, value);
-            }
-            request
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| unavailable("UpdateItem", self.table_name(), e))
-        }
-    }
-
-    impl Health for DynamoStore {
-        async fn record_crc(&self, at_ms: u64, latency_us: u64) -> Result<(), StoreError> {
-            self.set_health(
-                "last_crc_ms = :t, last_crc_latency_us = :l",
-                vec![(":t", n(at_ms)), (":l", n(latency_us))],
-            )
-            .await
-        }
-
-        async fn record_delivery(&self, at_ms: u64) -> Result<(), StoreError> {
-            self.set_health("last_delivery_ms = :t", vec![(":t", n(at_ms))])
-                .await
-        }
-
-        async fn record_watchdog_run(&self, run: &WatchdogRun) -> Result<(), StoreError> {
-            let json = serde_json::to_string(run).map_err(|e| {
-                StoreError::Rejected(format!("watchdog run could not be encoded: {e}"))
-            })?;
-            self.set_health("watchdog = :w", vec![(":w", AttributeValue::S(json))])
-                .await
-        }
-
-        async fn get_health(&self) -> Result<HealthRecord, StoreError> {
-            let out = self
-                .client()
-                .get_item()
-                .table_name(self.table_name())
-                .key("pk", AttributeValue::S(HEALTH_PK.into()))
-                .key("sk", AttributeValue::S(HEALTH_SK.into()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| unavailable("GetItem", self.table_name(), e))?;
-            let Some(item) = out.item else {
-                return Ok(HealthRecord::default());
-            };
-            let last_watchdog = match item.get("watchdog") {
-                Some(AttributeValue::S(raw)) => {
-                    Some(serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
-                        what: "health record".into(),
-                        detail: format!("watchdog is not a watchdog run: {e}"),
-                    })?)
-                }
-                _ => None,
-            };
-            Ok(HealthRecord {
-                last_crc_ms: get_n(&item, "last_crc_ms")?,
-                last_crc_latency_us: get_n(&item, "last_crc_latency_us")?,
-                last_delivery_ms: get_n(&item, "last_delivery_ms")?,
-                last_watchdog,
-            })
-        }
-    }
-}
-
-#[cfg(feature = "dynamodb")]
-pub use dynamo::{HEALTH_PK, HEALTH_SK};

@@ -4,15 +4,19 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::health::{Health, HealthRecord, WatchdogRun};
+use super::invites::{InviteRecord, Invites, sort_for_listing};
+use super::signin::{PendingSignin, PendingSignins};
 use super::{
     AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations, FlowRecord,
     Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome,
-    RECEIPTS_LIMIT, Receipt, Revocations, StoreError,
+    RECEIPTS_LIMIT, Receipt, Revocations, StoreError, rules,
 };
 use crate::domain::{
     AccountEcho, AccountId, AgentActivity, ConversationKey, ConversationState, EventId,
     InboundRecord, InboundStatus,
 };
+use crate::invite::InviteId;
 
 #[derive(Default)]
 struct Inner {
@@ -25,13 +29,13 @@ struct Inner {
     forgets: BTreeMap<AccountId, u64>,
     flows: BTreeMap<(String, u64), FlowRecord>,
     media: HashMap<(AccountId, String), MediaRef>,
-    health: super::health::HealthRecord,
+    health: HealthRecord,
     /// When set, every call fails with `Unavailable` (to test failure paths).
     failing: bool,
     /// Pending Twitter Sign-ins by request token (see `store::signin`).
-    pending_signins: HashMap<String, super::signin::PendingSignin>,
+    pending_signins: HashMap<String, PendingSignin>,
     /// Sign-in invites by id (see `store::invites`).
-    invites: HashMap<crate::invite::InviteId, super::invites::InviteRecord>,
+    invites: HashMap<InviteId, InviteRecord>,
 }
 
 /// In-memory store. Cloning shares the same data.
@@ -112,14 +116,7 @@ impl Inbox for MemoryStore {
         else {
             return Ok(ClaimOutcome::Missing);
         };
-        if record.status != InboundStatus::Pending {
-            return Ok(ClaimOutcome::Done(record.status.clone()));
-        }
-        if matches!(lease, Some(until) if *until > now_ms) {
-            return Ok(ClaimOutcome::Busy);
-        }
-        *lease = Some(now_ms.saturating_add(lease_ms));
-        Ok(ClaimOutcome::Claimed(record.clone()))
+        Ok(rules::claim(record, lease, now_ms, lease_ms))
     }
 
     async fn set_inbound_status(
@@ -135,12 +132,7 @@ impl Inbox for MemoryStore {
                 "no inbound message {event} in conversation {conversation}"
             )));
         };
-        record.status = status.clone();
-        if *status == InboundStatus::Pending {
-            // A redrive: now, whatever it was put off until.
-            record.attempt.not_before_ms = None;
-        }
-        *lease = None;
+        rules::set_status(record, lease, status);
         Ok(())
     }
 
@@ -152,7 +144,7 @@ impl Inbox for MemoryStore {
             .filter(|(r, _)| matches!(r.status, InboundStatus::Failed { .. }))
             .map(|(r, _)| r.clone())
             .collect();
-        failed.sort_by_key(|r| std::cmp::Reverse(r.message.event_id.numeric()));
+        rules::sort_failed(&mut failed);
         failed.truncate(limit);
         Ok(failed)
     }
@@ -168,20 +160,7 @@ impl Inbox for MemoryStore {
         else {
             return Ok(false);
         };
-        if record.status != InboundStatus::Pending {
-            return Ok(false);
-        }
-        super::apply_mark(&mut record.attempt, mark);
-        if matches!(
-            mark,
-            AttemptMark::Deferred {
-                release_lease: true,
-                ..
-            }
-        ) {
-            *lease = None;
-        }
-        Ok(true)
+        Ok(rules::mark(record, lease, mark))
     }
 
     async fn take_due_deferred(
@@ -190,24 +169,23 @@ impl Inbox for MemoryStore {
         limit: usize,
     ) -> Result<Vec<InboundRecord>, StoreError> {
         let mut g = self.lock()?;
-        let mut due: Vec<&mut InboundRecord> = g
+        let mut due: Vec<InboundRecord> = g
             .inbound
-            .values_mut()
+            .values()
             .map(|(r, _)| r)
-            .filter(|r| {
-                r.status == InboundStatus::Pending
-                    && r.attempt.not_before_ms.is_some_and(|t| t <= now_ms)
-            })
+            .filter(|r| rules::is_due(r, now_ms))
+            .cloned()
             .collect();
-        due.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
-        Ok(due
-            .into_iter()
-            .take(limit)
-            .map(|r| {
-                r.attempt.not_before_ms = None;
-                r.clone()
-            })
-            .collect())
+        rules::sort_due(&mut due);
+        due.truncate(limit);
+        for r in &mut due {
+            let key = (r.message.conversation.clone(), r.message.event_id.clone());
+            if let Some((stored, _)) = g.inbound.get_mut(&key) {
+                stored.attempt.not_before_ms = None;
+            }
+            r.attempt.not_before_ms = None;
+        }
+        Ok(due)
     }
 
     async fn list_unfinished(
@@ -224,7 +202,7 @@ impl Inbox for MemoryStore {
             })
             .map(|(r, _)| r.clone())
             .collect();
-        pending.sort_by_key(|r| (r.received_ms, r.message.event_id.numeric()));
+        rules::sort_unfinished(&mut pending);
         pending.truncate(limit);
         Ok(pending)
     }
@@ -310,12 +288,11 @@ impl Conversations for MemoryStore {
     ) -> Result<u64, StoreError> {
         let mut g = self.lock()?;
         let current = g.conversations.get(conversation).map_or(0, |(_, v)| *v);
-        if current != expected_version {
-            return Err(StoreError::Conflict {
-                what: format!("conversation {conversation}"),
-            });
-        }
-        let next = current + 1;
+        let next = rules::next_version(
+            current,
+            expected_version,
+            &format!("conversation {conversation}"),
+        )?;
         g.conversations
             .insert(conversation.clone(), (state.clone(), next));
         Ok(next)
@@ -409,11 +386,7 @@ impl Flows for MemoryStore {
             .range((flow.flow_id.clone(), 0)..=(flow.flow_id.clone(), u64::MAX))
             .next_back()
             .map(|((_, v), _)| *v);
-        if newest.is_some_and(|v| v >= flow.version) {
-            return Err(StoreError::Conflict {
-                what: format!("flow {} version {}", flow.flow_id, flow.version),
-            });
-        }
+        rules::check_new_flow(newest, flow)?;
         g.flows
             .insert((flow.flow_id.clone(), flow.version), flow.clone());
         Ok(())
@@ -457,11 +430,8 @@ impl MediaCache for MemoryStore {
 // Pending Twitter Sign-ins (see `store::signin`).
 // ---------------------------------------------------------------------------------------------
 
-impl super::signin::PendingSignins for MemoryStore {
-    async fn put_pending_signin(
-        &self,
-        pending: &super::signin::PendingSignin,
-    ) -> Result<(), StoreError> {
+impl PendingSignins for MemoryStore {
+    async fn put_pending_signin(&self, pending: &PendingSignin) -> Result<(), StoreError> {
         self.lock()?
             .pending_signins
             .insert(pending.request_token.clone(), pending.clone());
@@ -472,18 +442,18 @@ impl super::signin::PendingSignins for MemoryStore {
         &self,
         request_token: &str,
         now_ms: u64,
-    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+    ) -> Result<Option<PendingSignin>, StoreError> {
         let found = self.lock()?.pending_signins.get(request_token).cloned();
-        Ok(found.filter(|p| p.expires_ms > now_ms))
+        Ok(found.filter(|p| p.is_live(now_ms)))
     }
 
     async fn take_pending_signin(
         &self,
         request_token: &str,
         now_ms: u64,
-    ) -> Result<Option<super::signin::PendingSignin>, StoreError> {
+    ) -> Result<Option<PendingSignin>, StoreError> {
         let taken = self.lock()?.pending_signins.remove(request_token);
-        Ok(taken.filter(|p| p.expires_ms > now_ms))
+        Ok(taken.filter(|p| p.is_live(now_ms)))
     }
 }
 
@@ -491,8 +461,8 @@ impl super::signin::PendingSignins for MemoryStore {
 // Sign-in invites (see `store::invites`).
 // ---------------------------------------------------------------------------------------------
 
-impl super::invites::Invites for MemoryStore {
-    async fn put_invite(&self, invite: &super::invites::InviteRecord) -> Result<(), StoreError> {
+impl Invites for MemoryStore {
+    async fn put_invite(&self, invite: &InviteRecord) -> Result<(), StoreError> {
         self.lock()?
             .invites
             .insert(invite.id.clone(), invite.clone());
@@ -501,18 +471,18 @@ impl super::invites::Invites for MemoryStore {
 
     async fn get_invite(
         &self,
-        id: &crate::invite::InviteId,
+        id: &InviteId,
         now_ms: u64,
-    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+    ) -> Result<Option<InviteRecord>, StoreError> {
         let found = self.lock()?.invites.get(id).cloned();
         Ok(found.filter(|i| i.is_live(now_ms)))
     }
 
     async fn take_invite(
         &self,
-        id: &crate::invite::InviteId,
+        id: &InviteId,
         now_ms: u64,
-    ) -> Result<Option<super::invites::InviteRecord>, StoreError> {
+    ) -> Result<Option<InviteRecord>, StoreError> {
         let mut g = self.lock()?;
         if !g.invites.get(id).is_some_and(|i| i.is_live(now_ms)) {
             return Ok(None);
@@ -520,10 +490,7 @@ impl super::invites::Invites for MemoryStore {
         Ok(g.invites.remove(id))
     }
 
-    async fn list_invites(
-        &self,
-        now_ms: u64,
-    ) -> Result<Vec<super::invites::InviteRecord>, StoreError> {
+    async fn list_invites(&self, now_ms: u64) -> Result<Vec<InviteRecord>, StoreError> {
         let mut live: Vec<_> = self
             .lock()?
             .invites
@@ -531,16 +498,16 @@ impl super::invites::Invites for MemoryStore {
             .filter(|i| i.is_live(now_ms))
             .cloned()
             .collect();
-        super::invites::sort_for_listing(&mut live);
+        sort_for_listing(&mut live);
         Ok(live)
     }
 
-    async fn revoke_invite(&self, id: &crate::invite::InviteId) -> Result<bool, StoreError> {
+    async fn revoke_invite(&self, id: &InviteId) -> Result<bool, StoreError> {
         Ok(self.lock()?.invites.remove(id).is_some())
     }
 }
 
-impl super::health::Health for MemoryStore {
+impl Health for MemoryStore {
     async fn record_crc(&self, at_ms: u64, latency_us: u64) -> Result<(), StoreError> {
         self.lock()?.health.apply_crc(at_ms, latency_us);
         Ok(())
@@ -551,15 +518,12 @@ impl super::health::Health for MemoryStore {
         Ok(())
     }
 
-    async fn record_watchdog_run(
-        &self,
-        run: &super::health::WatchdogRun,
-    ) -> Result<(), StoreError> {
+    async fn record_watchdog_run(&self, run: &WatchdogRun) -> Result<(), StoreError> {
         self.lock()?.health.last_watchdog = Some(run.clone());
         Ok(())
     }
 
-    async fn get_health(&self) -> Result<super::health::HealthRecord, StoreError> {
+    async fn get_health(&self) -> Result<HealthRecord, StoreError> {
         Ok(self.lock()?.health.clone())
     }
 }
