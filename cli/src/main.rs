@@ -2,9 +2,7 @@
 //! subscriptions, welcome messages, custom profiles, media, flows, sign-in, secrets, failures).
 
 use clap::{Parser, Subcommand};
-
-mod ops;
-mod serve;
+use dmbot_cli::{ops, serve};
 
 /// `serve` makes many small, short-lived allocations on several threads (HTTP, JSON, the store's
 /// writer): mimalloc spends less CPU on them than the system allocator (see BENCHMARKS.md).

@@ -42,7 +42,7 @@ async fn webhook(
         headers: Headers::from_http(&headers),
         body,
     };
-    let answer = ingest::handle_request(&deps, &request, super::now_ms()).await;
+    let answer = ingest::handle_request(&deps, &request, dmbot_shared::domain::now_ms()).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
