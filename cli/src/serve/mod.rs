@@ -236,14 +236,7 @@ async fn run(
                 credentials.consumer_key.clone(),
                 credentials.consumer_secret.clone(),
             );
-            let mut client_config = ClientConfig::from_lookup(consumer, config::process_env)
-                .map_err(|e| ServeError::Client(e.to_string()))?;
-            // Settings validated the same variables; keep one source of truth for the URLs.
-            client_config = client_config
-                .with_base(&settings.api_base_url)
-                .map_err(|e| ServeError::Client(e.to_string()))?;
-            client_config.upload_base = url::Url::parse(&settings.upload_base_url)
-                .map_err(|e| ServeError::Client(e.to_string()))?;
+            let client_config = settings.client_config(consumer)?;
             Mode {
                 simulator: None,
                 credentials,
