@@ -10,7 +10,7 @@ use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{Accounts, StoreError};
 use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::EnvName;
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 
 use super::{Common, OpsError};
@@ -58,7 +58,7 @@ pub fn sealer() -> Result<TokenSealer, OpsError> {
 
 /// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).
 pub fn client() -> Result<TwitterClient, OpsError> {
-    let config = ClientConfig::from_lookup(consumer()?, process_env)?;
+    let config = Settings::from_env()?.client_config(consumer()?)?;
     Ok(TwitterClient::new(config)?)
 }
 

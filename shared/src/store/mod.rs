@@ -27,6 +27,7 @@ pub mod embedded;
 pub mod health;
 pub mod invites;
 pub mod memory;
+pub mod recorder;
 pub mod signin;
 
 /// How long inbound events and sent-message markers are kept (DynamoDB TTL), in seconds.
