@@ -21,6 +21,7 @@ struct Cli {
 enum Command {
     /// Run the bot locally: webhook endpoints, in-process dispatch, an embedded store and (without
     /// Twitter credentials) the built-in Twitter simulator with a chat page.
+    #[command(after_help = serve::settings_help())]
     Serve(serve::ServeArgs),
     #[command(flatten)]
     Ops(ops::OpsCommand),

@@ -538,3 +538,25 @@ async fn a_stack_whose_set_up_fails_late_gives_its_port_back() {
     std::net::TcpListener::bind(format!("127.0.0.1:{port}"))
         .expect("the failed stack's port is free again");
 }
+
+/// `dmbot serve --help` names the settings it reads from the environment: its flags' variables
+/// (`[env: ...]`) and, after the flags, the `TWITTER_*` settings.
+#[tokio::test]
+async fn serve_help_names_the_settings_it_reads_from_the_environment() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dmbot"))
+        .args(["serve", "--help"])
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for shown in [
+        "[env: DMBOT_LOG_FORMAT",
+        "[env: DMBOT_DATA_DIR",
+        "TWITTER_CONSUMER_KEY",
+        "TWITTER_APP_ID",
+        "TWITTER_API_BASE_URL",
+    ] {
+        assert!(help.contains(shown), "{shown} is not in:\n{help}");
+    }
+}

@@ -1,9 +1,8 @@
 //! `secrets put`: the app's credentials written to Secrets Manager for the functions.
 
-use aws_config::BehaviorVersion;
 use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
 use clap::Subcommand;
-use dmbot_shared::config::TwitterAppCredentials;
+use dmbot_shared::config::{TwitterAppCredentials, vars};
 use dmbot_shared::tokens::TokenSealer;
 use serde_json::json;
 
@@ -22,7 +21,7 @@ pub enum SecretsCmd {
     /// secret or adds a new version. The values are never printed.
     Put {
         /// Secret name or ARN (default: `dmbot/twitter`).
-        #[arg(long, env = "TWITTER_SECRET_ARN")]
+        #[arg(long, env = vars::SECRET_ARN)]
         secret_id: Option<String>,
         /// The webhook secret's name or ARN (the stack's TwitterWebhookSecretArn; default: the
         /// secret's name followed by `-webhook`, e.g. `dmbot/twitter-webhook`).
@@ -122,7 +121,7 @@ pub async fn run(_opts: &Common, cmd: SecretsCmd) -> Result<Output, OpsError> {
         doc["token_encryption_key"] = json!(key);
     }
     let webhook_doc = json!({ "consumer_secret": creds.consumer_secret });
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = dmbot_shared::config::aws::sdk_config().await;
     let sm = aws_sdk_secretsmanager::Client::new(&sdk);
     let full = write_secret(
         &sm,

@@ -1,6 +1,7 @@
 //! `webhook register|list|validate|delete|status`: the Account Activity webhook.
 
 use clap::Subcommand;
+use dmbot_shared::config::vars;
 use dmbot_shared::twitter::api_types::{EnvName, Webhook, WebhookId, WebhookUrl};
 use dmbot_shared::twitter::client::TwitterClient;
 use serde_json::{Value, json};
@@ -36,7 +37,7 @@ pub enum WebhookCmd {
     /// it. Reads the health records from the store (`TABLE_NAME`, or `--data-dir`).
     Status {
         /// Our webhook's URL when the environment has several (default: its only webhook).
-        #[arg(long, env = "WEBHOOK_URL")]
+        #[arg(long, env = vars::WEBHOOK_URL)]
         url: Option<String>,
     },
 }

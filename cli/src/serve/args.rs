@@ -29,7 +29,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "flows/support.toml")]
     pub flow: PathBuf,
     /// Where the embedded store keeps its file (created if missing; survives restarts).
-    #[arg(long, default_value = ".dmbot-data")]
+    #[arg(long, env = vars::DATA_DIR, default_value = ".dmbot-data")]
     pub data_dir: PathBuf,
     /// Simulator mode: seconds between the simulator's webhook delivery retries
     /// (Twitter's are about 3, 27 and 242).
@@ -37,7 +37,7 @@ pub struct ServeArgs {
     pub sim_retry_secs: Vec<u64>,
     /// Log lines for people (`human`) or one JSON object per line (`json`, the Lambda functions'
     /// format, for `jq` or a log shipper). `RUST_LOG` sets the level.
-    #[arg(long, value_enum, env = "DMBOT_LOG_FORMAT", default_value_t = LogFormat::Human)]
+    #[arg(long, value_enum, env = vars::LOG_FORMAT, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
 }
 
@@ -46,6 +46,55 @@ pub struct ServeArgs {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+/// The settings `serve` reads from the environment (or `.env`) besides its flags, for the end
+/// of `dmbot serve --help`.
+pub fn settings_help() -> String {
+    let rows = [
+        (
+            format!(
+                "{}, {}, {}, {}",
+                vars::CONSUMER_KEY,
+                vars::CONSUMER_SECRET,
+                vars::ACCESS_TOKEN,
+                vars::ACCESS_TOKEN_SECRET
+            ),
+            "all four: talk to Twitter (or what the base URLs name); none: run the simulator",
+        ),
+        (
+            vars::APP_ID.to_string(),
+            "the app's numeric id (required with credentials)",
+        ),
+        (
+            format!("{}, {}", vars::API_BASE_URL, vars::UPLOAD_BASE_URL),
+            "where the API and uploads are (default: Twitter's)",
+        ),
+        (
+            vars::ENV_NAME.to_string(),
+            "the Account Activity environment",
+        ),
+        (
+            vars::BEARER_TOKEN.to_string(),
+            "an app-only bearer token (fetched when absent)",
+        ),
+        (
+            format!(
+                "{}, {}",
+                vars::TOKEN_ENCRYPTION_KEY,
+                vars::REQUIRE_SEALED_TOKENS
+            ),
+            "sealing of stored account tokens",
+        ),
+        (vars::RUST_LOG.to_string(), "the log level (default info)"),
+    ];
+    let mut help = String::from(
+        "Settings from the environment (or a .env file in this directory or a parent):",
+    );
+    for (names, what) in rows {
+        help.push_str(&format!("\n  {names}\n      {what}"));
+    }
+    help
 }
 
 impl ServeArgs {

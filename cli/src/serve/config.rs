@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use dmbot_shared::config::{Settings, TwitterAppCredentials, vars};
+use dmbot_shared::config::{CREDENTIAL_VARS, Settings, TwitterAppCredentials};
 
 use super::ServeError;
 
@@ -32,15 +32,6 @@ pub struct ServeConfig {
     /// The `.env` file read at start, for the banner.
     pub dotenv: Option<PathBuf>,
 }
-
-/// The four credentials: all of them run against Twitter (or what the base URLs name), none of
-/// them runs the simulator.
-const CREDENTIAL_VARS: [&str; 4] = [
-    vars::CONSUMER_KEY,
-    vars::CONSUMER_SECRET,
-    vars::ACCESS_TOKEN,
-    vars::ACCESS_TOKEN_SECRET,
-];
 
 /// The settings `lookup` holds: [`Settings`], then the credentials (`None` when none of the four
 /// is set; an error naming the missing ones when only some are).

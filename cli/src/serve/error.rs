@@ -27,8 +27,6 @@ pub enum ServeError {
     RemoteSimulator { host: std::net::IpAddr },
     #[error("cannot listen on {addr}: {reason} (is another dmbot serve running? try --port)")]
     Listen { addr: SocketAddr, reason: String },
-    #[error("Twitter client: {0}")]
-    Client(String),
     #[error("setting up the simulator: {0}")]
     Sync(String),
     #[error(transparent)]

@@ -46,15 +46,13 @@ use dmbot_shared::flow::Flow;
 use dmbot_shared::ingest::WebhookDeps;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_shared::twitter::client::TwitterClient;
-use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_shared::twitter::webhook::WebhookSecret;
 use dmbot_simulator::Simulator;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use args::{LogFormat, ServeArgs, main};
+pub use args::{LogFormat, ServeArgs, main, settings_help};
 pub use config::ServeConfig;
 pub use error::ServeError;
 pub use signal::shutdown_signal;
@@ -100,12 +98,8 @@ impl LocalStack {
         // `SocketAddr` puts an IPv6 address in brackets, as a URL needs.
         let base_url = format!("http://{}", SocketAddr::new(shown_ip, local.port()));
         let mut mode = Mode::from_config(&config, &base_url)?;
-        let client = TwitterClient::new(mode.client_config.clone())
-            .map_err(|e| ServeError::Client(e.to_string()))?;
-        let owner = TokenCredentials::new(
-            mode.credentials.access_token.clone(),
-            mode.credentials.access_token_secret.clone(),
-        );
+        let client = mode.client.clone();
+        let owner = mode.owner.clone();
 
         let (stop, stop_rx) = watch::channel(false);
         let simulator = mode.simulator.as_ref().map(|(sim, _)| sim.clone());
@@ -150,7 +144,7 @@ impl LocalStack {
             base_url: base_url.clone(),
             webhook_url,
             simulator: simulator.is_some(),
-            api_base: mode.client_config.api_base.to_string(),
+            api_base: client.config().api_base.to_string(),
             flow_path: config.flow.display().to_string(),
             flow_id: flow.id().to_string(),
             flow_name: flow.name().map(str::to_string),

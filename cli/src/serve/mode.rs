@@ -1,10 +1,11 @@
 //! What runs on the other side of the Twitter client: Twitter itself (or what the base URLs
-//! name) with the configured credentials, or the built-in simulator with its app's.
+//! name) with the configured credentials, or the built-in simulator with its app's. Either way
+//! the client comes from the configuration module's one builder
+//! ([`TwitterAppCredentials::client`]).
 
-use dmbot_shared::config::TwitterAppCredentials;
-use dmbot_shared::twitter::api_types::BearerToken;
-use dmbot_shared::twitter::client::ClientConfig;
-use dmbot_shared::twitter::oauth1::ConsumerCredentials;
+use dmbot_shared::config::{Settings, TwitterAppCredentials};
+use dmbot_shared::twitter::client::TwitterClient;
+use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_simulator::{Simulator, SimulatorConfig};
 
 use super::{ServeConfig, ServeError};
@@ -16,7 +17,9 @@ pub(crate) struct Mode {
     pub credentials: TwitterAppCredentials,
     pub app_id: Option<String>,
     pub env_name: Option<String>,
-    pub client_config: ClientConfig,
+    pub client: TwitterClient,
+    /// The app owner's tokens: the account the bot answers for.
+    pub owner: TokenCredentials,
 }
 
 impl Mode {
@@ -24,7 +27,7 @@ impl Mode {
     /// at `base_url` (the stack's own address).
     pub fn from_config(config: &ServeConfig, base_url: &str) -> Result<Self, ServeError> {
         match &config.credentials {
-            Some(credentials) => with_credentials(config, credentials.clone()),
+            Some(credentials) => with_credentials(&config.settings, credentials.clone()),
             None => setup_simulator(config, base_url),
         }
     }
@@ -35,30 +38,23 @@ impl Mode {
 }
 
 fn with_credentials(
-    config: &ServeConfig,
+    settings: &Settings,
     credentials: TwitterAppCredentials,
 ) -> Result<Mode, ServeError> {
-    let settings = &config.settings;
-    let consumer = ConsumerCredentials::new(
-        credentials.consumer_key.clone(),
-        credentials.consumer_secret.clone(),
-    );
-    let mut client_config = ClientConfig::new(consumer)
-        .with_base(&settings.api_base_url)
-        .map_err(|e| ServeError::Client(e.to_string()))?;
-    client_config.upload_base = url::Url::parse(&settings.upload_base_url)
-        .map_err(|e| ServeError::Client(e.to_string()))?;
-    client_config.bearer_token = credentials.bearer_token.clone().map(BearerToken::new);
+    let app_id = settings.require_app_id()?.to_string();
+    let (client, owner) = credentials.client(settings)?;
     Ok(Mode {
         simulator: None,
-        app_id: Some(settings.require_app_id()?.to_string()),
+        app_id: Some(app_id),
         env_name: settings.env_name.clone(),
         credentials,
-        client_config,
+        client,
+        owner,
     })
 }
 
-/// The simulator answering at `base_url`, and its app's credentials for the client.
+/// The simulator answering at `base_url`, and its app's credentials for the client (API and
+/// upload base both `base_url`).
 fn setup_simulator(config: &ServeConfig, base_url: &str) -> Result<Mode, ServeError> {
     let mut sim_config = SimulatorConfig::new(base_url);
     sim_config.retry_delays = config.sim_retry.clone();
@@ -73,17 +69,19 @@ fn setup_simulator(config: &ServeConfig, base_url: &str) -> Result<Mode, ServeEr
         bearer_token: None,
         token_encryption_key: config.token_encryption_key.clone(),
     };
-    let client_config = ClientConfig::new(ConsumerCredentials::new(
-        app.consumer_key.clone(),
-        app.consumer_secret.clone(),
-    ))
-    .with_base(base_url)
-    .map_err(|e| ServeError::Client(e.to_string()))?;
+    let settings = Settings {
+        api_base_url: base_url.to_string(),
+        upload_base_url: base_url.to_string(),
+        bearer_token: None,
+        ..config.settings.clone()
+    };
+    let (client, owner) = credentials.client(&settings)?;
     Ok(Mode {
         simulator: Some((sim, router)),
         credentials,
         app_id: Some(app.app_id.clone()),
         env_name: Some(app.env_name.clone()),
-        client_config,
+        client,
+        owner,
     })
 }
