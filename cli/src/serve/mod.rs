@@ -36,19 +36,15 @@ mod signal;
 mod simulator;
 mod workers;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
 pub(crate) use dmbot_shared::domain::now_ms;
 use dmbot_shared::flow::Flow;
-use dmbot_shared::ingest::WebhookDeps;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_shared::twitter::webhook::WebhookSecret;
 use dmbot_simulator::Simulator;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -89,48 +85,22 @@ impl LocalStack {
         if config.credentials.is_none() {
             check_simulator_host(&config)?;
         }
-        let (listener, local) = listen(config.listen).await?;
-        let shown_ip = if local.ip().is_unspecified() {
-            std::net::IpAddr::from([127, 0, 0, 1])
-        } else {
-            local.ip()
-        };
-        // `SocketAddr` puts an IPv6 address in brackets, as a URL needs.
-        let base_url = format!("http://{}", SocketAddr::new(shown_ip, local.port()));
+        let (listener, local) = http::listen(config.listen).await?;
+        let base_url = http::shown_url(local);
         let mut mode = Mode::from_config(&config, &base_url)?;
-        let client = mode.client.clone();
-        let owner = mode.owner.clone();
 
         let (stop, stop_rx) = watch::channel(false);
         let simulator = mode.simulator.as_ref().map(|(sim, _)| sim.clone());
-        let server = serve_http(listener, local, &mut mode, &store, stop_rx);
+        let server = http::serve(listener, local, &mut mode, &store, stop_rx);
         let webhook_url = format!("{base_url}{}", http::WEBHOOK_PATH);
-        let set_up = async {
-            let mut sync_note = String::new();
-            if let Some(sim) = &simulator {
-                sync_note = simulator::register_with_simulator(
-                    sim,
-                    &client,
-                    &owner,
-                    &mut flow,
-                    &webhook_url,
-                )
-                .await?;
-            }
-            let sealer =
-                TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?
-                    .requiring_sealed(config.settings.require_sealed_tokens)?;
-            account::register_account(
-                &store,
-                &client,
-                &owner,
-                &mode.credentials,
-                &sealer,
-                flow.id(),
-            )
-            .await?;
-            Ok::<_, ServeError>((sync_note, sealer))
-        };
+        let set_up = set_up(
+            &config,
+            &mode,
+            simulator.as_ref(),
+            &store,
+            &mut flow,
+            &webhook_url,
+        );
         let (sync_note, sealer) = match set_up.await {
             Ok(done) => done,
             Err(e) => {
@@ -144,7 +114,7 @@ impl LocalStack {
             base_url: base_url.clone(),
             webhook_url,
             simulator: simulator.is_some(),
-            api_base: client.config().api_base.to_string(),
+            api_base: mode.client.config().api_base.to_string(),
             flow_path: config.flow.display().to_string(),
             flow_id: flow.id().to_string(),
             flow_name: flow.name().map(str::to_string),
@@ -156,11 +126,11 @@ impl LocalStack {
         };
         let dispatcher = Arc::new(Dispatcher::new(
             store.clone(),
-            client,
+            mode.client,
             DispatchConfig {
                 sealer,
                 app_id: mode.app_id.clone(),
-                ..DispatchConfig::new(owner, FlowSource::Fixed(Arc::new(flow)))
+                ..DispatchConfig::new(mode.owner, FlowSource::Fixed(Arc::new(flow)))
             },
         ));
         Ok(Self {
@@ -224,6 +194,37 @@ impl LocalStack {
     }
 }
 
+/// The steps that need the HTTP server: in simulator mode the flow sync and the webhook
+/// registration (returning the banner's note), then the account, stored with sealed tokens as
+/// configured (returning the sealer for the dispatcher).
+async fn set_up(
+    config: &ServeConfig,
+    mode: &Mode,
+    simulator: Option<&Simulator>,
+    store: &EmbeddedStore,
+    flow: &mut Flow,
+    webhook_url: &str,
+) -> Result<(String, TokenSealer), ServeError> {
+    let mut sync_note = String::new();
+    if let Some(sim) = simulator {
+        sync_note =
+            simulator::register_with_simulator(sim, &mode.client, &mode.owner, flow, webhook_url)
+                .await?;
+    }
+    let sealer = TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?
+        .requiring_sealed(config.settings.require_sealed_tokens)?;
+    account::register_account(
+        store,
+        &mode.client,
+        &mode.owner,
+        &mode.credentials,
+        &sealer,
+        flow.id(),
+    )
+    .await?;
+    Ok((sync_note, sealer))
+}
+
 /// Opens (creating the directory) `<data dir>/dmbot.redb`.
 fn open_store(config: &ServeConfig) -> Result<(EmbeddedStore, PathBuf), ServeError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| ServeError::DataDir {
@@ -253,48 +254,4 @@ fn check_simulator_host(config: &ServeConfig) -> Result<(), ServeError> {
          port can read every conversation and write as the customer or the agent"
     );
     Ok(())
-}
-
-async fn listen(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
-    let failed = |e: std::io::Error| ServeError::Listen {
-        addr,
-        reason: e.to_string(),
-    };
-    let listener = TcpListener::bind(addr).await.map_err(failed)?;
-    let local = listener.local_addr().map_err(failed)?;
-    Ok((listener, local))
-}
-
-/// Spawns the HTTP server: the webhook and health routes, the simulator's behind them, the
-/// host check and security headers around all; it stops when `stop` turns true.
-fn serve_http(
-    listener: TcpListener,
-    local: SocketAddr,
-    mode: &mut Mode,
-    store: &EmbeddedStore,
-    mut stop: watch::Receiver<bool>,
-) -> JoinHandle<std::io::Result<()>> {
-    let deps = Arc::new(WebhookDeps {
-        store: store.clone(),
-        secret: WebhookSecret::new(&mode.credentials.consumer_secret),
-        app_id: mode.app_id.clone(),
-    });
-    let simulator_mode = mode.is_simulator();
-    let mut router = http::router(deps);
-    if let Some((_, sim_router)) = mode.simulator.take() {
-        router = router.fallback_service(sim_router);
-    }
-    let hosts = if simulator_mode && local.ip().is_loopback() {
-        http::AllowedHosts::loopback(local.port())
-    } else {
-        http::AllowedHosts::Any
-    };
-    let router = http::guarded(router, hosts);
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|stop| *stop).await;
-            })
-            .await
-    })
 }

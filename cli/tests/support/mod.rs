@@ -47,8 +47,8 @@ struct ServeCommand {
     serve: ServeArgs,
 }
 
-/// A local stack running in this process. Dropping it without [`InProcess::stop`] leaves its
-/// tasks to end with the test's runtime.
+/// A local stack running in this process. Dropping it stops the stack without waiting;
+/// [`InProcess::stop`] waits until it has stopped.
 pub struct InProcess {
     pub base_url: String,
     pub banner: String,
