@@ -325,7 +325,7 @@ fn failed_ids(response: &BatchResponse) -> Vec<String> {
     response
         .batch_item_failures
         .iter()
-        .map(|f| f.item_identifier.clone())
+        .map(|f| f.item_identifier.clone().unwrap_or_default())
         .collect()
 }
 

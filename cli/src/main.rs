@@ -2,9 +2,7 @@
 //! subscriptions, welcome messages, custom profiles, media, flows, sign-in, secrets, failures).
 
 use clap::{Parser, Subcommand};
-
-mod ops;
-mod serve;
+use dmbot_cli::{ops, serve};
 
 /// `serve` makes many small, short-lived allocations on several threads (HTTP, JSON, the store's
 /// writer): mimalloc spends less CPU on them than the system allocator (see BENCHMARKS.md).
@@ -23,6 +21,7 @@ struct Cli {
 enum Command {
     /// Run the bot locally: webhook endpoints, in-process dispatch, an embedded store and (without
     /// Twitter credentials) the built-in Twitter simulator with a chat page.
+    #[command(after_help = serve::settings_help())]
     Serve(serve::ServeArgs),
     #[command(flatten)]
     Ops(ops::OpsCommand),

@@ -5,18 +5,59 @@
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
 //! `chromium-driver`; `scripts/test.sh` installs them). Without them the test says so and passes
 //! (set `DMBOT_REQUIRE_BROWSER=1` to make a missing browser a failure, as CI does).
+//!
+//! The local stack runs in this process ([`support::InProcess`]); its log is captured
+//! ([`capture_log`]: this binary has one test, so every line is that stack's).
 
 mod support;
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use support::{Served, eventually};
+use support::{InProcess, eventually};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The log of everything in this process (at `info`, as the subprocess tests run `serve`), as
+/// text.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<u8>>>);
+
+impl Log {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("the log buffer")).into_owned()
+    }
+}
+
+impl std::io::Write for Log {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("the log buffer")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends this process's log lines to a [`Log`] (once per process).
+fn capture_log() -> Log {
+    let log = Log::default();
+    let writer = log.clone();
+    tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_env_filter(dmbot_shared::telemetry::filter_from(Some("info")))
+        .with_writer(move || writer.clone())
+        .init();
+    log
+}
 
 /// A WebDriver session on a chromedriver started for the test.
 struct Browser {
@@ -182,14 +223,9 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing");
         return;
     }
+    let log = capture_log();
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &dir.path().join("data"),
-        &[],
-        &["--sim-retry-secs", "1"],
-    )
-    .await;
+    let served = InProcess::start(&dir.path().join("data"), &[], &["--sim-retry-secs", "1"]).await;
     let browser = Browser::start(&dir.path().join("chromium-profile")).await;
     browser.goto(&format!("{}/", served.base_url)).await;
     browser
@@ -287,10 +323,10 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         .await;
     eventually(
         "the agent's message ingested as a hand-over signal",
-        || async { served.log().contains("agent_messages=1").then_some(()) },
+        || async { log.text().contains("agent_messages=1").then_some(()) },
     )
     .await;
 
     browser.close().await;
-    served.terminate().await;
+    served.stop().await;
 }

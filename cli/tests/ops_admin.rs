@@ -475,3 +475,30 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
         }
     }
 }
+
+/// The settings a command takes from the environment are named in its `--help`, and
+/// `TWITTER_SECRET_ARN` still names the secret when `--secret-id` is not given.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_put_should_name_its_secret_from_twitter_secret_arn_and_say_so_in_help() {
+    let moto = Moto::shared().await;
+    let mut env = Env::start().await;
+    let help = env.run(&["secrets", "put", "--help"]).await;
+    assert!(help.ok, "{}", help.stderr);
+    assert!(
+        help.stdout.contains("[env: TWITTER_SECRET_ARN"),
+        "{}",
+        help.stdout
+    );
+
+    aws_env(&mut env, moto);
+    let name = format!("dmbot-test/{}", moto.unique_table_name());
+    env.extra.push(("TWITTER_SECRET_ARN".into(), name.clone()));
+    let written = env.json(&["secrets", "put"]).await;
+    assert_eq!(written["created"], true, "{written}");
+    let sm = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
+    sm.get_secret_value()
+        .secret_id(&name)
+        .send()
+        .await
+        .expect("the secret is named after TWITTER_SECRET_ARN");
+}

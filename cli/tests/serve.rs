@@ -1,4 +1,6 @@
-//! End-to-end tests of the real `dmbot serve` binary.
+//! End-to-end tests of `dmbot serve`: the local stack started in this process
+//! ([`support::InProcess`]), or the real binary where the test reads what only a process shows
+//! (its log on stderr, its exit status, SIGTERM).
 //!
 //! With credentials, `serve` talks to the tests' fake Twitter (`TWITTER_API_BASE_URL`), which
 //! checks every OAuth signature and Twitter's limits: a signed delivery posted to the webhook
@@ -9,7 +11,7 @@ mod support;
 use dmbot_simulator::FakeTwitter;
 use dmbot_simulator::live::sign;
 use serde_json::{Value, json};
-use support::{Served, credentials_env, eventually};
+use support::{InProcess, Served, credentials_env, eventually};
 
 const CUSTOMER: &str = "3001969357";
 
@@ -54,6 +56,14 @@ async fn serve_with_credentials(extra: &[&str]) -> (FakeTwitter, tempfile::TempD
     (fake, dir, served)
 }
 
+/// The fake Twitter, and the stack started in this process with credentials pointing at it.
+async fn in_process_with_credentials() -> (FakeTwitter, tempfile::TempDir, InProcess) {
+    let fake = FakeTwitter::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stack = InProcess::start(&dir.path().join("data"), &credentials_env(&fake), &[]).await;
+    (fake, dir, stack)
+}
+
 async fn post_signed(base_url: &str, secret: &str, body: &Value) -> (u16, Value) {
     let bytes = body.to_string().into_bytes();
     let response = reqwest::Client::new()
@@ -78,7 +88,7 @@ fn replies_to_customer(fake: &FakeTwitter) -> Vec<Value> {
 
 #[tokio::test]
 async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_twitter() {
-    let (fake, _dir, served) = serve_with_credentials(&[]).await;
+    let (fake, _dir, served) = in_process_with_credentials().await;
     assert!(served.banner.contains("listening on http://127.0.0.1:"));
 
     // The CRC, as Twitter runs it.
@@ -122,12 +132,12 @@ async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_t
         !fake.read_receipts().is_empty(),
         "the message was marked read"
     );
-    served.terminate().await;
+    served.stop().await;
 }
 
 #[tokio::test]
 async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
-    let (fake, _dir, served) = serve_with_credentials(&[]).await;
+    let (fake, _dir, served) = in_process_with_credentials().await;
     let delivery = customer_dm(&fake, "1600000000000000002", "hello", None);
     let (status, body) = post_signed(&served.base_url, "not-the-consumer-secret", &delivery).await;
     assert_eq!(status, 401, "{body}");
@@ -136,7 +146,7 @@ async fn a_delivery_with_a_wrong_signature_is_refused_and_nothing_is_sent() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    served.terminate().await;
+    served.stop().await;
     assert!(replies_to_customer(&fake).is_empty());
 }
 
@@ -444,7 +454,7 @@ fn dmbot_shared_crc(secret: &str, token: &str) -> String {
 /// 20-minute case is in `tests/dispatch.rs`; the lane waits for any time the same way.)
 #[tokio::test]
 async fn a_rate_limit_resetting_after_the_batch_budget_is_waited_out_by_the_lane() {
-    let (fake, _dir, served) = serve_with_credentials(&[]).await;
+    let (fake, _dir, served) = in_process_with_credentials().await;
     let reset_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -476,5 +486,77 @@ async fn a_rate_limit_resetting_after_the_batch_budget_is_waited_out_by_the_lane
         "one refused attempt, then the reply"
     );
     assert_eq!(replies_to_customer(&fake).len(), 1);
-    served.terminate().await;
+    served.stop().await;
+}
+
+/// `LocalStack::build` serves HTTP before its last steps (the simulator's CRC needs it): when a
+/// later step fails, the server is stopped and the port given back, not left running in the
+/// caller's process.
+#[tokio::test]
+async fn a_stack_whose_set_up_fails_late_gives_its_port_back() {
+    use clap::Parser;
+    use dmbot_cli::serve::{LocalStack, ServeArgs, ServeError};
+
+    #[derive(Parser)]
+    struct Command {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let data = dir.path().join("data");
+    let flow = support::example_flow();
+    let args = Command::try_parse_from([
+        "serve",
+        "--port",
+        &port,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--flow",
+        flow.to_str().unwrap(),
+    ])
+    .unwrap()
+    .serve;
+    // Simulator mode, and sealed tokens required without a key: the flow is synced and the
+    // webhook registered through the server, then storing the account is refused.
+    let config = args
+        .config(None, |var| {
+            (var == "TWITTER_REQUIRE_SEALED_TOKENS").then(|| "true".to_string())
+        })
+        .unwrap();
+    let refused = LocalStack::build(config).await;
+    assert!(
+        matches!(refused, Err(ServeError::Seal(_))),
+        "{:?}",
+        refused.err()
+    );
+    std::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+        .expect("the failed stack's port is free again");
+}
+
+/// `dmbot serve --help` names the settings it reads from the environment: its flags' variables
+/// (`[env: ...]`) and, after the flags, the `TWITTER_*` settings.
+#[tokio::test]
+async fn serve_help_names_the_settings_it_reads_from_the_environment() {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_dmbot"))
+        .args(["serve", "--help"])
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for shown in [
+        "[env: DMBOT_LOG_FORMAT",
+        "[env: DMBOT_DATA_DIR",
+        "TWITTER_CONSUMER_KEY",
+        "TWITTER_APP_ID",
+        "TWITTER_API_BASE_URL",
+    ] {
+        assert!(help.contains(shown), "{shown} is not in:\n{help}");
+    }
 }

@@ -1,13 +1,15 @@
 //! `dmbot serve` as an attacker meets it: the CRC is no signing oracle, the simulator is not
 //! served beyond loopback unless asked, requests for another host name are refused, every answer
 //! carries the browser hardening headers, and the receiving side will not start without the app id.
+//! The stack runs in this process ([`support::InProcess`]) except where the test reads the exit
+//! status or stderr of the real binary.
 
 mod support;
 
 use dmbot_simulator::FakeTwitter;
 use dmbot_simulator::live::sign;
 use serde_json::{Value, json};
-use support::{Served, credentials_env};
+use support::{InProcess, Served, credentials_env};
 
 async fn serve_exits_with(args: &[&str], env: &[(&str, String)]) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -39,13 +41,7 @@ async fn serve_exits_with(args: &[&str], env: &[(&str, String)]) -> String {
 async fn the_crc_will_not_sign_a_forged_delivery() {
     let fake = FakeTwitter::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &dir.path().join("data"),
-        &credentials_env(&fake),
-        &[],
-    )
-    .await;
+    let served = InProcess::start(&dir.path().join("data"), &credentials_env(&fake), &[]).await;
     let account = fake.owner().user_id.clone();
     let forged = json!({
         "for_user_id": account,
@@ -83,7 +79,7 @@ async fn the_crc_will_not_sign_a_forged_delivery() {
         crc["response_token"],
         sign(&fake.app().consumer_secret, token.as_bytes())
     );
-    served.terminate().await;
+    served.stop().await;
 }
 
 /// M3: without `TWITTER_APP_ID` the bot's own echo could be taken for a person and pause it.
@@ -123,7 +119,7 @@ async fn the_simulator_is_not_served_on_a_public_address_unless_allowed() {
 #[tokio::test]
 async fn another_host_name_is_refused_and_answers_carry_security_headers() {
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &dir.path().join("data"), &[], &[]).await;
+    let served = InProcess::start(&dir.path().join("data"), &[], &[]).await;
     let http = reqwest::Client::new();
     let port = served
         .base_url
@@ -163,7 +159,7 @@ async fn another_host_name_is_refused_and_answers_carry_security_headers() {
     if let Ok(response) = localhost {
         assert_eq!(response.status(), 200);
     }
-    served.terminate().await;
+    served.stop().await;
 }
 
 /// L7: a client that sends half a body and stalls is cut off (503) instead of holding the
@@ -172,7 +168,7 @@ async fn another_host_name_is_refused_and_answers_carry_security_headers() {
 async fn a_request_whose_body_never_finishes_is_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &dir.path().join("data"), &[], &[]).await;
+    let served = InProcess::start(&dir.path().join("data"), &[], &[]).await;
     let authority = served
         .base_url
         .strip_prefix("http://")
@@ -200,5 +196,5 @@ async fn a_request_whose_body_never_finishes_is_cut_off() {
     assert!(read.is_ok(), "serve kept the stalled request open");
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
-    served.terminate().await;
+    served.stop().await;
 }

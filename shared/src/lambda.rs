@@ -1,5 +1,6 @@
 //! Glue between `lambda_http` (API Gateway HTTP API events) and the framework-free handlers of
-//! [`crate::ingest`] (feature `lambda`).
+//! [`crate::ingest`] (feature `lambda`), with the CRC and webhook functions' health records
+//! ([`Recorder`]).
 //!
 //! The one thing that matters here is the body: Twitter's signature covers the body's **raw
 //! bytes**. API Gateway hands the body over either as text or, with `isBase64Encoded: true`, as
@@ -7,10 +8,55 @@
 //! the handler are exactly the bytes Twitter sent, and nothing here re-encodes or re-serialises
 //! them.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use lambda_http::{Body, Request, Response};
 
-use crate::ingest::{Headers, HttpRequestParts, HttpResponse};
+use crate::domain::now_ms;
+use crate::ingest::{
+    Headers, HttpRequestParts, HttpResponse, WebhookDeps, handle_crc, handle_webhook_post,
+};
+use crate::store::health::Health;
+use crate::store::recorder::Recorder;
+use crate::store::{Conversations, Inbox, Outbox, Revocations};
+use crate::twitter::webhook::WebhookSecret;
+
+/// λ crc's request: the CRC answer; `recorder` (when the function has a table) records a 200
+/// with the time computing it took.
+pub fn crc<H: Health + Clone + 'static>(
+    secret: &WebhookSecret,
+    recorder: Option<&Recorder<H>>,
+    request: Request,
+) -> Response<Body> {
+    let started = Instant::now();
+    let response = handle_crc(secret, &request_parts(request).raw_query);
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Some(recorder) = recorder
+        && response.status == 200
+    {
+        recorder.crc_answered(now_ms(), latency_us);
+    }
+    into_response(response)
+}
+
+/// λ webhook's request: one delivery; `recorder` records an accepted one.
+pub async fn webhook<S, H>(
+    deps: &WebhookDeps<S>,
+    recorder: &Recorder<H>,
+    request: Request,
+) -> Response<Body>
+where
+    S: Inbox + Outbox + Conversations + Revocations,
+    H: Health + Clone + 'static,
+{
+    let now = now_ms();
+    let response = handle_webhook_post(deps, &request_parts(request), now).await;
+    if response.status == 200 {
+        recorder.delivery_received(now);
+    }
+    into_response(response)
+}
 
 /// Turns a `lambda_http` request into the handlers' request parts. The query string is the raw
 /// one (API Gateway's `rawQueryString`, still percent-encoded): `lambda_http` puts it in the URI
@@ -48,7 +94,6 @@ pub fn into_response(response: HttpResponse) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{WebhookDeps, handle_crc, handle_webhook_post};
     use crate::store::memory::MemoryStore;
     use crate::twitter::webhook::{SIGNATURE_HEADER, WebhookSecret};
 

@@ -55,7 +55,7 @@ pub const START_PATH: &str = "/auth/start";
 /// Path of the callback (the `SIGNIN_CALLBACK_URL` must end with it).
 pub const CALLBACK_PATH: &str = "/auth/callback";
 /// Environment variable: the public URL of `/auth/callback` (registered in the app's settings).
-pub const CALLBACK_URL_VAR: &str = "SIGNIN_CALLBACK_URL";
+pub const CALLBACK_URL_VAR: &str = crate::config::vars::SIGNIN_CALLBACK_URL;
 /// The state cookie's name.
 pub const STATE_COOKIE: &str = "dmbot_signin_state";
 

@@ -1,5 +1,11 @@
 //! Structured logging. Lambda functions log JSON (one object per line, which CloudWatch Logs
-//! Insights can query); the CLI logs human-readable lines. `RUST_LOG` overrides the level.
+//! Insights can query), with the current span's fields on every line; the CLI logs
+//! human-readable lines. `RUST_LOG` overrides the level; in Lambda, the log level of Lambda's
+//! advanced logging controls (`AWS_LAMBDA_LOG_LEVEL`, the console's "application log level")
+//! takes precedence over it, as `lambda_runtime`'s own subscriber does.
+//!
+//! Why not `lambda_runtime::tracing::init_default_subscriber`: it writes JSON only when
+//! `AWS_LAMBDA_LOG_FORMAT` says so, shows no span fields, and does not cap the crates below.
 //!
 //! Whatever `RUST_LOG` says, the HTTP and AWS SDK internals log at most `info`: at `debug` and
 //! `trace` they print request bodies (`aws-smithy-runtime` logs every request it transmits, and
@@ -8,6 +14,8 @@
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::Directive;
+
+use crate::config::{self, vars};
 
 /// Crates that log request or response contents below `info`: capped at `info` on top of the
 /// user's filter. A later directive for the same target replaces an earlier one, so a
@@ -53,28 +61,47 @@ fn filter_with_default(user: Option<&str>, default: &str) -> EnvFilter {
     filter
 }
 
+fn rust_log() -> Option<String> {
+    config::process_env(vars::RUST_LOG)
+}
+
 fn filter() -> EnvFilter {
-    filter_from(std::env::var("RUST_LOG").ok().as_deref())
+    filter_from(rust_log().as_deref())
+}
+
+/// The filter spec in Lambda: `AWS_LAMBDA_LOG_LEVEL` (a level: `TRACE` ... `ERROR`, or `FATAL`,
+/// which tracing calls `error`) when set and valid, else `RUST_LOG`.
+pub fn lambda_filter_spec(aws_level: Option<&str>, rust_log: Option<&str>) -> Option<String> {
+    let level = aws_level.map(|l| l.trim().to_ascii_lowercase());
+    match level.as_deref() {
+        Some("fatal") => Some("error".to_string()),
+        Some(l @ ("trace" | "debug" | "info" | "warn" | "error")) => Some(l.to_string()),
+        _ => rust_log.map(str::to_string),
+    }
 }
 
 /// JSON logs on stdout without ANSI colours or timestamps' local offsets: for Lambda.
 pub fn init_json() {
-    init_json_to(std::io::stdout);
+    let spec = lambda_filter_spec(
+        config::process_env(vars::AWS_LAMBDA_LOG_LEVEL).as_deref(),
+        rust_log().as_deref(),
+    );
+    init_json_with(filter_from(spec.as_deref()), std::io::stdout);
 }
 
 /// The same JSON logs on stderr: for `dmbot serve --log-format json`, whose stdout is the banner.
 pub fn init_json_stderr() {
-    init_json_to(std::io::stderr);
+    init_json_with(filter(), std::io::stderr);
 }
 
-fn init_json_to<W>(writer: W)
+fn init_json_with<W>(filter: EnvFilter, writer: W)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter())
-        .with_current_span(false)
+        .with_env_filter(filter)
+        .with_current_span(true)
         .with_ansi(false)
         .with_target(false)
         .with_writer(writer)
@@ -89,10 +116,7 @@ pub fn init_human() {
 /// The operator commands' logs: warnings and errors only unless `RUST_LOG` says otherwise (their
 /// results go to stdout; a log line is something the operator should read).
 pub fn init_cli() {
-    init_human_with(filter_with_default(
-        std::env::var("RUST_LOG").ok().as_deref(),
-        "warn",
-    ));
+    init_human_with(filter_with_default(rust_log().as_deref(), "warn"));
 }
 
 fn init_human_with(filter: EnvFilter) {
@@ -130,6 +154,32 @@ mod tests {
         ));
         assert!(enabled_under("trace", || {
             tracing::enabled!(target: "aws_smithy_runtime", Level::INFO)
+        }));
+    }
+
+    #[test]
+    fn in_lambda_the_consoles_log_level_wins_over_rust_log_and_keeps_the_caps() {
+        assert_eq!(
+            lambda_filter_spec(Some("DEBUG"), Some("warn")).as_deref(),
+            Some("debug")
+        );
+        assert_eq!(
+            lambda_filter_spec(Some("FATAL"), None).as_deref(),
+            Some("error")
+        );
+        assert_eq!(
+            lambda_filter_spec(None, Some("warn")).as_deref(),
+            Some("warn")
+        );
+        assert_eq!(
+            lambda_filter_spec(Some("nonsense"), Some("warn")).as_deref(),
+            Some("warn")
+        );
+        assert_eq!(lambda_filter_spec(None, None), None);
+        let spec = lambda_filter_spec(Some("TRACE"), None).unwrap();
+        assert!(enabled_under(&spec, || tracing::enabled!(Level::TRACE)));
+        assert!(!enabled_under(&spec, || {
+            tracing::enabled!(target: "aws_smithy_runtime", Level::DEBUG)
         }));
     }
 

@@ -33,7 +33,7 @@ pub const OPERATOR_RESERVE: u32 = 1;
 /// CloudWatch namespace of the watchdog's metrics (the alarm in `template.yaml` uses it).
 pub const METRIC_NAMESPACE: &str = "dmbot";
 
-/// What the watchdog watches.
+/// What the watchdog watches (read by [`crate::config::WatchdogFnConfig`]).
 #[derive(Debug, Clone)]
 pub struct WatchdogConfig {
     /// The Account Activity environment (`TWITTER_ENV_NAME`).
@@ -341,47 +341,8 @@ pub async fn run_once<S: Health>(
     }
 }
 
-/// Reads the watchdog's settings: `TWITTER_ENV_NAME` (required), `WEBHOOK_URL` (optional),
-/// `WATCHDOG_SILENCE_MINUTES` (default 360).
-pub fn config_from_lookup(
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<WatchdogConfig, WatchdogConfigError> {
-    let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-    let env = get("TWITTER_ENV_NAME").ok_or(WatchdogConfigError::Missing("TWITTER_ENV_NAME"))?;
-    let env = EnvName::new(env).map_err(|e| WatchdogConfigError::Invalid {
-        var: "TWITTER_ENV_NAME",
-        reason: e.to_string(),
-    })?;
-    let minutes = match get("WATCHDOG_SILENCE_MINUTES") {
-        None => DEFAULT_SILENCE_MINUTES,
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| WatchdogConfigError::Invalid {
-                var: "WATCHDOG_SILENCE_MINUTES",
-                reason: format!("{v:?} is not a whole number of minutes"),
-            })?,
-    };
-    Ok(WatchdogConfig {
-        env,
-        webhook_url: get("WEBHOOK_URL"),
-        silence_after_ms: minutes.saturating_mul(60_000),
-    })
-}
-
 /// Default silence threshold: 6 hours.
 pub const DEFAULT_SILENCE_MINUTES: u64 = 360;
-
-/// The watchdog's configuration is wrong.
-#[derive(Debug, thiserror::Error)]
-pub enum WatchdogConfigError {
-    #[error(
-        "environment variable {0} is not set; the template sets it from the stack's parameters"
-    )]
-    Missing(&'static str),
-    #[error("environment variable {var} is invalid: {reason}")]
-    Invalid { var: &'static str, reason: String },
-}
 
 #[cfg(test)]
 mod tests {

@@ -2,21 +2,18 @@
 
 use std::path::Path;
 
-use aws_config::BehaviorVersion;
-use dmbot_shared::config::{ConfigError, Settings, process_env, vars};
+use dmbot_shared::config::{ConfigError, Settings, aws, process_env, vars};
 use dmbot_shared::domain::{AccountId, UserId};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::{Accounts, StoreError};
 use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::EnvName;
-use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
+use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 
 use super::{Common, OpsError};
-
-/// The embedded store's file inside `--data-dir`.
-pub const DATA_FILE: &str = "dmbot.redb";
+use crate::serve::DATA_FILE;
 
 const CREDENTIALS_HINT: &str = "set it in the environment or in .env; the values are in the \
      Twitter developer portal under the app's \"Keys and tokens\"";
@@ -49,7 +46,7 @@ pub fn owner_tokens() -> Result<TokenCredentials, OpsError> {
 /// Seals and opens connected accounts' stored tokens with `TWITTER_TOKEN_ENCRYPTION_KEY` (the
 /// `token_encryption_key` of the deployment's secret), or stores them unsealed without it.
 pub fn sealer() -> Result<TokenSealer, OpsError> {
-    let settings = dmbot_shared::config::Settings::from_lookup(process_env)?;
+    let settings = Settings::from_env()?;
     Ok(
         TokenSealer::from_optional_key(process_env(vars::TOKEN_ENCRYPTION_KEY).as_deref())?
             .requiring_sealed(settings.require_sealed_tokens)?,
@@ -58,7 +55,7 @@ pub fn sealer() -> Result<TokenSealer, OpsError> {
 
 /// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).
 pub fn client() -> Result<TwitterClient, OpsError> {
-    let config = ClientConfig::from_lookup(consumer()?, process_env)?;
+    let config = Settings::from_env()?.client_config(consumer()?)?;
     Ok(TwitterClient::new(config)?)
 }
 
@@ -102,11 +99,8 @@ pub async fn store(opts: &Common) -> Result<AnyStore, OpsError> {
         hint: "name the stack's DynamoDB table (the SAM output), or pass --data-dir for a local \
                `dmbot serve`",
     })?;
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    Ok(AnyStore::Dynamo(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        table,
-    )))
+    let sdk = aws::sdk_config().await;
+    Ok(AnyStore::Dynamo(aws::dynamo_store(&sdk, table)))
 }
 
 fn open_embedded(dir: &Path) -> Result<AnyStore, OpsError> {

@@ -1,10 +1,12 @@
-//! Operator commands: everything an operator does to a deployment from a terminal.
+//! Operator commands: everything an operator does to a deployment from a terminal. This file
+//! holds the clap tree; each group has its own file (its subcommands and their handlers), and
+//! [`run`] turns a command's outcome into output and an exit code.
 //!
 //! Each group (`webhook`, `subscription`, `welcome`, `profile`, `media`, `flow`, `auth`,
 //! `secrets`, `failures`, `conversation`) is a clap subcommand with its own `--help` and
 //! examples. Every command prints a short human summary, or with `--json` one JSON document on
 //! stdout for scripts. A failure prints what happened and what to do next (Twitter's error codes
-//! are translated by [`TwitterError`]'s `Display`) and exits non-zero; with `--json` it prints
+//! are translated by `TwitterError`'s `Display`) and exits non-zero; with `--json` it prints
 //! `{"error": "...", "code": ...}` instead.
 //!
 //! Configuration is the same as `dmbot serve`: the `TWITTER_*` variables (or a `.env` file) for
@@ -12,25 +14,35 @@
 //! `AWS_ENDPOINT_URL`) or `--data-dir` (the embedded store of a local `dmbot serve`) for the
 //! store. See `docs/OPERATIONS.md`.
 
-mod admin;
+mod auth;
 mod context;
-pub(crate) mod flow_cmd;
+mod conversation;
+mod error;
+mod failures;
+mod flow;
 mod invites;
-mod twitter_cmds;
-
-use std::path::PathBuf;
-use std::process::ExitCode;
+mod media;
+mod profile;
+mod run;
+mod secrets;
+mod subscription;
+mod webhook;
+mod welcome;
 
 use clap::{Args, Subcommand};
-use dmbot_shared::config::ConfigError;
-use dmbot_shared::flow::FlowErrors;
-use dmbot_shared::store::StoreError;
-use dmbot_shared::twitter::errors::TwitterError;
-use serde_json::{Value, json};
 
-pub use admin::{AuthCmd, ConversationCmd, FailuresCmd, SecretsCmd};
-pub use flow_cmd::FlowCmd;
-pub use twitter_cmds::{MediaCmd, ProfileCmd, SubscriptionCmd, WebhookCmd, WelcomeCmd};
+pub use auth::AuthCmd;
+pub use conversation::ConversationCmd;
+pub use error::OpsError;
+pub use failures::FailuresCmd;
+pub use flow::FlowCmd;
+pub use media::MediaCmd;
+pub use profile::ProfileCmd;
+pub use run::{Output, main};
+pub use secrets::SecretsCmd;
+pub use subscription::SubscriptionCmd;
+pub use webhook::WebhookCmd;
+pub use welcome::WelcomeCmd;
 
 /// Options every operator command takes.
 #[derive(Args, Debug, Clone, Default)]
@@ -125,124 +137,4 @@ pub enum OpsCommand {
         after_help = "Examples:\n  dmbot conversation show 4337869213 9876543210\n  dmbot conversation resume 4337869213 9876543210"
     )]
     Conversation(ConversationArgs),
-}
-
-/// What a command produced: a JSON value for `--json`, and text for people.
-pub struct Output {
-    pub json: Value,
-    pub text: String,
-}
-
-impl Output {
-    pub fn new(json: Value, text: impl Into<String>) -> Self {
-        Self {
-            json,
-            text: text.into(),
-        }
-    }
-}
-
-/// Everything that can make an operator command fail. The messages say what to do next.
-#[derive(Debug, thiserror::Error)]
-pub enum OpsError {
-    #[error("{0}")]
-    Twitter(#[from] TwitterError),
-    #[error("{0}")]
-    Config(#[from] ConfigError),
-    #[error("{0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Flow(#[from] FlowErrors),
-    #[error("{0}")]
-    Usage(String),
-    #[error("{0}")]
-    Io(String),
-    #[error("{0}")]
-    Aws(String),
-    #[error("{0}")]
-    Tokens(#[from] dmbot_shared::tokens::SealError),
-}
-
-impl OpsError {
-    /// The `code` of the JSON error: Twitter's error code when there is one, else the kind.
-    fn code(&self) -> Value {
-        match self {
-            OpsError::Twitter(e) => e.code().map_or_else(|| json!("twitter"), |c| json!(c)),
-            OpsError::Config(_) => json!("config"),
-            OpsError::Store(_) => json!("store"),
-            OpsError::Flow(_) => json!("flow"),
-            OpsError::Usage(_) => json!("usage"),
-            OpsError::Io(_) => json!("io"),
-            OpsError::Aws(_) => json!("aws"),
-            OpsError::Tokens(_) => json!("tokens"),
-        }
-    }
-
-    fn json(&self) -> Value {
-        let mut v = json!({ "error": self.to_string(), "code": self.code() });
-        if let OpsError::Flow(e) = self {
-            v["problems"] = json!(e.problems);
-        }
-        v
-    }
-}
-
-fn common(cmd: &OpsCommand) -> &Common {
-    match cmd {
-        OpsCommand::Webhook(a) => &a.common,
-        OpsCommand::Subscription(a) => &a.common,
-        OpsCommand::Welcome(a) => &a.common,
-        OpsCommand::Profile(a) => &a.common,
-        OpsCommand::Media(a) => &a.common,
-        OpsCommand::Flow(a) => &a.common,
-        OpsCommand::Auth(a) => &a.common,
-        OpsCommand::Secrets(a) => &a.common,
-        OpsCommand::Failures(a) => &a.common,
-        OpsCommand::Conversation(a) => &a.common,
-    }
-}
-
-/// Runs one operator command and turns its outcome into output and an exit code.
-/// `dotenv` is the outcome of loading `.env`, which `main` does before the runtime starts.
-pub async fn main(cmd: OpsCommand, dotenv: Result<Option<PathBuf>, ConfigError>) -> ExitCode {
-    dmbot_shared::telemetry::init_cli();
-    let opts = common(&cmd).clone();
-    match dotenv {
-        Ok(path) => tracing::debug!(dotenv = ?path, "configuration read"),
-        Err(e) => return report(&opts, Err(e.into())),
-    }
-    let result = match cmd {
-        OpsCommand::Webhook(a) => twitter_cmds::webhook(&opts, a.cmd).await,
-        OpsCommand::Subscription(a) => twitter_cmds::subscription(&opts, a.cmd).await,
-        OpsCommand::Welcome(a) => twitter_cmds::welcome(&opts, a.cmd).await,
-        OpsCommand::Profile(a) => twitter_cmds::profile(&opts, a.cmd).await,
-        OpsCommand::Media(a) => twitter_cmds::media(&opts, a.cmd).await,
-        OpsCommand::Flow(a) => flow_cmd::run(&opts, a.cmd).await,
-        OpsCommand::Auth(a) => admin::auth(&opts, a.cmd).await,
-        OpsCommand::Secrets(a) => admin::secrets(&opts, a.cmd).await,
-        OpsCommand::Failures(a) => admin::failures(&opts, a.cmd).await,
-        OpsCommand::Conversation(a) => admin::conversation(&opts, a.cmd).await,
-    };
-    report(&opts, result)
-}
-
-fn report(opts: &Common, result: Result<Output, OpsError>) -> ExitCode {
-    match result {
-        Ok(out) => {
-            if opts.json {
-                println!("{}", out.json);
-            } else if !out.text.is_empty() {
-                println!("{}", out.text.trim_end());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            if opts.json {
-                println!("{}", e.json());
-            } else {
-                eprintln!("error: {e}");
-            }
-            ExitCode::FAILURE
-        }
-    }
 }

@@ -1,7 +1,9 @@
-//! The HTTP front of `dmbot serve`: the webhook routes and the health check. The webhook runs the
-//! very handlers the Lambda functions run ([`dmbot_shared::ingest`]); this file only converts
-//! between axum's request/response types and the handlers' framework-free ones.
+//! The HTTP front of `dmbot serve`: the listener, the webhook routes and the health check, the
+//! guard around everything, and the server task. The webhook runs the very handlers the Lambda
+//! functions run ([`dmbot_shared::ingest`]); this file only converts between axum's
+//! request/response types and the handlers' framework-free ones.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -12,7 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dmbot_shared::ingest::{self, Headers, HttpRequestParts, WebhookDeps};
 use dmbot_shared::store::embedded::EmbeddedStore;
+use dmbot_shared::twitter::webhook::WebhookSecret;
 use http::{HeaderMap, Method, StatusCode, Uri};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::ServeError;
+use super::mode::Mode;
 
 /// The webhook's path, as registered with Twitter: `http://<host>:<port>/webhooks/twitter`.
 pub const WEBHOOK_PATH: &str = "/webhooks/twitter";
@@ -42,7 +51,7 @@ async fn webhook(
         headers: Headers::from_http(&headers),
         body,
     };
-    let answer = ingest::handle_request(&deps, &request, super::now_ms()).await;
+    let answer = ingest::handle_request(&deps, &request, dmbot_shared::domain::now_ms()).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,
@@ -163,4 +172,59 @@ pub fn guarded(router: Router, hosts: AllowedHosts) -> Router {
             response
         }
     }))
+}
+
+pub(crate) async fn listen(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), ServeError> {
+    let failed = |e: std::io::Error| ServeError::Listen {
+        addr,
+        reason: e.to_string(),
+    };
+    let listener = TcpListener::bind(addr).await.map_err(failed)?;
+    let local = listener.local_addr().map_err(failed)?;
+    Ok((listener, local))
+}
+
+/// `http://<ip>:<port>` for the address the listener got (loopback for an unspecified one).
+pub(crate) fn shown_url(local: SocketAddr) -> String {
+    let shown_ip = if local.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        local.ip()
+    };
+    // `SocketAddr` puts an IPv6 address in brackets, as a URL needs.
+    format!("http://{}", SocketAddr::new(shown_ip, local.port()))
+}
+
+/// Spawns the HTTP server: the webhook and health routes, the simulator's behind them, the
+/// host check and security headers around all; it stops when `stop` turns true.
+pub(crate) fn serve(
+    listener: TcpListener,
+    local: SocketAddr,
+    mode: &mut Mode,
+    store: &EmbeddedStore,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
+    let deps = Arc::new(WebhookDeps {
+        store: store.clone(),
+        secret: WebhookSecret::new(&mode.credentials.consumer_secret),
+        app_id: mode.app_id.clone(),
+    });
+    let simulator_mode = mode.is_simulator();
+    let mut router = router(deps);
+    if let Some((_, sim_router)) = mode.simulator.take() {
+        router = router.fallback_service(sim_router);
+    }
+    let hosts = if simulator_mode && local.ip().is_loopback() {
+        AllowedHosts::loopback(local.port())
+    } else {
+        AllowedHosts::Any
+    };
+    let router = guarded(router, hosts);
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    })
 }

@@ -1,5 +1,8 @@
-//! Runs the real `dmbot` binary for the tests: `dmbot serve --port 0` in a fresh directory, the
-//! URL read from the banner's first line, SIGTERM to stop it.
+//! Starts the local stack for the tests: in this process through the library
+//! ([`InProcess`]: `LocalStack::build` on port 0, settings from the test's own list, never the
+//! process environment), or as the real `dmbot` binary ([`Served`]: `dmbot serve --port 0` in a
+//! fresh directory, the URL read from the banner's first line, SIGTERM to stop it) for what only
+//! a process shows (the banner, the exit status, the log on stderr, signals).
 
 #![allow(dead_code)]
 
@@ -7,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+use dmbot_cli::serve::{LocalStack, ServeArgs};
 use dmbot_simulator::FakeTwitter;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -34,6 +39,76 @@ pub const TWITTER_VARS: [&str; 10] = [
     "TWITTER_APP_ID",
     "TWITTER_SECRET_ARN",
 ];
+
+/// `dmbot serve`'s options, parsed as the binary parses them.
+#[derive(Parser)]
+struct ServeCommand {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// A local stack running in this process. Dropping it stops the stack without waiting;
+/// [`InProcess::stop`] waits until it has stopped.
+pub struct InProcess {
+    pub base_url: String,
+    pub banner: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl InProcess {
+    /// Builds the stack as `dmbot serve --port 0 --data-dir <data_dir> --flow <example>
+    /// <extra>` would, with exactly `env` as its settings, and runs it.
+    pub async fn start(data_dir: &Path, env: &[(&str, String)], extra: &[&str]) -> Self {
+        let data_dir = data_dir.to_str().expect("a UTF-8 data directory");
+        let flow = example_flow();
+        let flow = flow.to_str().expect("a UTF-8 flow path");
+        let mut argv = vec![
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            data_dir,
+            "--flow",
+            flow,
+        ];
+        argv.extend_from_slice(extra);
+        let args = ServeCommand::try_parse_from(argv)
+            .expect("valid serve options")
+            .serve;
+        let settings: std::collections::HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let config = args
+            .config(None, |var| settings.get(var).cloned())
+            .expect("valid settings");
+        let stack = LocalStack::build(config)
+            .await
+            .unwrap_or_else(|e| panic!("the local stack did not start: {e}"));
+        let base_url = stack.base_url().to_string();
+        let banner = stack.banner();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(stack.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        InProcess {
+            base_url,
+            banner,
+            stop,
+            task,
+        }
+    }
+
+    /// Stops the stack as Ctrl-C does and waits until it has stopped.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(60), self.task)
+            .await
+            .expect("the stack stops")
+            .expect("the stack's task did not panic");
+    }
+}
 
 /// A running `dmbot serve`. Dropping it kills the process.
 pub struct Served {

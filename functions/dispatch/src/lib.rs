@@ -5,10 +5,10 @@
 //! `dynamodb.NewImage` in DynamoDB's attribute-value JSON). The event-source mapping filters
 //! them to new customer messages (see [`STREAM_FILTERS`]), and `FunctionResponseTypes:
 //! [ReportBatchItemFailures]` lets us return the sequence numbers of the records to deliver
-//! again ([`BatchResponse`]): Lambda then retries from the lowest one, and records after it that
+//! again ([`BatchResponse`], `aws_lambda_events`' type): Lambda then retries from the lowest one, and records after it that
 //! were handled are skipped on redelivery (already answered).
 //!
-//! Why our own small types instead of `aws_lambda_events`' DynamoDB event: that feature pulls
+//! Why our own small event types instead of `aws_lambda_events`' DynamoDB event: that feature pulls
 //! in `serde_dynamo`, and one bad record would fail the whole event's deserialization. Here
 //! each record is decoded on its own ([`decode_record`]), so an undecodable one is logged and
 //! skipped: a poison record never blocks its shard. The image is read through
@@ -18,12 +18,13 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use dmbot_shared::dispatch::{Dispatcher, Store};
-use dmbot_shared::domain::InboundRecord;
+use dmbot_shared::domain::{InboundRecord, now_ms};
 use dmbot_shared::store::StoreError;
 use dmbot_shared::store::dynamodb::{
     ItemView, KIND_INBOUND, STREAM_FILTER_NEW_INBOUND, STREAM_FILTER_REDRIVE, decode_inbound_item,
 };
-use serde::{Deserialize, Serialize};
+use lambda_runtime::LambdaEvent;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The event-source filters this function relies on (for `template.yaml`'s
@@ -119,18 +120,11 @@ pub fn decode_record(raw: &Value) -> Decoded {
     }
 }
 
-/// The partial batch response: `{"batchItemFailures":[{"itemIdentifier":"<sequence number>"}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchResponse {
-    #[serde(rename = "batchItemFailures")]
-    pub batch_item_failures: Vec<BatchItemFailure>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchItemFailure {
-    #[serde(rename = "itemIdentifier")]
-    pub item_identifier: String,
-}
+/// The partial batch response, `{"batchItemFailures":[{"itemIdentifier":"<sequence number>"}]}`:
+/// `aws_lambda_events`' own type (feature `streams`, which adds no dependency).
+pub use aws_lambda_events::streams::{
+    DynamoDbBatchItemFailure, DynamoDbEventResponse as BatchResponse,
+};
 
 /// Handles a stream event before `deadline`: decodes every record, dispatches the messages
 /// ([`Dispatcher::handle_batch`]: one conversation in order, conversations concurrently), and
@@ -171,15 +165,19 @@ pub async fn handle_stream_event<S: Store + Clone + Send + Sync + 'static>(
             continue;
         }
         match sequence_number {
-            Some(n) => failures.push(BatchItemFailure { item_identifier: n }),
+            Some(n) => {
+                let mut failure = DynamoDbBatchItemFailure::default();
+                failure.item_identifier = Some(n);
+                failures.push(failure);
+            }
             None => {
                 tracing::error!("a record to retry has no sequence number; it cannot be reported")
             }
         }
     }
-    BatchResponse {
-        batch_item_failures: failures,
-    }
+    let mut response = BatchResponse::default();
+    response.batch_item_failures = failures;
+    response
 }
 
 /// How many put-off messages one read of the deferred index takes.
@@ -229,6 +227,30 @@ pub async fn redrive_due<S: Store>(store: &S, now_ms: u64) -> Result<usize, Stor
                 tracing::info!(redriven = total, "messages put off are due: re-driven");
             }
             return Ok(total);
+        }
+    }
+}
+
+/// One invocation: a stream batch (answered with the records to deliver again), the
+/// schedule's tick (answered with how many messages were re-driven), or anything else (logged,
+/// answered `null`).
+pub async fn handle<S: Store + Clone + Send + Sync + 'static>(
+    dispatcher: &Dispatcher<S>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
+    let deadline = deadline_from_epoch_ms(event.context.deadline, now_ms());
+    match Invocation::from_payload(event.payload) {
+        Invocation::Stream(batch) => {
+            let response = handle_stream_event(dispatcher, &batch, deadline).await;
+            Ok(serde_json::to_value(response)?)
+        }
+        Invocation::Schedule => {
+            let redriven = redrive_due(dispatcher.store(), now_ms()).await?;
+            Ok(serde_json::json!({ "redriven": redriven }))
+        }
+        Invocation::Unknown => {
+            tracing::warn!("an invocation that is neither the stream nor the schedule");
+            Ok(Value::Null)
         }
     }
 }
@@ -311,11 +333,10 @@ mod tests {
 
     #[test]
     fn the_batch_response_has_lambdas_field_names() {
-        let r = BatchResponse {
-            batch_item_failures: vec![BatchItemFailure {
-                item_identifier: "12".into(),
-            }],
-        };
+        let mut failure = DynamoDbBatchItemFailure::default();
+        failure.item_identifier = Some("12".into());
+        let mut r = BatchResponse::default();
+        r.batch_item_failures = vec![failure];
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
             serde_json::json!({"batchItemFailures":[{"itemIdentifier":"12"}]})

@@ -48,7 +48,7 @@ pub use accounts::{ResolvedAccount, owner_id_from_access_token};
 use recovery::Verdict;
 
 /// Environment variable naming the flow used by accounts without their own `flow_id`.
-pub const DEFAULT_FLOW_ID_VAR: &str = "DEFAULT_FLOW_ID";
+pub const DEFAULT_FLOW_ID_VAR: &str = crate::config::vars::DEFAULT_FLOW_ID;
 /// The default flow id when [`DEFAULT_FLOW_ID_VAR`] is unset.
 pub const DEFAULT_FLOW_ID: &str = "default";
 

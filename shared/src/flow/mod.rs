@@ -29,6 +29,8 @@ use crate::twitter::limits::{
 
 pub mod definition;
 pub mod engine;
+#[cfg(feature = "client")]
+pub mod sync;
 pub mod text;
 mod validate;
 

@@ -44,6 +44,7 @@ pub mod invites;
 mod media;
 pub mod memory;
 mod outbox;
+pub mod recorder;
 mod revocations;
 pub mod rules;
 pub mod signin;

@@ -37,17 +37,12 @@ use super::errors::{ErrorContext, RateLimit, TwitterError, classify};
 use super::oauth1::{
     ConsumerCredentials, SignatureRequest, Signer, TokenCredentials, bearer_credentials_header,
 };
+use crate::config::{ConfigError, parse_base_url};
 
 pub use media::{MAX_CHUNK_BYTES, MediaUpload, UploadOptions};
 
-/// Environment variable naming the API base URL (default `https://api.twitter.com`).
-pub const API_BASE_URL_VAR: &str = "TWITTER_API_BASE_URL";
-/// Environment variable naming the media upload base URL (default `https://upload.twitter.com`).
-pub const UPLOAD_BASE_URL_VAR: &str = "TWITTER_UPLOAD_BASE_URL";
-/// Environment variable with a ready app-only bearer token (optional; fetched when absent).
-pub const BEARER_TOKEN_VAR: &str = "TWITTER_BEARER_TOKEN";
-
-/// Where Twitter is and how long to wait for it.
+/// Where Twitter is and how long to wait for it. Built from the configuration by
+/// [`crate::config::Settings::client_config`] (and `TwitterAppCredentials::client`).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `https://api.twitter.com`, or a fake/simulator for tests and local runs. Paths such as
@@ -81,27 +76,9 @@ impl ClientConfig {
         }
     }
 
-    /// Reads [`API_BASE_URL_VAR`], [`UPLOAD_BASE_URL_VAR`] and [`BEARER_TOKEN_VAR`] through
-    /// `lookup` (e.g. `|k| std::env::var(k).ok()`); unset or empty variables keep the defaults.
-    pub fn from_lookup(
-        consumer: ConsumerCredentials,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, TwitterError> {
-        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let mut config = Self::new(consumer);
-        if let Some(v) = get(API_BASE_URL_VAR) {
-            config.api_base = parse_base(API_BASE_URL_VAR, &v)?;
-        }
-        if let Some(v) = get(UPLOAD_BASE_URL_VAR) {
-            config.upload_base = parse_base(UPLOAD_BASE_URL_VAR, &v)?;
-        }
-        config.bearer_token = get(BEARER_TOKEN_VAR).map(BearerToken::new);
-        Ok(config)
-    }
-
     /// Points both the API and the upload base at one server (a fake or the simulator).
-    pub fn with_base(mut self, base: &str) -> Result<Self, TwitterError> {
-        self.api_base = parse_base("api base URL", base)?;
+    pub fn with_base(mut self, base: &str) -> Result<Self, ConfigError> {
+        self.api_base = parse_base_url("api base URL", base)?;
         self.upload_base = self.api_base.clone();
         Ok(self)
     }
@@ -110,17 +87,6 @@ impl ClientConfig {
         self.timeout = timeout;
         self
     }
-}
-
-fn parse_base(what: &str, value: &str) -> Result<Url, TwitterError> {
-    let url = Url::parse(value.trim())
-        .map_err(|e| TwitterError::Config(format!("{what} {value:?} is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(TwitterError::Config(format!(
-            "{what} {value:?} must be an absolute http(s) URL"
-        )));
-    }
-    Ok(url)
 }
 
 /// Every call the client makes, for rate-limit bookkeeping, logs and error messages.
@@ -678,24 +644,6 @@ mod tests {
             join(&prefixed, "1.1/x.json", &[]).unwrap().as_str(),
             "http://sim.local/twitter/1.1/x.json"
         );
-    }
-
-    #[test]
-    fn config_reads_base_urls_and_bearer_from_the_environment() {
-        let consumer = ConsumerCredentials::new("k", "s");
-        let env = |k: &str| match k {
-            API_BASE_URL_VAR => Some("http://127.0.0.1:1".to_string()),
-            BEARER_TOKEN_VAR => Some("AAAA".to_string()),
-            _ => None,
-        };
-        let config = ClientConfig::from_lookup(consumer.clone(), env).unwrap();
-        assert_eq!(config.api_base.as_str(), "http://127.0.0.1:1/");
-        assert_eq!(config.upload_base.as_str(), "https://upload.twitter.com/");
-        assert_eq!(config.bearer_token, Some(BearerToken::new("AAAA")));
-        let bad = ClientConfig::from_lookup(consumer, |k: &str| {
-            (k == UPLOAD_BASE_URL_VAR).then(|| "not a url".to_string())
-        });
-        assert!(matches!(bad, Err(TwitterError::Config(m)) if m.contains(UPLOAD_BASE_URL_VAR)));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! In-process dispatch for `dmbot serve`: the embedded store plays the DynamoDB stream.
+//! The dispatch lanes of `dmbot serve`: the embedded store plays the DynamoDB stream and the
+//! lanes feed its messages to the one [`Dispatcher`] (the Lambda function's); they are not a
+//! second dispatcher.
 //!
 //! New inbound messages arrive as notifications from [`EmbeddedStore::subscribe_inbound`];
 //! what was pending at start (or missed by a lagging subscriber) comes from

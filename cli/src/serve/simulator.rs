@@ -1,0 +1,50 @@
+//! Simulator mode: what an operator does against Twitter, done against the simulator at start
+//! (flow sync, webhook registration with its CRC, the account's subscription).
+
+use dmbot_shared::flow::Flow;
+use dmbot_shared::flow::sync::{Silent, sync_to_twitter};
+use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
+use dmbot_shared::twitter::client::TwitterClient;
+use dmbot_shared::twitter::oauth1::TokenCredentials;
+use dmbot_simulator::Simulator;
+
+use super::ServeError;
+
+/// Syncs `flow` to the simulator (every call signed and checked, the ids recorded in
+/// `flow.synced`), registers `webhook_url` (the simulator runs the CRC against it) and
+/// subscribes the account. Returns the banner's note on what was synced.
+pub(crate) async fn register_with_simulator(
+    sim: &Simulator,
+    client: &TwitterClient,
+    owner: &TokenCredentials,
+    flow: &mut Flow,
+    webhook_url: &str,
+) -> Result<String, ServeError> {
+    let synced = sync_to_twitter(client, owner, flow, None, super::now_ms(), &Silent)
+        .await
+        .map_err(|e| ServeError::Sync(format!("flow sync: {e}")))?;
+    for warning in &synced.warnings {
+        tracing::warn!(%warning, "flow sync in the simulator");
+    }
+    let ids = &flow.synced;
+    let note = format!(
+        "{} media, {} custom profiles, {} welcome messages registered in the simulator",
+        ids.media.len(),
+        ids.custom_profiles.len(),
+        ids.welcome_messages.len()
+    );
+    sim.fake().set_crc_check(true);
+    let env = EnvName::new(sim.fake().app().env_name.clone())
+        .map_err(|e| ServeError::Sync(e.to_string()))?;
+    let url =
+        WebhookUrl::new_allowing_http(webhook_url).map_err(|e| ServeError::Sync(e.to_string()))?;
+    client
+        .register_webhook(owner, &env, &url)
+        .await
+        .map_err(|e| ServeError::Sync(format!("webhook registration (CRC): {e}")))?;
+    client
+        .subscribe(owner, &env)
+        .await
+        .map_err(|e| ServeError::Sync(format!("subscription: {e}")))?;
+    Ok(note)
+}
