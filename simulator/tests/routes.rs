@@ -78,6 +78,10 @@ async fn each_path_and_method_asks_for_its_own_authentication() {
         ("GET", format!("{all}/prod/subscriptions/list.json"), BAD_AUTH_DATA, FORBIDDEN),
         ("GET", format!("{all}/prod/webhooks.json"), BAD_AUTH_DATA, FORBIDDEN),
         ("PATCH", format!("{all}/prod/anything"), BAD_AUTH_DATA, NOT_THESE_CREDENTIALS),
+        // Environments named like the app-wide paths' segments.
+        ("GET", format!("{all}/subscriptions/subscriptions/list.json"), BAD_AUTH_DATA, FORBIDDEN),
+        ("GET", format!("{all}/webhooks.json/webhooks.json"), BAD_AUTH_DATA, FORBIDDEN),
+        ("GET", format!("{all}/count.json/subscriptions/list.json"), BAD_AUTH_DATA, FORBIDDEN),
         // Users.
         ("GET", "/1.1/users/lookup.json?user_id=4337869213".into(), BAD_AUTH_DATA, (200, None)),
         ("POST", "/1.1/users/lookup.json".into(), BAD_AUTH_DATA, NOT_THESE_CREDENTIALS),

@@ -1,7 +1,7 @@
 //! Who may call an endpoint: the authentication each route needs ([`Need`], named on its line in
-//! the router), the check of a request's credentials against it (OAuth 1.0a verified by
-//! [`super::oauth`], bearer tokens this fake issued, Basic consumer credentials), and the route
-//! layer that runs the check, then the queued faults, before the handler.
+//! the router), the check of a request's credentials against it (bearer tokens this fake issued,
+//! Basic consumer credentials, OAuth 1.0a handed to the verifier in [`super::oauth`]), and the
+//! route layer that runs the check, then the queued faults, before the handler.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,14 +14,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use super::faults::{FaultTime, fault_reply, take_fault};
-use super::oauth::{expected_signature, parse_oauth_header, unpct};
+use super::oauth::{self, parse_oauth_header, unpct};
 use super::reply::{Reply, bad_auth, error};
 use super::request::Call;
-use super::state::{FakeAccount, Shared, now_secs};
-
-/// How long an OAuth timestamp may be away from the server's clock (Twitter allows a few
-/// minutes; beyond that it answers code 32/135).
-pub const TIMESTAMP_TOLERANCE_SECS: u64 = 300;
+use super::state::{FakeAccount, Shared};
 
 /// What authentication a route accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +165,7 @@ fn authenticate(shared: &Shared, call: &Call, need: Need) -> (AuthSeen, Result<C
         };
         return (seen, Err(refused_credentials()));
     }
-    oauth_auth(shared, call, oauth, need)
+    oauth::verify(shared, call, oauth, need)
 }
 
 /// `Authorization: Basic base64(urlencode(key):urlencode(secret))` with the app's consumer
@@ -193,112 +189,4 @@ fn basic_auth(shared: &Shared, basic: &str, need: Need) -> Result<Caller, Reply>
     } else {
         Err(error(403, 99, "Unable to verify your credentials"))
     }
-}
-
-/// OAuth 1.0a: protocol fields, the timestamp window, the token and its secret, the signature
-/// over query + form-body + `oauth_*` parameters, the nonce, and the owner check.
-fn oauth_auth(
-    shared: &Shared,
-    call: &Call,
-    oauth: BTreeMap<String, String>,
-    need: Need,
-) -> (AuthSeen, Result<Caller, Reply>) {
-    let token = oauth.get("oauth_token").cloned();
-    let fail = |token: Option<String>| {
-        (
-            AuthSeen::OAuth {
-                token,
-                valid: false,
-            },
-            Err(bad_auth()),
-        )
-    };
-    let unknown_token = |token: Option<String>| {
-        (
-            AuthSeen::OAuth {
-                token,
-                valid: false,
-            },
-            Err(error(401, 89, "Invalid or expired token.")),
-        )
-    };
-
-    let mut s = shared.lock();
-    // Protocol fields.
-    if oauth.get("oauth_signature_method").map(String::as_str) != Some("HMAC-SHA1")
-        || oauth.get("oauth_version").is_some_and(|v| v != "1.0")
-        || oauth.get("oauth_consumer_key") != Some(&s.app.consumer_key)
-    {
-        return fail(token);
-    }
-    let (Some(nonce), Some(timestamp)) = (oauth.get("oauth_nonce"), oauth.get("oauth_timestamp"))
-    else {
-        return fail(token);
-    };
-    let Ok(ts) = timestamp.parse::<u64>() else {
-        return fail(token);
-    };
-    if ts.abs_diff(now_secs()) > TIMESTAMP_TOLERANCE_SECS {
-        return fail(token);
-    }
-
-    // Which token, and its secret.
-    let mut caller = Caller::default();
-    let token_secret = match (need, &token) {
-        (Need::ConsumerOnly, None) => String::new(),
-        (Need::RequestToken, Some(t)) => match s.request_tokens.get(t) {
-            Some(rt) => {
-                caller.request_token = Some(t.clone());
-                rt.secret.clone()
-            }
-            None => return unknown_token(token),
-        },
-        (Need::User | Need::Owner | Need::OwnerOrBearer | Need::UserOrBearer, Some(t)) => {
-            match s.accounts.iter().find(|a| &a.token == t) {
-                Some(a) => {
-                    caller.account = Some(a.clone());
-                    a.token_secret.clone()
-                }
-                None => return unknown_token(token),
-            }
-        }
-        _ => return fail(token),
-    };
-
-    // The signature, over query + form-body + oauth_* parameters (never the JSON or multipart
-    // body), with the URL the request was sent to.
-    let Some(host) = call.headers.get("host").and_then(|h| h.to_str().ok()) else {
-        return fail(token);
-    };
-    let base_url = format!("http://{}{}", host.to_ascii_lowercase(), call.path);
-    let mut params: Vec<(String, String)> = oauth
-        .iter()
-        .filter(|(k, _)| k.as_str() != "oauth_signature" && k.as_str() != "realm")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    params.extend(call.query.iter().cloned());
-    params.extend(call.form.iter().cloned());
-    let expected = expected_signature(
-        call.method.as_str(),
-        &base_url,
-        &params,
-        &s.app.consumer_secret,
-        &token_secret,
-    );
-    if oauth.get("oauth_signature") != Some(&expected) {
-        return fail(token);
-    }
-    if !s.nonces.insert((nonce.clone(), timestamp.clone())) {
-        return fail(token);
-    }
-    let owner_id = s.accounts[0].user_id.clone();
-    drop(s);
-    if need == Need::Owner && caller.account.as_ref().map(|a| &a.user_id) != Some(&owner_id) {
-        return (
-            AuthSeen::OAuth { token, valid: true },
-            Err(error(403, 200, "Forbidden.")),
-        );
-    }
-    caller.oauth = oauth;
-    (AuthSeen::OAuth { token, valid: true }, Ok(caller))
 }

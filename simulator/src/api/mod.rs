@@ -29,6 +29,9 @@
 //! correctly with the app's consumer secret, [`FakeTwitter::crc_wrong_url`] with a wrong secret.
 //! Registration and `PUT webhooks/:id` only run the CRC when [`FakeTwitter::set_crc_check`] is on.
 
+// Handlers and checks return a ready HTTP response as their error: it is what the fake answers.
+#![allow(clippy::result_large_err)]
+
 mod auth;
 mod crc;
 mod faults;
@@ -48,8 +51,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 
-pub use auth::{AuthSeen, TIMESTAMP_TOLERANCE_SECS};
+pub use auth::AuthSeen;
 pub use faults::Fault;
+pub use oauth::TIMESTAMP_TOLERANCE_SECS;
 pub use request_log::RecordedRequest;
 pub use state::{Activity, FakeAccount, FakeApp, FakeProfile, FakeUpload, FakeWebhook};
 
