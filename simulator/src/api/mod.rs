@@ -3,21 +3,21 @@
 //! uses (`docs/TWITTER-API.md` §3–§6).
 //!
 //! What makes it useful as a test double:
-//! - **It checks every request's authentication with its own code** ([`oauth`], [`auth`]).
+//! - **It checks every request's authentication with its own code** (`oauth`, `auth`).
 //!   OAuth 1.0a signatures are verified by an implementation written from RFC 5849 and
 //!   Twitter's docs, never by the signer under test. A bad signature, an unknown key or token, a
 //!   stale timestamp or a replayed nonce is answered `401` with code 32, as Twitter does. Bearer
 //!   tokens must be ones this server issued from `POST oauth2/token`.
-//! - **It checks bodies against Twitter's limits** ([`limits`]), independently of `limits.rs`: a
+//! - **It checks bodies against Twitter's limits** (`limits`), independently of `limits.rs`: a
 //!   violation is a Twitter-shaped `400` (`{"errors":[{"code":214,"message":"..."}]}`).
-//! - **Faults on demand** ([`faults`]): [`FakeTwitter::fail_next`] makes the next N requests to a
+//! - **Faults on demand** (`faults`): [`FakeTwitter::fail_next`] makes the next N requests to a
 //!   path answer 429 with a reset time, a 5xx, any Twitter error code, or answer late.
 //! - **A request log** ([`FakeTwitter::requests`]) and accessors for what was stored (sent DMs,
 //!   uploads, webhooks, subscriptions, ...) for assertions.
 //!
-//! The layout: [`router`] is the one routing table (path, method, authentication, handler per
+//! The layout: `router` is the one routing table (path, method, authentication, handler per
 //! line); the endpoint families of v1.1 are in `v1/` (`dm`, `media`, `welcome`, `profiles`,
-//! `activity`, `users`), the OAuth flows in [`oauth_flow`]; X API v2 families go beside them in
+//! `activity`, `users`), the OAuth flows in `oauth_flow`; X API v2 families go beside them in
 //! `v2/`, with a block of their own in the router.
 //!
 //! Start one per test with [`FakeTwitter::start`]; point the client's API *and* upload base URL

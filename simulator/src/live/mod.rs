@@ -20,8 +20,8 @@
 //! The page (`GET /`) shows the customer's side of the conversation and a pane for the agent; it
 //! follows a long-poll feed (`GET /sim/api/feed?after=<seq>`) of everything that happened.
 //!
-//! Files: [`delivery`] (signed POSTs and Twitter's retries), [`people`] (the customer and the
-//! agent, and the delivery envelope), [`page`] (the chat page and its endpoints).
+//! Files: `delivery` (signed POSTs and Twitter's retries), `people` (the customer and the
+//! agent, and the delivery envelope), `page` (the chat page and its endpoints).
 
 mod delivery;
 mod page;
