@@ -2,6 +2,10 @@
 //! method, the authentication it needs ([`Need`]) and its handler. Around it, the request-log
 //! layer ([`record`]) that every request passes; and for whatever no line matches, [`unrouted`].
 //!
+//! The `{...}` segments only shape the match: handlers read ids from the path as sent (not
+//! percent-decoded), as the fake always compared them. A static path shadows a pattern for every
+//! method, so a static path that a pattern also covers lists that pattern's methods too.
+//!
 //! A second API version (X API v2, `/2/...`) is a block of its own: a `v2` function like
 //! [`v1_1`] listing the endpoints of families under `api/v2/`, merged in [`router`].
 
