@@ -38,7 +38,7 @@ use dmbot_shared::store::{
     MediaRef, Revocations,
 };
 use dmbot_shared::twitter::oauth1::TokenCredentials;
-use dmbot_shared::twitter::webhook::{SIGNATURE_HEADER, WebhookSecret};
+use dmbot_shared::twitter::signature::{SIGNATURE_HEADER, WebhookSecret};
 use dmbot_tests::fake_twitter::{FakeTwitter, client};
 use dmbot_tests::iam::{CONSUMER_SECRET, IamMoto};
 use dmbot_tests::signin::signin_deps;

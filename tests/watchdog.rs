@@ -3,7 +3,6 @@
 //! the health record in every store (memory, embedded, DynamoDB on moto).
 
 use dmbot_shared::domain::now_ms;
-use dmbot_shared::health::{WebhookState, WebhookStatusReport};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::health::{Health, StoredRateLimit, WatchdogOutcome, WatchdogRun};
@@ -11,6 +10,7 @@ use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_shared::watchdog::{WatchdogConfig, WatchdogReport, run_once};
+use dmbot_shared::webhook_status::{WebhookState, WebhookStatusReport};
 use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client, tokens};
 use dmbot_tests::moto::Moto;
 
@@ -276,7 +276,8 @@ async fn the_status_report_combines_twitter_and_the_health_record() {
     run_at(&fake, &store, &url, now).await;
 
     let report =
-        dmbot_shared::health::gather(&client(&fake), &env(&fake), Some(&url), &store, now).await;
+        dmbot_shared::webhook_status::gather(&client(&fake), &env(&fake), Some(&url), &store, now)
+            .await;
 
     assert!(report.is_healthy(), "{:?}", report.problems);
     let text = report.render_text();

@@ -50,7 +50,7 @@ mod tests {
     use super::*;
     use crate::ingest::{WebhookDeps, handle_crc, handle_webhook_post};
     use crate::store::memory::MemoryStore;
-    use crate::twitter::webhook::{SIGNATURE_HEADER, WebhookSecret};
+    use crate::twitter::signature::{SIGNATURE_HEADER, WebhookSecret};
 
     const SECRET: &str = "fixture-consumer-secret";
 

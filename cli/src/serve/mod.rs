@@ -40,7 +40,7 @@ use dmbot_shared::tokens::TokenSealer;
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
-use dmbot_shared::twitter::webhook::WebhookSecret;
+use dmbot_shared::twitter::signature::WebhookSecret;
 use dmbot_simulator::{Simulator, SimulatorConfig};
 use tokio::sync::watch;
 

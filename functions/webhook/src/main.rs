@@ -18,7 +18,7 @@ use dmbot_shared::ingest::{WebhookDeps, handle_webhook_post};
 use dmbot_shared::lambda::{into_response, request_parts};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::health::{HEALTH_RECORD_INTERVAL_MS, Health, Throttle};
-use dmbot_shared::twitter::webhook::WebhookSecret;
+use dmbot_shared::twitter::signature::WebhookSecret;
 use dmbot_shared::{secrets, telemetry};
 use lambda_http::{Error, Request, service_fn};
 
