@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use super::de_media_id;
 use super::super::limits::MediaId;
+use super::de_media_id;
 /// The media upload's answer to INIT, FINALIZE and STATUS.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct MediaUploadResponse {

@@ -68,7 +68,6 @@ digit_id_type!(
     check_digits
 );
 
-
 fn de_media_id<'de, D: Deserializer<'de>>(d: D) -> Result<MediaId, D::Error> {
     MediaId::new(String::deserialize(d)?).map_err(serde::de::Error::custom)
 }

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use super::de_profile_id;
 use super::super::limits::CustomProfileId;
+use super::de_profile_id;
 /// A custom profile (another name and avatar the account can send as).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CustomProfile {

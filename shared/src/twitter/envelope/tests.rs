@@ -156,8 +156,7 @@ fn when_body_is_not_json_should_say_not_json() {
 
 #[test]
 fn when_an_event_array_is_not_an_array_should_say_wrong_shape_and_where() {
-    let err =
-        Envelope::parse(br#"{"for_user_id":"1","direct_message_events":{}}"#).unwrap_err();
+    let err = Envelope::parse(br#"{"for_user_id":"1","direct_message_events":{}}"#).unwrap_err();
     let EnvelopeError::WrongShape { detail } = &err else {
         panic!("{err:?}");
     };

@@ -1,8 +1,7 @@
 use super::*;
 
 fn body(code: i64, message: &str) -> Vec<u8> {
-    serde_json::to_vec(&serde_json::json!({"errors":[{"code":code,"message":message}]}))
-        .unwrap()
+    serde_json::to_vec(&serde_json::json!({"errors":[{"code":code,"message":message}]})).unwrap()
 }
 
 fn ctx(webhook_call: bool) -> ErrorContext<'static> {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::{Buttons, LimitError, chars, MAX_WELCOME_TEXT_CHARS, MessageText, QuickReply};
+use super::{Buttons, LimitError, MAX_WELCOME_TEXT_CHARS, MessageText, QuickReply, chars};
 use crate::domain::UserId;
 /// A media id from the upload endpoint (a decimal string). One per message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

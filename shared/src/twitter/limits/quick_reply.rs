@@ -3,7 +3,10 @@
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::{LimitError, MAX_QUICK_REPLY_LABEL_CHARS, MAX_QUICK_REPLY_OPTIONS, QuickReplyDescription, QuickReplyMetadata, bounded, looks_like_url};
+use super::{
+    LimitError, MAX_QUICK_REPLY_LABEL_CHARS, MAX_QUICK_REPLY_OPTIONS, QuickReplyDescription,
+    QuickReplyMetadata, bounded, looks_like_url,
+};
 /// A quick-reply option's label: at most 36 characters and no URLs (Twitter refuses them).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]

@@ -126,8 +126,7 @@ fn surrounding_whitespace_is_trimmed_but_the_algorithm_name_is_exact() {
 #[test]
 fn crc_query_signature_covers_the_raw_query_string() {
     let s = WebhookSecret::new(FIXTURE_SECRET);
-    let query =
-        "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ";
+    let query = "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ";
     let header = s.sign(query.as_bytes());
     assert_eq!(s.verify_crc_query(Some(&header), query), Ok(()));
     assert_eq!(
