@@ -11,11 +11,12 @@ mod routing;
 mod welcome;
 
 use super::*;
+use crate::domain::{InboundMessage, UserId};
 use crate::flow::tests::example;
 use crate::twitter::limits::{
-    MAX_BUTTON_LABEL_CHARS, MAX_BUTTONS, MAX_QUICK_REPLY_DESCRIPTION_CHARS,
+    CustomProfileId, MAX_BUTTON_LABEL_CHARS, MAX_BUTTONS, MAX_QUICK_REPLY_DESCRIPTION_CHARS,
     MAX_QUICK_REPLY_LABEL_CHARS, MAX_QUICK_REPLY_METADATA_CHARS, MAX_QUICK_REPLY_OPTIONS,
-    MAX_TEXT_CHARS,
+    MAX_TEXT_CHARS, MediaId, MessageText,
 };
 
 const T0: u64 = 1_516_403_560_557;

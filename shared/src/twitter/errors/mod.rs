@@ -5,50 +5,21 @@
 //! keys or a skewed clock, the same 403 a missing product access or a misspelled environment. Each
 //! variant of [`TwitterError`] is a case an operator or the dispatcher handles differently, and
 //! its message says what happened and what to do next. No variant ever holds a secret.
+//!
+//! `rate_limit.rs` reads the rate-limit headers; `classify.rs` maps an error answer to a
+//! variant.
+
+mod classify;
+mod rate_limit;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::limits::LimitError;
 
-/// What the `x-rate-limit-*` headers of a response said. Twitter sends them on every response
-/// of a rate-limited endpoint; `reset_at` is the epoch second at which the window restarts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct RateLimit {
-    /// `x-rate-limit-limit`: calls allowed per window (15 for webhook management).
-    pub limit: Option<u32>,
-    /// `x-rate-limit-remaining`: calls left in this window.
-    pub remaining: Option<u32>,
-    /// `x-rate-limit-reset`: when the window restarts, seconds since the Unix epoch.
-    pub reset_at: Option<u64>,
-}
-
-impl RateLimit {
-    /// Reads the three headers; `None` when none of them is present (or readable).
-    pub fn from_headers(headers: &http::HeaderMap) -> Option<Self> {
-        fn num<T: std::str::FromStr>(headers: &http::HeaderMap, name: &str) -> Option<T> {
-            headers.get(name)?.to_str().ok()?.trim().parse().ok()
-        }
-        let rate = Self {
-            limit: num(headers, "x-rate-limit-limit"),
-            remaining: num(headers, "x-rate-limit-remaining"),
-            reset_at: num(headers, "x-rate-limit-reset"),
-        };
-        (rate != Self::default()).then_some(rate)
-    }
-
-    /// How long from `now_unix` (epoch seconds) until the window resets; zero if it already has.
-    pub fn wait_from(&self, now_unix: u64) -> Option<Duration> {
-        self.reset_at
-            .map(|reset| Duration::from_secs(reset.saturating_sub(now_unix)))
-    }
-
-    /// True when the last response said no calls are left in this window.
-    pub fn is_exhausted(&self) -> bool {
-        self.remaining == Some(0)
-    }
-}
+pub use classify::{ApiErrorEntry, ErrorContext, classify, parse_error_body};
+pub use rate_limit::RateLimit;
 
 /// Everything a Twitter call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -209,142 +180,3 @@ impl TwitterError {
         }
     }
 }
-
-/// Where an error answer came from, for [`classify`].
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorContext<'a> {
-    /// A short name of the endpoint (`POST direct_messages/events/new`), for messages.
-    pub endpoint: &'a str,
-    /// True for webhook registration and CRC re-validation, where code 214 means the CRC
-    /// failed. Elsewhere (the Direct Message endpoints) Twitter uses 214 for any malformed
-    /// request, which must not send an operator off to debug a webhook.
-    pub webhook_call: bool,
-    /// The response's rate-limit headers.
-    pub rate_limit: Option<RateLimit>,
-}
-
-/// One entry of Twitter's `errors` array.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ApiErrorEntry {
-    #[serde(default)]
-    pub code: Option<i64>,
-    #[serde(default)]
-    pub message: String,
-}
-
-/// Reads an error body: `{"errors":[{code,message}]}`, `{"error":"..."}` (the OAuth endpoints)
-/// or plain text/XML, cut to a readable length.
-pub fn parse_error_body(body: &[u8]) -> Vec<ApiErrorEntry> {
-    #[derive(Deserialize)]
-    struct Errors {
-        errors: Vec<ApiErrorEntry>,
-    }
-    #[derive(Deserialize)]
-    struct Single {
-        error: String,
-    }
-    if let Ok(e) = serde_json::from_slice::<Errors>(body) {
-        return e.errors;
-    }
-    if let Ok(e) = serde_json::from_slice::<Single>(body) {
-        return vec![ApiErrorEntry {
-            code: None,
-            message: e.error,
-        }];
-    }
-    let text: String = String::from_utf8_lossy(body)
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(300)
-        .collect();
-    let text = text.trim();
-    if text.is_empty() {
-        Vec::new()
-    } else {
-        vec![ApiErrorEntry {
-            code: None,
-            message: text.to_string(),
-        }]
-    }
-}
-
-/// Maps a non-success HTTP answer to the error the caller must handle (`docs/TWITTER-API.md` §5,
-/// §7).
-pub fn classify(status: u16, body: &[u8], ctx: ErrorContext<'_>) -> TwitterError {
-    let entries = parse_error_body(body);
-    let has = |code: i64| entries.iter().find(|e| e.code == Some(code));
-    let first = entries.first();
-    let message = first
-        .map(|e| e.message.clone())
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("HTTP {status}"));
-    let endpoint = ctx.endpoint.to_string();
-
-    if status == 429 || has(88).is_some() {
-        let rate = ctx.rate_limit.unwrap_or_default();
-        return TwitterError::RateLimited {
-            endpoint,
-            reset_at: rate.reset_at,
-            limit: rate.limit,
-            remaining: rate.remaining,
-        };
-    }
-    if let Some(e) = [32, 89, 135, 215].into_iter().find_map(has) {
-        return TwitterError::BadCredentials {
-            endpoint,
-            code: e.code.unwrap_or(32),
-            message: e.message.clone(),
-        };
-    }
-    if ctx.webhook_call
-        && let Some(e) = has(214)
-    {
-        return TwitterError::CrcFailed {
-            message: e.message.clone(),
-        };
-    }
-    if let Some(e) = has(170) {
-        return TwitterError::NoWebhook {
-            message: e.message.clone(),
-        };
-    }
-    if let Some(e) = has(200) {
-        return TwitterError::Forbidden {
-            endpoint,
-            message: e.message.clone(),
-        };
-    }
-    if let Some(e) = has(34) {
-        return TwitterError::NotFound {
-            endpoint,
-            message: e.message.clone(),
-        };
-    }
-    let no_code = first.and_then(|e| e.code).is_none();
-    if status >= 500 {
-        return TwitterError::Transient {
-            endpoint,
-            status: Some(status),
-            reason: format!("HTTP {status}: {message}"),
-        };
-    }
-    if status == 401 && no_code {
-        return TwitterError::BadCredentials {
-            endpoint,
-            code: 32,
-            message,
-        };
-    }
-    if status == 404 && no_code {
-        return TwitterError::NotFound { endpoint, message };
-    }
-    TwitterError::Permanent {
-        endpoint,
-        status,
-        code: first.and_then(|e| e.code),
-        message,
-    }
-}
-
-#[cfg(test)]
-mod tests;
