@@ -10,5 +10,6 @@ mod conversation;
 mod crash;
 mod deferral;
 mod delivery;
+mod env;
 mod recovery;
 mod support;
