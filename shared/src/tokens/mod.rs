@@ -12,21 +12,25 @@
 //! are taken as they are (tokens stored before a key was configured): they are sealed the next
 //! time the account signs in. Without a key nothing is sealed, and a sealed value cannot be
 //! opened: the error says which key to configure.
+//!
+//! The sealed value format and what each value is bound to are in `sealed.rs`.
+
+mod sealed;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::sync::Arc;
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::KeyInit;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::domain::AccountId;
 use crate::store::AccountTokens;
 
-/// What a sealed value starts with.
-const PREFIX: &str = "sealed:v1:";
-const NONCE_LEN: usize = 12;
+use sealed::{PREFIX, associated_data, open_with, request_secret_aad, seal_field, seal_with};
 
 /// Why tokens could not be sealed or opened. No variant carries a token or the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -230,72 +234,3 @@ impl TokenSealer {
         }
     }
 }
-
-/// Opens `stored` (a sealed value, or one stored before sealing, returned as it is) with `aad`;
-/// `None` when it does not open.
-fn open_with(cipher: &Aes256Gcm, aad: &str, stored: &str) -> Option<String> {
-    let Some(sealed) = stored.strip_prefix(PREFIX) else {
-        return Some(stored.to_string());
-    };
-    let bytes = STANDARD.decode(sealed).ok()?;
-    if bytes.len() < NONCE_LEN {
-        return None;
-    }
-    let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-    let plain = cipher
-        .decrypt(
-            Nonce::from_slice(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: aad.as_bytes(),
-            },
-        )
-        .ok()?;
-    String::from_utf8(plain).ok()
-}
-
-/// What a sealed request token secret is bound to: its request token.
-fn request_secret_aad(request_token: &str) -> String {
-    format!("dmbot-signin-request-secret:v1:{request_token}")
-}
-
-/// What a sealed value is bound to: the account and the field.
-fn associated_data(account: &AccountId, field: &str) -> String {
-    format!("dmbot-account-token:v1:{account}:{field}")
-}
-
-fn seal_field(
-    cipher: &Aes256Gcm,
-    account: &AccountId,
-    field: &'static str,
-    value: &str,
-) -> Result<String, SealError> {
-    seal_with(cipher, &associated_data(account, field), value).ok_or_else(|| {
-        SealError::SealFailed {
-            account: account.to_string(),
-            field,
-        }
-    })
-}
-
-/// `sealed:v1:<base64 of nonce and ciphertext>` of `value`, bound to `aad`.
-fn seal_with(cipher: &Aes256Gcm, aad: &str, value: &str) -> Option<String> {
-    // A fresh random nonce per value: 96 bits from a CSPRNG, never reused in practice.
-    let nonce: [u8; NONCE_LEN] = rand::random();
-    let ciphertext = cipher
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: value.as_bytes(),
-                aad: aad.as_bytes(),
-            },
-        )
-        .ok()?;
-    let mut bytes = Vec::with_capacity(NONCE_LEN + ciphertext.len());
-    bytes.extend_from_slice(&nonce);
-    bytes.extend_from_slice(&ciphertext);
-    Some(format!("{PREFIX}{}", STANDARD.encode(bytes)))
-}
-
-#[cfg(test)]
-mod tests;
