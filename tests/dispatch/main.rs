@@ -12,4 +12,5 @@ mod deferral;
 mod delivery;
 mod env;
 mod recovery;
+mod span;
 mod support;
