@@ -18,7 +18,7 @@
 //! Files: `problems.rs` (what is wrong with a flow), `media.rs` (its files and their Twitter
 //! ids), `parts.rs` (validated nodes, profiles, welcome messages, hand-over settings),
 //! `stored.rs` (the stored JSON form and the content hash), `definition.rs`, `validate/`,
-//! `engine.rs`, `text.rs`.
+//! `engine/`, `text.rs`.
 
 pub mod definition;
 pub mod engine;
