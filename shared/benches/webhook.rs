@@ -10,7 +10,7 @@ use dmbot_shared::ingest::{
     Headers, HttpRequestParts, WebhookDeps, handle_crc, handle_webhook_post, verify_and_plan,
 };
 use dmbot_shared::store::memory::MemoryStore;
-use dmbot_shared::twitter::webhook::{CrcToken, SIGNATURE_HEADER, WebhookSecret};
+use dmbot_shared::twitter::signature::{CrcToken, SIGNATURE_HEADER, WebhookSecret};
 use serde_json::Value;
 
 const SECRET: &str = "fixture-consumer-secret";

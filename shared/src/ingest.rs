@@ -37,7 +37,7 @@ use crate::store::{Conversations, Inbox, Outbox, PutOutcome, Revocations, StoreE
 use crate::twitter::envelope::{
     DirectMessageEvent, Envelope, EnvelopeError, MessageData, truncate,
 };
-use crate::twitter::webhook::{CrcToken, SIGNATURE_HEADER, SignatureError, WebhookSecret};
+use crate::twitter::signature::{CrcToken, SIGNATURE_HEADER, SignatureError, WebhookSecret};
 
 /// The largest webhook body accepted: 1 MiB. Twitter's deliveries are a few kilobytes (a batch
 /// of DMs with their users); anything much bigger is not Twitter and is refused before the HMAC

@@ -20,7 +20,7 @@ use crate::ingest::{
 use crate::store::health::Health;
 use crate::store::recorder::Recorder;
 use crate::store::{Conversations, Inbox, Outbox, Revocations};
-use crate::twitter::webhook::WebhookSecret;
+use crate::twitter::signature::WebhookSecret;
 
 /// λ crc's request: the CRC answer; `recorder` (when the function has a table) records a 200
 /// with the time computing it took.
@@ -95,7 +95,7 @@ pub fn into_response(response: HttpResponse) -> Response<Body> {
 mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
-    use crate::twitter::webhook::{SIGNATURE_HEADER, WebhookSecret};
+    use crate::twitter::signature::{SIGNATURE_HEADER, WebhookSecret};
 
     const SECRET: &str = "fixture-consumer-secret";
 

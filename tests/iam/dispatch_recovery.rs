@@ -1,6 +1,6 @@
 //! The dispatch role on its recovery paths (`docs/DISPATCH.md`): a message put off by a rate
 //! limit and re-driven by the schedule, and an interrupted attempt decided from the echo receipt
-//! the webhook role recorded. Part of `tests/iam.rs` (one process: the unused-grant check needs
+//! the webhook role recorded. Part of `tests/iam/` (one process: the unused-grant check needs
 //! every path).
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use dmbot_shared::twitter::oauth1::TokenCredentials;
 use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client};
 use dmbot_tests::iam::IamMoto;
 
-use super::{DISPATCH, FLOW, WEBHOOK, denials, inbound};
+use crate::support::{DISPATCH, FLOW, WEBHOOK, denials, inbound};
 
 const SEND: &str = "direct_messages/events/new.json";
 

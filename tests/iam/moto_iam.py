@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """moto's server with IAM enforced the way AWS evaluates our policies, and the functions' roles
-built from template.yaml. Started by tests/support/iam.rs for tests/iam.rs.
+built from template.yaml. Started by tests/support/iam.rs for tests/iam/.
 
 Usage: moto_iam.py --port PORT --template template.yaml --table NAME --out FILE
                    --secrets JSON [--param NAME=VALUE ...]

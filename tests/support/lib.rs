@@ -1,7 +1,7 @@
 //! Support code for the workspace integration tests.
 //!
 //! - [`moto`]: starts moto's server (DynamoDB, Secrets Manager) on a free port for a test run.
-//! - [`iam`]: a second moto that enforces the IAM policies of `template.yaml` (tests/iam.rs).
+//! - [`iam`]: a second moto that enforces the IAM policies of `template.yaml` (tests/iam/).
 //! - [`fake_twitter`]: a fake Twitter HTTP API that checks OAuth 1.0a signatures with its own
 //!   implementation (independent of the signer under test), enforces Twitter's limits, and can
 //!   be told to answer 429 or 5xx; with [`fake_twitter::client`] and friends to talk to it.

@@ -117,7 +117,7 @@ pub async fn run(opts: &Common, cmd: WebhookCmd) -> Result<Output, OpsError> {
             let store = context::store(opts).await?;
             let now = dmbot_shared::domain::now_ms();
             let report = context::with_store!(store, s => {
-                dmbot_shared::health::gather(&client, &env, url.as_deref(), &s, now).await
+                dmbot_shared::webhook_status::gather(&client, &env, url.as_deref(), &s, now).await
             });
             Ok(Output::new(report.to_json(), report.render_text()))
         }

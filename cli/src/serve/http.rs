@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dmbot_shared::ingest::{self, Headers, HttpRequestParts, WebhookDeps};
 use dmbot_shared::store::embedded::EmbeddedStore;
-use dmbot_shared::twitter::webhook::WebhookSecret;
+use dmbot_shared::twitter::signature::WebhookSecret;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use tokio::net::TcpListener;
 use tokio::sync::watch;

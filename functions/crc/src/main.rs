@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use dmbot_shared::config::{CrcFnConfig, aws};
 use dmbot_shared::store::recorder::Recorder;
-use dmbot_shared::twitter::webhook::WebhookSecret;
+use dmbot_shared::twitter::signature::WebhookSecret;
 use dmbot_shared::{lambda, secrets, telemetry};
 use lambda_http::{Error, Request, service_fn};
 

@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use dmbot_shared::config::{WebhookFnConfig, aws};
 use dmbot_shared::ingest::WebhookDeps;
 use dmbot_shared::store::recorder::Recorder;
-use dmbot_shared::twitter::webhook::WebhookSecret;
+use dmbot_shared::twitter::signature::WebhookSecret;
 use dmbot_shared::{lambda, secrets, telemetry};
 use lambda_http::{Error, Request, service_fn};
 

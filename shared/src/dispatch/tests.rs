@@ -1,4 +1,7 @@
+use super::lookup::is_reply_after;
 use super::*;
+use crate::domain::{ConversationKey, InboundRecord};
+use crate::twitter::api_types::DmEvent;
 
 fn key() -> ConversationKey {
     ConversationKey::new(UserId::parse("100").unwrap(), UserId::parse("200").unwrap())

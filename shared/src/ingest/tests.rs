@@ -180,7 +180,7 @@ async fn crc_refuses_to_sign_a_delivery_so_it_cannot_forge_one() {
 #[test]
 fn crc_refuses_tokens_too_long_or_outside_the_alphabet_with_a_json_error() {
     let secret = WebhookSecret::new(SECRET);
-    let long = "A".repeat(crate::twitter::webhook::CRC_TOKEN_MAX_LEN + 1);
+    let long = "A".repeat(crate::twitter::signature::CRC_TOKEN_MAX_LEN + 1);
     for (query, code) in [
         (format!("crc_token={long}"), "crc_token_too_long"),
         ("crc_token=abc+def".to_string(), "crc_token_not_base64"),
@@ -197,7 +197,7 @@ fn crc_refuses_tokens_too_long_or_outside_the_alphabet_with_a_json_error() {
         assert_eq!(response.content_type, "application/json");
         assert_eq!(error_of(&response).error, code, "{query}");
     }
-    let at_limit = "A".repeat(crate::twitter::webhook::CRC_TOKEN_MAX_LEN);
+    let at_limit = "A".repeat(crate::twitter::signature::CRC_TOKEN_MAX_LEN);
     assert_eq!(
         handle_crc(&secret, &format!("crc_token={at_limit}")).status,
         200

@@ -6,7 +6,7 @@ pub mod errors;
 pub mod limits;
 pub mod oauth1;
 pub mod retry;
-pub mod webhook;
+pub mod signature;
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -1,0 +1,160 @@
+//! Did an earlier attempt's reply go out? The receipts first (waiting a while for its echo),
+//! then Twitter's own list of the account's messages.
+
+use std::time::{Duration, Instant};
+
+use super::recovery::{self, Verdict};
+use super::{Dispatcher, Failure, ResolvedAccount, Store};
+use crate::domain::{ConversationKey, EventId, InboundRecord, now_ms};
+use crate::twitter::api_types::{DmEvent, PageSize};
+/// How often the receipts are read again while an echo is waited for.
+const ECHO_POLL_MS: u64 = 250;
+
+/// The most pages (of 50 events) the look-up for an unrecorded reply reads: the 200 newest events
+/// of the account. The look-up is rare (only after a crash or an unknown send outcome) but the
+/// list endpoint's rate limit is far lower than the send's, so it is bounded; when it gives up
+/// or is refused, the reply is sent.
+const LOOKUP_PAGES: usize = 4;
+
+impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
+    /// Whether the reply of an attempt that began sending at `sending_ms` went out: the
+    /// conversation's receipts first, waiting up to [`DispatchConfig::echo_grace`] after the
+    /// attempt (or after this dispatcher started, when it started later: the echo may have
+    /// been refused while nobody listened, and Twitter retries it) for the echo to arrive;
+    /// only then, when still undecided, Twitter's own list.
+    pub(super) async fn earlier_reply(
+        &self,
+        account: &ResolvedAccount,
+        record: &InboundRecord,
+        sending_ms: u64,
+        budget: Instant,
+    ) -> Result<Verdict, Failure> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
+        let grace_end_ms =
+            sending_ms.max(self.started_ms) + self.config.echo_grace.as_millis() as u64;
+        let mut receipts;
+        loop {
+            receipts = self
+                .store_retry(budget, || self.store.receipts_after(key, event))
+                .await?;
+            let verdict = recovery::decide(&receipts, event, sending_ms);
+            if verdict != Verdict::Undecided {
+                return Ok(verdict);
+            }
+            let now = now_ms();
+            if now >= grace_end_ms {
+                break;
+            }
+            let wait = Duration::from_millis((grace_end_ms - now).min(ECHO_POLL_MS));
+            if Instant::now() + wait >= budget {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+        }
+        tracing::warn!(
+            "no receipt tells whether an earlier attempt's reply went out; asking Twitter"
+        );
+        let found = self
+            .find_unrecorded_reply(account, record, sending_ms, &receipts, budget)
+            .await;
+        Ok(match found {
+            Some((id, ours)) if ours => Verdict::Ours(id),
+            Some((id, _)) => Verdict::Person(id),
+            None => Verdict::Undecided,
+        })
+    }
+
+    /// A reply to `record` that is on Twitter but not in our receipts: a message from the
+    /// account to the customer, created after the customer's message and after the first
+    /// send attempt began (less [`recovery::CLOCK_SKEW_MS`]), that no other message claims.
+    /// Returns its id and whether it came through our app (else a person wrote it). Best
+    /// effort: when Twitter cannot be asked, `None`, and the caller sends. Reads the account's
+    /// newest events page by page until it reaches back to that time, at most
+    /// [`LOOKUP_PAGES`] pages of 50.
+    pub(super) async fn find_unrecorded_reply(
+        &self,
+        account: &ResolvedAccount,
+        record: &InboundRecord,
+        sending_ms: u64,
+        receipts: &[crate::store::Receipt],
+        budget: Instant,
+    ) -> Option<(EventId, bool)> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
+        let since = record
+            .message
+            .created_ms
+            .max(sending_ms.saturating_sub(recovery::CLOCK_SKEW_MS));
+        let count = PageSize::new(PageSize::MAX).ok();
+        let mut cursor: Option<String> = None;
+        for _ in 0..LOOKUP_PAGES {
+            if Instant::now() >= budget {
+                return None;
+            }
+            // One attempt per page, no waiting: the list endpoint has a much lower rate limit
+            // than sends, and a backlog must not spend its deadline on a best-effort check.
+            let call = self
+                .client
+                .list_direct_messages(&account.tokens, count, cursor.as_deref());
+            let page = match self.bounded(budget, call).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look for an earlier reply; sending");
+                    return None;
+                }
+            };
+            let found = page.events.iter().find(|e| {
+                is_reply_after(e, key, since)
+                    && !recovery::claimed_elsewhere(receipts, &e.id, event)
+            });
+            if let Some(found) = found {
+                let source = found
+                    .message_create
+                    .as_ref()
+                    .and_then(|m| m.source_app_id.as_deref());
+                let ours = match (&self.config.app_id, source) {
+                    (Some(app), Some(source)) => app == source,
+                    // Without our app id, or without a source, it is taken for ours (the
+                    // look-up's behaviour before receipts existed).
+                    _ => true,
+                };
+                return Some((found.id.clone(), ours));
+            }
+            // Newest first: once a page reaches back to that time, older pages cannot hold it.
+            let reached_it = page
+                .events
+                .last()
+                .is_none_or(|oldest| created_ms(oldest) <= since);
+            match page.next_cursor {
+                Some(next) if !reached_it => cursor = Some(next),
+                _ => return None,
+            }
+        }
+        tracing::warn!(
+            pages = LOOKUP_PAGES,
+            "the account sent too many messages since this one to look through them all; sending"
+        );
+        None
+    }
+}
+
+/// Whether `event` is a message from the conversation's account to its customer, created after
+/// `after_ms`.
+pub(super) fn is_reply_after(event: &DmEvent, key: &ConversationKey, after_ms: u64) -> bool {
+    let Some(mc) = &event.message_create else {
+        return false;
+    };
+    mc.sender_id == key.account
+        && mc.target.recipient_id == key.customer
+        && created_ms(event) > after_ms
+}
+
+/// When Twitter says `event` was created (0 when it does not say).
+pub(super) fn created_ms(event: &DmEvent) -> u64 {
+    event
+        .created_timestamp
+        .as_deref()
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(0)
+}

@@ -1,0 +1,188 @@
+//! The steps of handling one message (claim, account, engine, earlier attempts, cosmetics,
+//! media, send, writes), as the module documentation lists them.
+
+use std::time::Instant;
+
+use super::outcome::{Sent, twitter_failure};
+use super::recovery::Verdict;
+use super::{Dispatcher, Failure, Handled, Store};
+use crate::domain::{InboundRecord, InboundStatus, now_ms};
+use crate::flow::{EngineInput, Outcome, step};
+use crate::store::{AttemptMark, ClaimOutcome};
+
+impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
+    pub(super) async fn handle_inner(
+        &self,
+        record: &InboundRecord,
+        budget: Instant,
+    ) -> Result<Handled, Failure> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
+
+        // 1. Claim.
+        let record = loop {
+            let left = budget.saturating_duration_since(Instant::now());
+            let lease_ms = (left + self.config.lease_margin).as_millis() as u64;
+            match self
+                .store_retry(budget, || {
+                    self.store.claim_inbound(key, event, now_ms(), lease_ms)
+                })
+                .await?
+            {
+                ClaimOutcome::Claimed(r) => break r,
+                ClaimOutcome::Done(status) => return Ok(Handled::AlreadyDone(status)),
+                ClaimOutcome::Missing => return Ok(Handled::Missing),
+                ClaimOutcome::Busy => {
+                    if Instant::now() + self.config.busy_poll >= budget {
+                        return Ok(Handled::Busy);
+                    }
+                    tokio::time::sleep(self.config.busy_poll).await;
+                }
+            }
+        };
+        if let Some(until_ms) = record.attempt.not_before_ms.filter(|t| *t > now_ms()) {
+            // Put off by an earlier attempt and back early (a redelivery): not yet.
+            let reason = record.attempt.defer_reason.clone().unwrap_or_default();
+            return Err(Failure::Defer { until_ms, reason });
+        }
+        let message = &record.message;
+
+        // 2. Account and flow.
+        let account = self.resolve_account(&key.account, budget).await?;
+        let flow = self.flow_for(&account, budget).await?;
+
+        // 3. Conversation and engine.
+        let conversation = self
+            .store_retry(budget, || self.store.load_conversation(key))
+            .await?;
+        if conversation.state.last_answered.as_ref() == Some(event) {
+            // The state was saved but the answered marker was not: finish the job.
+            let reply = record.attempt.reply_event_id.clone();
+            self.finish(key, event, reply, budget).await?;
+            return Ok(Handled::AlreadyDone(InboundStatus::Answered {
+                reply_event_id: None,
+                at_ms: now_ms(),
+            }));
+        }
+        let input = EngineInput::from_message(message, conversation.agent_last_active_ms);
+        let first = step(&flow, &conversation.state, &input);
+
+        // 4. An earlier attempt's reply, recorded on the message right after Twitter took it:
+        // only the writes after it are missing.
+        if let Some(sent) = record.attempt.reply_event_id.clone() {
+            tracing::warn!(reply = %sent, "the reply went out on an earlier attempt; finishing its writes");
+            self.after_send(key, event, &flow, conversation, first.state, &sent, budget)
+                .await?;
+            return Ok(Handled::Replied {
+                reply_event_id: sent,
+                recovered: true,
+            });
+        }
+
+        let plan = match first.outcome {
+            Outcome::Silent { reason } => {
+                tracing::info!(reason = ?reason, "the bot stays silent");
+                self.save(key, event, &flow, conversation, first.state, budget)
+                    .await?;
+                self.finish(key, event, None, budget).await?;
+                return Ok(Handled::Silent);
+            }
+            Outcome::Reply(plan) => plan,
+        };
+
+        // 5. An earlier attempt began sending: did its reply go out? The receipts decide.
+        if let Some(sending_ms) = record.attempt.sending_ms {
+            match self
+                .earlier_reply(&account, &record, sending_ms, budget)
+                .await?
+            {
+                Verdict::Ours(found) => {
+                    tracing::warn!(reply = %found, "an earlier attempt's reply went out; not sending again");
+                    self.after_send(key, event, &flow, conversation, first.state, &found, budget)
+                        .await?;
+                    return Ok(Handled::Replied {
+                        reply_event_id: found,
+                        recovered: true,
+                    });
+                }
+                Verdict::Person(found) => {
+                    tracing::warn!(message = %found, "a person wrote from the account after this message; the bot stays quiet");
+                    self.person_answered(key, event, &flow, budget).await?;
+                    return Ok(Handled::Silent);
+                }
+                Verdict::Undecided => {}
+            }
+        }
+
+        // 6. Read receipt and typing indicator: cosmetic, never worth failing the reply for.
+        if plan.mark_read {
+            let call = self.client.mark_read(&account.tokens, &key.customer, event);
+            if let Err(e) = self.bounded(budget, call).await {
+                tracing::warn!(error = %e, "mark read failed; replying anyway");
+            }
+        }
+        if plan.typing {
+            let call = self.client.indicate_typing(&account.tokens, &key.customer);
+            if let Err(e) = self.bounded(budget, call).await {
+                tracing::warn!(error = %e, "typing indicator failed; replying anyway");
+            }
+        }
+
+        // 7. Media, the mark that a send begins, and the send.
+        let media_id = match &plan.media {
+            Some(file) => self
+                .media_id(&account, &flow, file, budget)
+                .await
+                .map_err(|e| twitter_failure("uploading the reply's media", &e))?,
+            None => None,
+        };
+        let sending_ms = now_ms();
+        let mark = AttemptMark::Sending { at_ms: sending_ms };
+        let marked = self
+            .store_retry(budget, || self.store.mark_inbound(key, event, &mark))
+            .await?;
+        if !marked {
+            // Finished (or gone) meanwhile, by a dispatcher that outlived our lease.
+            return Ok(Handled::AlreadyDone(InboundStatus::Pending));
+        }
+        let sending_ms = record.attempt.sending_ms.unwrap_or(sending_ms);
+        let sent = match self
+            .send(
+                &account, &record, sending_ms, &plan, media_id, &flow, budget,
+            )
+            .await?
+        {
+            Sent::New(id) => id,
+            Sent::Found(Verdict::Ours(id)) => {
+                self.after_send(key, event, &flow, conversation, first.state, &id, budget)
+                    .await?;
+                return Ok(Handled::Replied {
+                    reply_event_id: id,
+                    recovered: true,
+                });
+            }
+            Sent::Found(_) => {
+                self.person_answered(key, event, &flow, budget).await?;
+                return Ok(Handled::Silent);
+            }
+        };
+
+        // 8. Write it all down: the reply on the message first, so that whatever fails next,
+        // a later attempt knows it went out.
+        let mark = AttemptMark::Replied {
+            reply: sent.clone(),
+        };
+        self.store_retry(budget, || self.store.mark_inbound(key, event, &mark))
+            .await
+        .map_err(|e| {
+            tracing::error!(reply = %sent, error = %e, "the reply was sent but could not be recorded on the message; its echo will tell");
+            Failure::Retry(format!("recording the sent reply {sent}: {e}"))
+        })?;
+        self.after_send(key, event, &flow, conversation, first.state, &sent, budget)
+            .await?;
+        Ok(Handled::Replied {
+            reply_event_id: sent,
+            recovered: false,
+        })
+    }
+}

@@ -1,0 +1,36 @@
+//! What the engine needs to know about one inbound message.
+
+use crate::domain::InboundMessage;
+
+/// What the engine needs to know about one inbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EngineInput<'a> {
+    /// The customer's text (a tapped quick reply sends its label as text).
+    pub text: &'a str,
+    /// `quick_reply_response.metadata`, when the customer tapped an option.
+    pub quick_reply_metadata: Option<&'a str>,
+    /// `initiated_via.welcome_message_id`, when the conversation was opened from one.
+    pub welcome_message_id: Option<&'a str>,
+    /// The customer's display name, for `{customer_name}`.
+    pub customer_name: Option<&'a str>,
+    /// When a person last wrote from the account in this conversation (ms since epoch), as the
+    /// store recorded it.
+    pub agent_last_active_ms: Option<u64>,
+    /// The time of the message (ms since epoch). Prefer the message's own timestamp to the
+    /// clock, so that a retry decides the same way.
+    pub now_ms: u64,
+}
+
+impl<'a> EngineInput<'a> {
+    /// The input for a stored inbound message; `now_ms` is the message's creation time.
+    pub fn from_message(message: &'a InboundMessage, agent_last_active_ms: Option<u64>) -> Self {
+        Self {
+            text: &message.text,
+            quick_reply_metadata: message.quick_reply_metadata.as_deref(),
+            welcome_message_id: message.welcome_message_id.as_deref(),
+            customer_name: message.customer_name.as_deref(),
+            agent_last_active_ms,
+            now_ms: message.created_ms,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Choosing the node that answers (quick-reply metadata, keywords, fallback) and planning its
+//! reply.
+
+use super::super::text;
+use super::super::{Flow, KeywordRoute, Node};
+use super::{ReplyPlan, ResumeCause, Via};
+
+pub(super) fn route<'f>(
+    flow: &'f Flow,
+    current: Option<&'f Node>,
+    metadata: Option<&str>,
+    text_words: &[String],
+) -> (&'f str, Via) {
+    if let Some(target) = metadata.and_then(|m| flow.routes.get(m)) {
+        return (target, Via::QuickReply);
+    }
+    if let Some(target) = current.and_then(|n| best_keyword(&n.keywords, text_words)) {
+        return (target, Via::NodeKeyword);
+    }
+    if let Some(target) = best_keyword(&flow.keywords, text_words) {
+        return (target, Via::GlobalKeyword);
+    }
+    match current {
+        Some(n) => (
+            n.fallback.as_deref().unwrap_or(&flow.fallback),
+            Via::Fallback,
+        ),
+        None => (flow.start(), Via::Start),
+    }
+}
+
+/// The matching keyword with the most words; the first in the file among equals.
+pub(super) fn best_keyword<'k>(
+    keywords: &'k [KeywordRoute],
+    text_words: &[String],
+) -> Option<&'k str> {
+    let mut best: Option<&KeywordRoute> = None;
+    for k in keywords {
+        if k.phrase.occurs_in(text_words) && best.is_none_or(|b| k.phrase.len() > b.phrase.len()) {
+            best = Some(k);
+        }
+    }
+    best.map(|k| k.goto.as_str())
+}
+
+pub(super) fn plan(
+    flow: &Flow,
+    node: &Node,
+    via: Via,
+    resumed: Option<ResumeCause>,
+    customer_name: Option<&str>,
+) -> ReplyPlan {
+    let mut data = super::super::validate::node_data(node);
+    data.text = text::render(&node.text, customer_name, &flow.customer_name_fallback);
+    ReplyPlan {
+        node: node.id.clone(),
+        via,
+        resumed,
+        data,
+        media: node.media.clone(),
+        custom_profile: node.profile.clone(),
+        typing: node.typing,
+        mark_read: node.mark_read,
+    }
+}

@@ -1,0 +1,9 @@
+//! The webhook watchdog against the fake Twitter: re-validation, an invalid webhook that stays
+//! invalid, a missing one, silence, the webhook endpoints' rate limit (15 per 15 minutes), and
+//! the health record in every store (memory, embedded, DynamoDB on moto).
+
+mod health_record;
+mod rate_limit;
+mod status;
+mod support;
+mod validity;

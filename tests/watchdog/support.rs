@@ -1,0 +1,76 @@
+//! Helpers: the fake's owner and environment, the watchdog's configuration, counting calls.
+
+pub(crate) use dmbot_shared::domain::now_ms;
+pub(crate) use dmbot_shared::store::dynamodb::DynamoStore;
+pub(crate) use dmbot_shared::store::embedded::EmbeddedStore;
+pub(crate) use dmbot_shared::store::health::{
+    Health, StoredRateLimit, WatchdogOutcome, WatchdogRun,
+};
+pub(crate) use dmbot_shared::store::memory::MemoryStore;
+pub(crate) use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
+pub(crate) use dmbot_shared::twitter::oauth1::TokenCredentials;
+pub(crate) use dmbot_shared::watchdog::{WatchdogConfig, WatchdogReport, run_once};
+pub(crate) use dmbot_shared::webhook_status::{WebhookState, WebhookStatusReport};
+pub(crate) use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client, tokens};
+pub(crate) use dmbot_tests::moto::Moto;
+
+pub(crate) fn owner(fake: &FakeTwitter) -> TokenCredentials {
+    tokens(fake.owner())
+}
+
+pub(crate) fn env(fake: &FakeTwitter) -> EnvName {
+    EnvName::new(&fake.app().env_name).unwrap()
+}
+
+pub(crate) fn config(fake: &FakeTwitter, url: &str) -> WatchdogConfig {
+    WatchdogConfig {
+        env: env(fake),
+        webhook_url: Some(url.to_string()),
+        silence_after_ms: 3_600_000,
+    }
+}
+
+/// Registers `url` (without a CRC) and returns the webhook id.
+pub(crate) async fn register(fake: &FakeTwitter, url: &str) -> String {
+    fake.set_crc_check(false);
+    let hook = client(fake)
+        .register_webhook(
+            &owner(fake),
+            &env(fake),
+            &WebhookUrl::new_allowing_http(url).unwrap(),
+        )
+        .await
+        .unwrap();
+    hook.id.as_str().to_string()
+}
+
+pub(crate) fn crc_puts(fake: &FakeTwitter) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.contains("/webhooks/"))
+        .count()
+}
+
+pub(crate) fn webhook_lists(fake: &FakeTwitter) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/webhooks.json"))
+        .count()
+}
+
+/// One watchdog run at `now` as the fake's owner, checking the webhook at `url`.
+pub(crate) async fn run_at(
+    fake: &FakeTwitter,
+    store: &MemoryStore,
+    url: &str,
+    now: u64,
+) -> WatchdogReport {
+    run_once(&client(fake), &owner(fake), store, &config(fake, url), now).await
+}
+
+/// A store that saw a delivery just now (so the silence check makes no extra call).
+pub(crate) async fn store_with_recent_delivery() -> MemoryStore {
+    let store = MemoryStore::new();
+    store.record_delivery(now_ms()).await.unwrap();
+    store
+}
