@@ -26,10 +26,11 @@ pub const NOT_INSTALLED: &str = "moto is not installed: run  pip install -r test
 /// How long moto may take to start answering.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Starts moto and stops it when the parent (the test process, `$PPID`) is gone or moto exits.
-/// `$1` is the port, `$2` the log file.
+/// Starts moto (through `moto_server.py`, which makes its DynamoDB writes atomic as DynamoDB's
+/// are) and stops it when the parent (the test process, `$PPID`) is gone or moto exits. `$1` is
+/// the port, `$2` the log file, `$3` the launcher.
 const WATCHDOG: &str = r#"
-moto_server -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
+python3 "$3" -H 127.0.0.1 -p "$1" >"$2" 2>&1 &
 moto=$!
 trap 'kill "$moto" 2>/dev/null; wait "$moto"; exit 0' EXIT HUP INT TERM
 while kill -0 "$PPID" 2>/dev/null && kill -0 "$moto" 2>/dev/null; do
@@ -149,6 +150,7 @@ async fn start() -> Result<Moto, String> {
         .arg("sh")
         .arg(port.to_string())
         .arg(&log_file)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("support/moto_server.py"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
