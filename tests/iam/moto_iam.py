@@ -75,6 +75,7 @@ from moto.dynamodb.models import dynamodb_backends
 from moto.iam import access_control
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
+from moto.dynamodb.responses import DynamoHandler
 
 ACCOUNT = "123456789012"
 _LOG = threading.Lock()
@@ -425,6 +426,20 @@ def function_policies(template_path: str, params: dict, table: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Start-up.
 # ---------------------------------------------------------------------------------------------
+
+
+# DynamoDB applies a conditional write atomically; moto's threaded server does not (see
+# tests/support/moto_server.py): its DynamoDB requests run one at a time here too.
+_DYNAMODB = threading.Lock()
+_dynamo_call_action = DynamoHandler.call_action
+
+
+def _serialised_call_action(self, *args, **kwargs):
+    with _DYNAMODB:
+        return _dynamo_call_action(self, *args, **kwargs)
+
+
+DynamoHandler.call_action = _serialised_call_action
 
 
 def main() -> None:
