@@ -26,7 +26,7 @@ use dmbot_shared::domain::{
 };
 use dmbot_shared::flow::Flow;
 use dmbot_shared::forget;
-use dmbot_shared::ingest::{Headers, HttpRequestParts, WebhookDeps, handle_webhook_post};
+use dmbot_shared::ingest::{HeaderText, Request, WebhookDeps, handle_webhook_post};
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::secrets::fetch_secret_document;
 use dmbot_shared::signin::{SigninDeps, handle_request};
@@ -76,16 +76,13 @@ fn user(id: &str) -> UserId {
     UserId::parse(id).expect("test ids are digits")
 }
 
-fn signed(body: String) -> HttpRequestParts {
+fn signed(body: String) -> Request {
     let secret = WebhookSecret::new(CONSUMER_SECRET);
-    HttpRequestParts {
-        method: http::Method::POST,
-        raw_query: String::new(),
-        headers: Headers::new()
-            .with(SIGNATURE_HEADER, secret.sign(body.as_bytes()))
-            .with("content-type", "application/json"),
-        body: Bytes::from(body),
-    }
+    http::Request::post("/webhooks/twitter")
+        .header(SIGNATURE_HEADER, secret.sign(body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(Bytes::from(body))
+        .expect("a request")
 }
 
 fn webhook_deps(store: DynamoStore) -> WebhookDeps<DynamoStore> {
@@ -190,7 +187,13 @@ async fn the_webhook_role_stores_a_customer_message() {
         1_700_000_000_000,
     )
     .await;
-    assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+    assert_eq!(
+        response.status(),
+        200,
+        "{}; {}",
+        response.body(),
+        denials(moto)
+    );
 
     // A person answering from the account: the outbox is read, the hand-over recorded.
     let agent = serde_json::json!({
@@ -208,11 +211,17 @@ async fn the_webhook_role_stores_a_customer_message() {
     })
     .to_string();
     let response = handle_webhook_post(&deps, &signed(agent), 1_700_000_000_000).await;
-    assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+    assert_eq!(
+        response.status(),
+        200,
+        "{}; {}",
+        response.body(),
+        denials(moto)
+    );
     assert!(
-        response.body.contains("\"agent_messages\":1"),
+        response.body().contains("\"agent_messages\":1"),
         "{}",
-        response.body
+        response.body()
     );
 
     deps.store
@@ -434,17 +443,12 @@ async fn the_signin_role_connects_an_account_end_to_end() {
         client: memory.client,
         config: memory.config,
     };
-    let get = |query: String, cookie: Option<String>| {
-        let mut headers = Headers::new();
+    let get = |path: &str, query: String, cookie: Option<String>| {
+        let mut request = http::Request::get(format!("{path}?{query}"));
         if let Some(c) = cookie {
-            headers.insert("cookie", c);
+            request = request.header("cookie", c);
         }
-        HttpRequestParts {
-            method: http::Method::GET,
-            raw_query: query,
-            headers,
-            body: Bytes::new(),
-        }
+        request.body(Bytes::new()).expect("a request")
     };
     let now = now_ms();
     // The operator's invite (`dmbot auth invite` writes it with the operator's credentials).
@@ -461,16 +465,15 @@ async fn the_signin_role_connects_an_account_end_to_end() {
         .expect("the operator stores an invite");
     let started = handle_request(
         &deps,
-        "/auth/start",
-        &get(format!("invite={}", invite.expose()), None),
+        &get("/auth/start", format!("invite={}", invite.expose()), None),
         now,
     )
     .await;
     assert_eq!(
-        started.response.status,
+        started.status(),
         302,
         "{}; {}",
-        started.response.body,
+        started.body(),
         denials(moto)
     );
     let location = started.header("location").expect("a redirect");
@@ -488,14 +491,8 @@ async fn the_signin_role_connects_an_account_end_to_end() {
     let account = fake.add_account("iam_signin_shop");
     let verifier = fake.approve(&token, &account).expect("approve");
     let query = format!("oauth_token={token}&oauth_verifier={verifier}");
-    let done = handle_request(&deps, "/auth/callback", &get(query, Some(cookie)), now + 1).await;
-    assert_eq!(
-        done.response.status,
-        200,
-        "{}; {}",
-        done.response.body,
-        denials(moto)
-    );
+    let done = handle_request(&deps, &get("/auth/callback", query, Some(cookie)), now + 1).await;
+    assert_eq!(done.status(), 200, "{}; {}", done.body(), denials(moto));
     let stored = moto
         .admin_store()
         .await
@@ -521,7 +518,13 @@ async fn the_webhook_role_can_revoke_an_account() {
         // A repeated revoke is harmless.
         let response =
             handle_webhook_post(&deps, &signed(revoke(account)), 1_700_000_000_000).await;
-        assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+        assert_eq!(
+            response.status(),
+            200,
+            "{}; {}",
+            response.body(),
+            denials(moto)
+        );
     }
     assert_eq!(admin.get_account(&user(account)).await.unwrap(), None);
 

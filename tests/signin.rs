@@ -4,7 +4,7 @@
 //! contract on every store.
 
 use dmbot_shared::domain::{AccountId, UserId};
-use dmbot_shared::ingest::{Headers, HttpRequestParts};
+use dmbot_shared::ingest::{HeaderText, Request};
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{STATE_COOKIE, SigninDeps, SigninResponse, handle_request};
 use dmbot_shared::store::embedded::EmbeddedStore;
@@ -25,17 +25,13 @@ async fn setup() -> (FakeTwitter, SigninDeps<MemoryStore>) {
     (fake, deps)
 }
 
-fn get(query: &str, cookie: Option<&str>) -> HttpRequestParts {
-    let mut headers = Headers::new();
+/// `GET <path>?<query>` with the cookie, if any.
+fn get(path: &str, query: &str, cookie: Option<&str>) -> Request {
+    let mut request = http::Request::get(format!("{path}?{query}"));
     if let Some(c) = cookie {
-        headers.insert("cookie", c);
+        request = request.header("cookie", c);
     }
-    HttpRequestParts {
-        method: http::Method::GET,
-        raw_query: query.to_string(),
-        headers,
-        body: bytes::Bytes::new(),
-    }
+    request.body(bytes::Bytes::new()).expect("a request")
 }
 
 /// An invite valid for a day, as `dmbot auth invite` stores it.
@@ -58,7 +54,7 @@ async fn start_page<S: dmbot_shared::store::signin::PendingSignins + Accounts + 
     deps: &SigninDeps<S>,
     query: &str,
 ) -> SigninResponse {
-    handle_request(deps, "/auth/start", &get(query, None), NOW).await
+    handle_request(deps, &get("/auth/start", query, None), NOW).await
 }
 
 /// Starts a sign-in with a fresh invite: returns the request token from the redirect and the
@@ -74,7 +70,7 @@ async fn start_with<S: dmbot_shared::store::signin::PendingSignins + Accounts + 
     invite: &InviteToken,
 ) -> (String, String) {
     let r = start_page(deps, &format!("invite={}", invite.expose())).await;
-    assert_eq!(r.response.status, 302, "{}", r.response.body);
+    assert_eq!(r.status(), 302, "{}", r.body());
     let location = r.header("location").expect("a redirect");
     assert!(location.contains("/oauth/authorize?"), "{location}");
     let token = location
@@ -110,7 +106,7 @@ async fn callback<S: dmbot_shared::store::signin::PendingSignins + Accounts + In
     now: u64,
 ) -> SigninResponse {
     let q = format!("oauth_token={token}&oauth_verifier={verifier}");
-    handle_request(deps, "/auth/callback", &get(&q, cookie), now).await
+    handle_request(deps, &get("/auth/callback", &q, cookie), now).await
 }
 
 async fn stored(deps: &SigninDeps<MemoryStore>, account: &FakeAccount) -> bool {
@@ -129,9 +125,9 @@ async fn a_completed_sign_in_should_store_the_tokens_and_subscribe_the_account()
     let verifier = fake.approve(&token, &account).expect("approve");
 
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 200, "{}", r.response.body);
-    assert!(r.response.body.contains("@acme_outdoor is connected"));
-    assert!(!r.response.body.contains(&account.token_secret));
+    assert_eq!(r.status(), 200, "{}", r.body());
+    assert!(r.body().contains("@acme_outdoor is connected"));
+    assert!(!r.body().contains(&account.token_secret));
     assert!(
         r.header("set-cookie")
             .is_some_and(|c| c.contains("Max-Age=0")),
@@ -180,7 +176,7 @@ async fn with_a_token_encryption_key_the_stored_tokens_are_sealed() {
     );
 
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 200, "{}", r.response.body);
+    assert_eq!(r.status(), 200, "{}", r.body());
 
     let id = UserId::parse(account.user_id.as_str()).expect("id");
     let record = deps
@@ -207,11 +203,11 @@ async fn when_the_request_token_is_reused_the_callback_should_be_refused() {
     let (token, cookie) = start(&deps).await;
     let verifier = fake.approve(&token, &account).expect("approve");
     let first = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(first.response.status, 200);
+    assert_eq!(first.status(), 200);
 
     let again = callback(&deps, &token, &verifier, Some(&cookie), NOW + 2000).await;
-    assert_eq!(again.response.status, 400);
-    assert!(again.response.body.contains("already used"));
+    assert_eq!(again.status(), 400);
+    assert!(again.body().contains("already used"));
 }
 
 #[tokio::test]
@@ -223,14 +219,14 @@ async fn when_the_state_cookie_is_missing_or_wrong_the_callback_should_be_refuse
     let (token, _cookie) = start(&deps).await;
     let verifier = fake.approve(&token, &account).expect("approve");
     let r = callback(&deps, &token, &verifier, None, NOW + 1000).await;
-    assert_eq!(r.response.status, 403, "{}", r.response.body);
+    assert_eq!(r.status(), 403, "{}", r.body());
 
     // A cookie from another sign-in (an attacker's own browser state).
     let (token2, _) = start(&deps).await;
     let (_, other_cookie) = start(&deps).await;
     let verifier2 = fake.approve(&token2, &account).expect("approve");
     let r = callback(&deps, &token2, &verifier2, Some(&other_cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 403);
+    assert_eq!(r.status(), 403);
 
     // No access token was asked for, nothing was stored.
     assert!(!stored(&deps, &account).await);
@@ -251,7 +247,7 @@ async fn when_the_sign_in_is_older_than_ten_minutes_the_callback_should_be_refus
         NOW + PENDING_SIGNIN_TTL_MS + 1,
     )
     .await;
-    assert_eq!(r.response.status, 400);
+    assert_eq!(r.status(), 400);
     assert!(!stored(&deps, &account).await);
 }
 
@@ -262,26 +258,28 @@ async fn when_the_person_cancels_the_page_should_say_so_and_forget_the_token() {
     let (token, cookie) = start(&deps).await;
     let r = handle_request(
         &deps,
-        "/auth/callback",
-        &get(&format!("denied={token}"), Some(&cookie)),
+        &get("/auth/callback", &format!("denied={token}"), Some(&cookie)),
         NOW + 1000,
     )
     .await;
-    assert_eq!(r.response.status, 200);
-    assert!(r.response.body.contains("cancelled"));
+    assert_eq!(r.status(), 200);
+    assert!(r.body().contains("cancelled"));
     let verifier = fake.approve(&token, &account).expect("approve");
     let late = callback(&deps, &token, &verifier, Some(&cookie), NOW + 2000).await;
-    assert_eq!(late.response.status, 400);
+    assert_eq!(late.status(), 400);
 }
 
 #[tokio::test]
 async fn a_callback_without_its_parameters_should_be_a_400_page() {
     let (_fake, deps) = setup().await;
-    let r = handle_request(&deps, "/auth/callback", &get("", None), NOW).await;
-    assert_eq!(r.response.status, 400);
-    assert!(r.response.content_type.starts_with("text/html"));
-    let r = handle_request(&deps, "/elsewhere", &get("", None), NOW).await;
-    assert_eq!(r.response.status, 404);
+    let r = handle_request(&deps, &get("/auth/callback", "", None), NOW).await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+    );
+    let r = handle_request(&deps, &get("/elsewhere", "", None), NOW).await;
+    assert_eq!(r.status(), 404);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,9 +316,9 @@ async fn without_a_valid_invite_start_is_refused_before_twitter_is_called() {
     ];
     for q in &queries {
         let r = start_page(&deps, q).await;
-        assert_eq!(r.response.status, 403, "{q}: {}", r.response.body);
+        assert_eq!(r.status(), 403, "{q}: {}", r.body());
         assert!(r.header("location").is_none() && r.header("set-cookie").is_none());
-        assert!(r.response.body.contains("invite"), "{}", r.response.body);
+        assert!(r.body().contains("invite"), "{}", r.body());
     }
     assert!(
         fake.requests_to("/oauth/request_token").is_empty(),
@@ -341,7 +339,7 @@ async fn an_invite_connects_one_account_only() {
     let verifier_b = fake.approve(&token_b, &second).expect("approve");
 
     let done = callback(&deps, &token_a, &verifier_a, Some(&cookie_a), NOW + 1000).await;
-    assert_eq!(done.response.status, 200, "{}", done.response.body);
+    assert_eq!(done.status(), 200, "{}", done.body());
     assert!(stored(&deps, &first).await);
     assert!(
         deps.store
@@ -352,7 +350,7 @@ async fn an_invite_connects_one_account_only() {
     );
 
     let late = callback(&deps, &token_b, &verifier_b, Some(&cookie_b), NOW + 2000).await;
-    assert_eq!(late.response.status, 403, "{}", late.response.body);
+    assert_eq!(late.status(), 403, "{}", late.body());
     assert!(
         !stored(&deps, &second).await,
         "the used invite let no second account in"
@@ -365,7 +363,7 @@ async fn an_invite_connects_one_account_only() {
     );
 
     let again = start_page(&deps, &format!("invite={}", link.expose())).await;
-    assert_eq!(again.response.status, 403, "the link is spent");
+    assert_eq!(again.status(), 403, "the link is spent");
 }
 
 #[tokio::test]
@@ -377,7 +375,7 @@ async fn an_abandoned_sign_in_can_be_started_again_with_the_same_link() {
     let (token, cookie) = start_with(&deps, &link).await;
     let verifier = fake.approve(&token, &account).expect("approve");
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 200, "{}", r.response.body);
+    assert_eq!(r.status(), 200, "{}", r.body());
     assert!(stored(&deps, &account).await);
 }
 
@@ -390,7 +388,7 @@ async fn an_invite_revoked_during_the_sign_in_stops_it_before_twitter_is_asked()
     assert!(deps.store.revoke_invite(&link.id()).await.expect("revoke"));
     let verifier = fake.approve(&token, &account).expect("approve");
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 403, "{}", r.response.body);
+    assert_eq!(r.status(), 403, "{}", r.body());
     assert!(!stored(&deps, &account).await);
     assert!(fake.requests_to("/oauth/access_token").is_empty());
 }
@@ -404,7 +402,7 @@ async fn when_the_account_cannot_be_stored_the_invite_is_given_back() {
     let (token, cookie) = start_with(&deps, &link).await;
     let verifier = fake.approve(&token, &account).expect("approve");
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 503, "{}", r.response.body);
+    assert_eq!(r.status(), 503, "{}", r.body());
     assert!(
         deps.store
             .get_invite(&link.id(), NOW + 1000)
@@ -538,7 +536,7 @@ async fn when_the_account_cannot_be_read_the_sign_in_fails_and_keeps_its_flow() 
     let verifier = fake.approve(&token, &account).expect("approve");
 
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 503, "{}", r.response.body);
+    assert_eq!(r.status(), 503, "{}", r.body());
     assert_eq!(
         deps.store.inner.get_account(&id).await.expect("read"),
         Some(before),
@@ -566,10 +564,10 @@ async fn a_callback_from_another_browser_leaves_the_sign_in_to_its_owner() {
     let (_, attacker_cookie) = start(&deps).await;
     for forged in [None, Some(attacker_cookie.as_str())] {
         let r = callback(&deps, &token, &verifier, forged, NOW + 1000).await;
-        assert_eq!(r.response.status, 403, "{}", r.response.body);
+        assert_eq!(r.status(), 403, "{}", r.body());
     }
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 2000).await;
-    assert_eq!(r.response.status, 200, "{}", r.response.body);
+    assert_eq!(r.status(), 200, "{}", r.body());
     assert!(stored(&deps, &account).await);
 }
 
@@ -582,16 +580,15 @@ async fn a_cancel_without_the_cookie_does_not_cancel_the_sign_in() {
     for forged in [None, Some(attacker_cookie.as_str())] {
         let r = handle_request(
             &deps,
-            "/auth/callback",
-            &get(&format!("denied={token}"), forged),
+            &get("/auth/callback", &format!("denied={token}"), forged),
             NOW + 1000,
         )
         .await;
-        assert_eq!(r.response.status, 200);
+        assert_eq!(r.status(), 200);
     }
     let verifier = fake.approve(&token, &account).expect("approve");
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 2000).await;
-    assert_eq!(r.response.status, 200, "{}", r.response.body);
+    assert_eq!(r.status(), 200, "{}", r.body());
 }
 
 #[tokio::test]
@@ -613,18 +610,14 @@ async fn public_pages_do_not_show_twitters_errors_or_operator_hints() {
     ];
     let check = |r: &SigninResponse| {
         for word in private {
-            assert!(
-                !r.response.body.contains(word),
-                "{word:?} in {}",
-                r.response.body
-            );
+            assert!(!r.body().contains(word), "{word:?} in {}", r.body());
         }
     };
 
     fake.fail_next("/oauth/request_token", 1, fault());
     let link = invite(&deps).await;
     let r = start_page(&deps, &format!("invite={}", link.expose())).await;
-    assert_eq!(r.response.status, 502);
+    assert_eq!(r.status(), 502);
     check(&r);
 
     let account = fake.add_account("someone");
@@ -632,7 +625,7 @@ async fn public_pages_do_not_show_twitters_errors_or_operator_hints() {
     let verifier = fake.approve(&token, &account).expect("approve");
     fake.fail_next("/oauth/access_token", 1, fault());
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 502);
+    assert_eq!(r.status(), 502);
     check(&r);
 
     let (token, cookie) = start_with(&deps, &link).await;
@@ -647,8 +640,8 @@ async fn public_pages_do_not_show_twitters_errors_or_operator_hints() {
         },
     );
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
-    assert_eq!(r.response.status, 502, "{}", r.response.body);
-    assert!(r.response.body.contains("@someone is connected"));
+    assert_eq!(r.status(), 502, "{}", r.body());
+    assert!(r.body().contains("@someone is connected"));
     check(&r);
 }
 
