@@ -3,7 +3,7 @@
 
 mod ops_support;
 
-use dmbot_shared::ingest::{Headers, HttpRequestParts};
+use dmbot_shared::ingest::Request;
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{SigninConfig, SigninDeps, handle_request};
 use dmbot_shared::store::embedded::EmbeddedStore;
@@ -28,17 +28,12 @@ fn token_of(link: &str) -> InviteToken {
     InviteToken::parse(&token).expect("a well-formed token")
 }
 
-fn start_request(link: &str) -> HttpRequestParts {
-    HttpRequestParts {
-        method: http::Method::GET,
-        raw_query: url::Url::parse(link)
-            .expect("url")
-            .query()
-            .unwrap_or("")
-            .to_string(),
-        headers: Headers::new(),
-        body: bytes::Bytes::new(),
-    }
+fn start_request(link: &str) -> Request {
+    let url = url::Url::parse(link).expect("url");
+    let path_and_query = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+    http::Request::get(path_and_query)
+        .body(bytes::Bytes::new())
+        .expect("a request")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -87,8 +82,8 @@ async fn an_invite_is_stored_as_a_hash_listed_and_its_link_starts_a_sign_in() {
         },
     };
     let now = dmbot_shared::domain::now_ms();
-    let r = handle_request(&deps, "/auth/start", &start_request(&link), now).await;
-    assert_eq!(r.response.status, 302, "{}", r.response.body);
+    let r = handle_request(&deps, &start_request(&link), now).await;
+    assert_eq!(r.status(), 302, "{}", r.body());
     drop(deps);
 
     // Revoked by a prefix of its id: the link no longer starts anything.

@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dmbot_shared::ingest::{
-    Headers, HttpRequestParts, WebhookDeps, handle_crc, handle_webhook_post, verify_and_plan,
+    HeaderText, WebhookDeps, handle_crc, handle_webhook_post, verify_and_plan,
 };
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::twitter::signature::{CrcToken, SIGNATURE_HEADER, WebhookSecret};
@@ -49,10 +49,14 @@ fn twenty_dm_body() -> Vec<u8> {
     serde_json::to_vec(&envelope).unwrap()
 }
 
-fn headers_for(secret: &WebhookSecret, body: &[u8]) -> Headers {
-    Headers::new()
-        .with("content-type", "application/json; charset=utf-8")
-        .with(SIGNATURE_HEADER, secret.sign(body))
+fn headers_for(secret: &WebhookSecret, body: &[u8]) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(SIGNATURE_HEADER, secret.sign(body).parse().unwrap());
+    headers
 }
 
 fn crc(c: &mut Criterion) {
@@ -82,7 +86,7 @@ fn delivery(c: &mut Criterion) {
             b.iter(|| verify_and_plan(&secret, Some(APP_ID), &headers, black_box(&body)))
         });
         group.bench_function(format!("{name}_verify_only"), |b| {
-            b.iter(|| secret.verify_body(headers.get(SIGNATURE_HEADER), black_box(&body)))
+            b.iter(|| secret.verify_body(headers.header(SIGNATURE_HEADER), black_box(&body)))
         });
     }
     group.finish();
@@ -102,12 +106,11 @@ fn full_post(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("handle_webhook_post_memory_store");
     for (name, body) in [("1_dm", one_dm_body()), ("20_dms", twenty_dm_body())] {
-        let request = HttpRequestParts {
-            method: http::Method::POST,
-            raw_query: String::new(),
-            headers: headers_for(&secret, &body),
-            body: body.into(),
-        };
+        let headers = headers_for(&secret, &body);
+        let mut request = http::Request::post("/webhooks/twitter")
+            .body(bytes::Bytes::from(body))
+            .unwrap();
+        *request.headers_mut() = headers;
         group.bench_function(name, |b| {
             b.iter(|| runtime.block_on(handle_webhook_post(&deps, black_box(&request), 1)))
         });

@@ -14,13 +14,33 @@ use bytes::Bytes;
 use lambda_http::{Body, Request, Response};
 
 use crate::domain::now_ms;
-use crate::ingest::{
-    Headers, HttpRequestParts, HttpResponse, WebhookDeps, handle_crc, handle_webhook_post,
-};
+use crate::ingest::{WebhookDeps, edge, handle_crc, handle_webhook_post};
 use crate::store::health::Health;
 use crate::store::recorder::Recorder;
 use crate::store::{Conversations, Inbox, Outbox, Revocations};
 use crate::twitter::signature::WebhookSecret;
+
+/// A `lambda_http` request as the handlers' [`edge::Request`]: the same method, URI (whose
+/// query is API Gateway's `rawQueryString`, still percent-encoded), headers and extensions, and
+/// the body's raw bytes.
+pub fn into_request(request: Request) -> edge::Request {
+    let (parts, body) = request.into_parts();
+    let body = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text.into_bytes()),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        // `Body` is non-exhaustive; a future variant would need handling here. An empty body
+        // fails the signature check, which is the safe outcome.
+        _ => Bytes::new(),
+    };
+    http::Request::from_parts(parts, body)
+}
+
+/// The handlers' [`edge::Response`] as a `lambda_http` response (a text body: JSON or HTML),
+/// its headers kept.
+pub fn into_response(response: edge::Response) -> Response<Body> {
+    response.map(Body::Text)
+}
 
 /// λ crc's request: the CRC answer; `recorder` (when the function has a table) records a 200
 /// with the time computing it took.
@@ -30,10 +50,10 @@ pub fn crc<H: Health + Clone + 'static>(
     request: Request,
 ) -> Response<Body> {
     let started = Instant::now();
-    let response = handle_crc(secret, &request_parts(request).raw_query);
+    let response = handle_crc(secret, request.uri().query().unwrap_or_default());
     let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     if let Some(recorder) = recorder
-        && response.status == 200
+        && response.status() == 200
     {
         recorder.crc_answered(now_ms(), latency_us);
     }
@@ -51,51 +71,19 @@ where
     H: Health + Clone + 'static,
 {
     let now = now_ms();
-    let response = handle_webhook_post(deps, &request_parts(request), now).await;
-    if response.status == 200 {
+    let response = handle_webhook_post(deps, &into_request(request), now).await;
+    if response.status() == 200 {
         recorder.delivery_received(now);
     }
     into_response(response)
 }
 
-/// Turns a `lambda_http` request into the handlers' request parts. The query string is the raw
-/// one (API Gateway's `rawQueryString`, still percent-encoded): `lambda_http` puts it in the URI
-/// as received.
-pub fn request_parts(request: Request) -> HttpRequestParts {
-    let (parts, body) = request.into_parts();
-    let body = match body {
-        Body::Empty => Bytes::new(),
-        Body::Text(text) => Bytes::from(text.into_bytes()),
-        Body::Binary(bytes) => Bytes::from(bytes),
-        // `Body` is non-exhaustive; a future variant would need handling here. An empty body
-        // fails the signature check, which is the safe outcome.
-        _ => Bytes::new(),
-    };
-    HttpRequestParts {
-        method: parts.method,
-        raw_query: parts.uri.query().unwrap_or_default().to_string(),
-        headers: Headers::from_http(&parts.headers),
-        body,
-    }
-}
-
-/// Turns the handlers' response into a `lambda_http` response (a text body: ours are JSON).
-pub fn into_response(response: HttpResponse) -> Response<Body> {
-    let mut out = Response::new(Body::Text(response.body));
-    *out.status_mut() = http::StatusCode::from_u16(response.status)
-        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    out.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static(response.content_type),
-    );
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::HeaderText;
     use crate::store::memory::MemoryStore;
-    use crate::twitter::signature::{SIGNATURE_HEADER, WebhookSecret};
+    use crate::twitter::signature::SIGNATURE_HEADER;
 
     const SECRET: &str = "fixture-consumer-secret";
 
@@ -117,19 +105,22 @@ mod tests {
 
     #[test]
     fn crc_get_keeps_the_raw_percent_encoded_query() {
-        let parts = request_parts(event("apigw_crc_get.json"));
-        assert_eq!(parts.method, http::Method::GET);
+        let parts = into_request(event("apigw_crc_get.json"));
+        assert_eq!(parts.method(), http::Method::GET);
         assert_eq!(
-            parts.raw_query,
+            edge::raw_query(&parts),
             "crc_token=cOXDuZN0ngs0hP4OEB9sC0jYjNHxBbyjJ5fpAh3pzWs%3D&nonce=MTUxOTIzNjM5NTk1NQ"
         );
-        assert!(parts.body.is_empty());
+        assert!(parts.body().is_empty());
     }
 
     #[test]
     fn crc_get_through_the_adapter_answers_the_expected_token() {
-        let parts = request_parts(event("apigw_crc_get.json"));
-        let response = into_response(handle_crc(&WebhookSecret::new(SECRET), &parts.raw_query));
+        let parts = into_request(event("apigw_crc_get.json"));
+        let response = into_response(handle_crc(
+            &WebhookSecret::new(SECRET),
+            edge::raw_query(&parts),
+        ));
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.headers()[http::header::CONTENT_TYPE],
@@ -146,23 +137,23 @@ mod tests {
 
     #[test]
     fn text_post_body_is_passed_through_byte_for_byte() {
-        let parts = request_parts(event("apigw_webhook_post.json"));
-        assert_eq!(parts.method, http::Method::POST);
-        assert_eq!(parts.body, fixture_body().as_bytes());
+        let parts = into_request(event("apigw_webhook_post.json"));
+        assert_eq!(parts.method(), http::Method::POST);
+        assert_eq!(parts.body(), fixture_body().as_bytes());
         let secret = WebhookSecret::new(SECRET);
         assert_eq!(
-            secret.verify_body(parts.headers.get(SIGNATURE_HEADER), &parts.body),
+            secret.verify_body(parts.header(SIGNATURE_HEADER), parts.body()),
             Ok(())
         );
     }
 
     #[test]
     fn base64_post_body_is_decoded_to_the_bytes_twitter_signed() {
-        let parts = request_parts(event("apigw_webhook_post_base64.json"));
-        assert_eq!(parts.body, fixture_body().as_bytes());
+        let parts = into_request(event("apigw_webhook_post_base64.json"));
+        assert_eq!(parts.body(), fixture_body().as_bytes());
         let secret = WebhookSecret::new(SECRET);
         assert_eq!(
-            secret.verify_body(parts.headers.get(SIGNATURE_HEADER), &parts.body),
+            secret.verify_body(parts.header(SIGNATURE_HEADER), parts.body()),
             Ok(())
         );
     }
@@ -179,7 +170,7 @@ mod tests {
             ("apigw_webhook_post.json", 1, 0),
             ("apigw_webhook_post_base64.json", 0, 1),
         ] {
-            let parts = request_parts(event(name));
+            let parts = into_request(event(name));
             let response = into_response(handle_webhook_post(&deps, &parts, 1).await);
             assert_eq!(response.status(), 200, "{name}");
             let Body::Text(body) = response.body() else {
@@ -201,7 +192,7 @@ mod tests {
             secret: WebhookSecret::new("another-secret"),
             app_id: None,
         };
-        let parts = request_parts(event("apigw_webhook_post_base64.json"));
+        let parts = into_request(event("apigw_webhook_post_base64.json"));
         let response = into_response(handle_webhook_post(&deps, &parts, 1).await);
         assert_eq!(response.status(), 401);
     }

@@ -13,17 +13,12 @@ pub(crate) async fn the_signin_role_connects_an_account_end_to_end() {
         client: memory.client,
         config: memory.config,
     };
-    let get = |query: String, cookie: Option<String>| {
-        let mut headers = Headers::new();
+    let get = |path: &str, query: String, cookie: Option<String>| {
+        let mut request = http::Request::get(format!("{path}?{query}"));
         if let Some(c) = cookie {
-            headers.insert("cookie", c);
+            request = request.header("cookie", c);
         }
-        HttpRequestParts {
-            method: http::Method::GET,
-            raw_query: query,
-            headers,
-            body: Bytes::new(),
-        }
+        request.body(Bytes::new()).expect("a request")
     };
     let now = now_ms();
     // The operator's invite (`dmbot auth invite` writes it with the operator's credentials).
@@ -40,16 +35,15 @@ pub(crate) async fn the_signin_role_connects_an_account_end_to_end() {
         .expect("the operator stores an invite");
     let started = handle_request(
         &deps,
-        "/auth/start",
-        &get(format!("invite={}", invite.expose()), None),
+        &get("/auth/start", format!("invite={}", invite.expose()), None),
         now,
     )
     .await;
     assert_eq!(
-        started.response.status,
+        started.status(),
         302,
         "{}; {}",
-        started.response.body,
+        started.body(),
         denials(moto)
     );
     let location = started.header("location").expect("a redirect");
@@ -67,14 +61,8 @@ pub(crate) async fn the_signin_role_connects_an_account_end_to_end() {
     let account = fake.add_account("iam_signin_shop");
     let verifier = fake.approve(&token, &account).expect("approve");
     let query = format!("oauth_token={token}&oauth_verifier={verifier}");
-    let done = handle_request(&deps, "/auth/callback", &get(query, Some(cookie)), now + 1).await;
-    assert_eq!(
-        done.response.status,
-        200,
-        "{}; {}",
-        done.response.body,
-        denials(moto)
-    );
+    let done = handle_request(&deps, &get("/auth/callback", query, Some(cookie)), now + 1).await;
+    assert_eq!(done.status(), 200, "{}; {}", done.body(), denials(moto));
     let stored = moto
         .admin_store()
         .await

@@ -9,9 +9,7 @@ pub(crate) use dmbot_shared::domain::{
 };
 pub(crate) use dmbot_shared::flow::Flow;
 pub(crate) use dmbot_shared::forget;
-pub(crate) use dmbot_shared::ingest::{
-    Headers, HttpRequestParts, WebhookDeps, handle_webhook_post,
-};
+pub(crate) use dmbot_shared::ingest::{HeaderText, Request, WebhookDeps, handle_webhook_post};
 pub(crate) use dmbot_shared::invite::InviteToken;
 pub(crate) use dmbot_shared::secrets::fetch_secret_document;
 pub(crate) use dmbot_shared::signin::{SigninDeps, handle_request};
@@ -61,16 +59,13 @@ pub(crate) fn user(id: &str) -> UserId {
     UserId::parse(id).expect("test ids are digits")
 }
 
-pub(crate) fn signed(body: String) -> HttpRequestParts {
+pub(crate) fn signed(body: String) -> Request {
     let secret = WebhookSecret::new(CONSUMER_SECRET);
-    HttpRequestParts {
-        method: http::Method::POST,
-        raw_query: String::new(),
-        headers: Headers::new()
-            .with(SIGNATURE_HEADER, secret.sign(body.as_bytes()))
-            .with("content-type", "application/json"),
-        body: Bytes::from(body),
-    }
+    http::Request::post("/webhooks/twitter")
+        .header(SIGNATURE_HEADER, secret.sign(body.as_bytes()))
+        .header("content-type", "application/json")
+        .body(Bytes::from(body))
+        .expect("a request")
 }
 
 pub(crate) fn webhook_deps(store: DynamoStore) -> WebhookDeps<DynamoStore> {

@@ -16,7 +16,13 @@ pub(crate) async fn the_webhook_role_stores_a_customer_message() {
         1_700_000_000_000,
     )
     .await;
-    assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+    assert_eq!(
+        response.status(),
+        200,
+        "{}; {}",
+        response.body(),
+        denials(moto)
+    );
 
     // A person answering from the account: the outbox is read, the hand-over recorded.
     let agent = serde_json::json!({
@@ -34,11 +40,17 @@ pub(crate) async fn the_webhook_role_stores_a_customer_message() {
     })
     .to_string();
     let response = handle_webhook_post(&deps, &signed(agent), 1_700_000_000_000).await;
-    assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+    assert_eq!(
+        response.status(),
+        200,
+        "{}; {}",
+        response.body(),
+        denials(moto)
+    );
     assert!(
-        response.body.contains("\"agent_messages\":1"),
+        response.body().contains("\"agent_messages\":1"),
         "{}",
-        response.body
+        response.body()
     );
 
     deps.store
@@ -86,7 +98,13 @@ pub(crate) async fn the_webhook_role_can_revoke_an_account() {
         // A repeated revoke is harmless.
         let response =
             handle_webhook_post(&deps, &signed(revoke(account)), 1_700_000_000_000).await;
-        assert_eq!(response.status, 200, "{}; {}", response.body, denials(moto));
+        assert_eq!(
+            response.status(),
+            200,
+            "{}; {}",
+            response.body(),
+            denials(moto)
+        );
     }
     assert_eq!(admin.get_account(&user(account)).await.unwrap(), None);
 

@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dmbot_shared::ingest::{self, Headers, HttpRequestParts, WebhookDeps};
+use dmbot_shared::ingest::{self, WebhookDeps};
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::twitter::signature::WebhookSecret;
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -45,19 +45,12 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = HttpRequestParts {
-        method,
-        raw_query: uri.query().unwrap_or("").to_string(),
-        headers: Headers::from_http(&headers),
-        body,
-    };
-    let answer = ingest::handle_request(&deps, &request, dmbot_shared::domain::now_ms()).await;
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(http::header::CONTENT_TYPE, answer.content_type)],
-        answer.body,
-    )
+    let mut request = http::Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    ingest::handle_request(&deps, &request, dmbot_shared::domain::now_ms())
+        .await
         .into_response()
 }
 
