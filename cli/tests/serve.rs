@@ -451,7 +451,7 @@ fn dmbot_shared_crc(secret: &str, token: &str) -> String {
 
 /// A 429 whose reset is beyond the batch's budget (30 s in `serve`): the message is put off
 /// until the reset, not retried every second, and answered after it. (The Lambda path's
-/// 20-minute case is in `tests/dispatch.rs`; the lane waits for any time the same way.)
+/// 20-minute case is in `tests/dispatch/`; the lane waits for any time the same way.)
 #[tokio::test]
 async fn a_rate_limit_resetting_after_the_batch_budget_is_waited_out_by_the_lane() {
     let (fake, _dir, served) = in_process_with_credentials().await;

@@ -1,11 +1,6 @@
-//! λ dispatch: answers new inbound customer messages from the table's DynamoDB stream, and on
-//! its schedule (every minute) re-drives the messages put off until then.
-//!
-//! Configuration ([`DispatchFnConfig`]): `TABLE_NAME`, `TWITTER_SECRET_ARN` (or the
-//! `TWITTER_*` credentials locally), `DEFAULT_FLOW_ID`, `TWITTER_APP_ID`,
-//! `TWITTER_REQUIRE_SEALED_TOKENS`. The event-source mapping must use the filters in
-//! `dmbot_dispatch::STREAM_FILTERS` and `ReportBatchItemFailures`. Everything else is in
-//! `dmbot_dispatch` and `dmbot_shared::dispatch`.
+//! λ dispatch: answers new inbound messages from the table's DynamoDB stream and, every minute,
+//! re-drives the messages put off until then. Settings: [`DispatchFnConfig`]. The event-source
+//! mapping uses `dmbot_dispatch::STREAM_FILTERS` and `ReportBatchItemFailures`.
 
 use std::time::Duration;
 
@@ -19,8 +14,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     telemetry::init_json();
     let config = DispatchFnConfig::from_env()?;
-    // A hung DynamoDB call must not eat the invocation (review finding L7): each attempt gets
-    // 2 s, each operation (its retries included) 5 s; the dispatcher retries within its budget.
+    // A hung DynamoDB call must not eat the invocation: 2 s per attempt, 5 s per operation.
     let sdk = aws::sdk_config_with_timeouts(Duration::from_secs(2), Duration::from_secs(5)).await;
     let credentials = secrets::load_app_credentials(&config.settings, Some(&sdk)).await?;
     let (client, owner) = credentials.client(&config.settings)?;
