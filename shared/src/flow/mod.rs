@@ -27,6 +27,7 @@ use crate::twitter::limits::{
     QuickReply, WelcomeMessageData, WelcomeMessageName,
 };
 
+pub mod choice;
 pub mod definition;
 pub mod engine;
 pub mod text;
