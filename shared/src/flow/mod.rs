@@ -30,6 +30,7 @@ use crate::twitter::limits::{
 pub mod choice;
 pub mod definition;
 pub mod engine;
+pub mod render;
 pub mod text;
 mod validate;
 
