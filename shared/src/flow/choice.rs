@@ -12,8 +12,7 @@
 //!
 //! Anything else picks nothing: the reply is free text, and the flow handles it as such.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use super::text::{Phrase, words};
 
 /// The index (0-based) of the option `reply` names among `labels` (in list order), if any.
 pub fn pick<S: AsRef<str>>(reply: &str, labels: &[S]) -> Option<usize> {
@@ -27,8 +26,10 @@ pub fn pick<S: AsRef<str>>(reply: &str, labels: &[S]) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None; // (index, label length in words)
     let mut tied = false;
     for (index, label) in labels.iter().enumerate() {
-        let label = words(label.as_ref());
-        if label.is_empty() || !contains_run(&said, &label) {
+        let Some(label) = Phrase::new(label.as_ref()) else {
+            continue; // no letters or digits: only its number picks it
+        };
+        if !label.occurs_in(&said) {
             continue;
         }
         match best {
@@ -56,26 +57,6 @@ fn list_number(reply: &str) -> Option<usize> {
         return None;
     }
     s.parse().ok()
-}
-
-/// The words of `text`: lower case, accents removed, split on anything that is not a letter or
-/// a digit.
-fn words(text: &str) -> Vec<String> {
-    let folded: String = text
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect();
-    folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Whether `needle` appears in `haystack` as a contiguous run of whole words.
-fn contains_run(haystack: &[String], needle: &[String]) -> bool {
-    needle.len() <= haystack.len() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]
