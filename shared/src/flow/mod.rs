@@ -20,6 +20,7 @@
 //! `stored.rs` (the stored JSON form and the content hash), `definition.rs`, `validate/`,
 //! `engine/`, `text.rs`.
 
+pub mod choice;
 pub mod definition;
 pub mod engine;
 mod media;
@@ -28,6 +29,7 @@ mod problems;
 mod stored;
 #[cfg(feature = "client")]
 pub mod sync;
+pub mod render;
 pub mod text;
 mod validate;
 

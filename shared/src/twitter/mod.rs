@@ -7,6 +7,7 @@ pub mod limits;
 pub mod oauth1;
 pub mod retry;
 pub mod signature;
+pub mod xaa;
 
 #[cfg(feature = "client")]
 pub mod client;

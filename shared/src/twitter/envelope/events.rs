@@ -153,8 +153,11 @@ pub struct MarkReadEvent {
     pub last_read_event_id: EventId,
 }
 
-/// An entry of `users`. Only the fields we use; the rest are ignored.
+/// An entry of `users`. Only the fields we use; the rest are ignored. Reads both the v1.1 user
+/// object (`screen_name`) and the v2 one the X Activity API sends, wrapped in `data`
+/// (`username`, `profile_image_url`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(from = "WireUser")]
 pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -164,6 +167,37 @@ pub struct User {
     pub screen_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_image_url_https: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireUser {
+    V2 { data: UserFields },
+    V1(UserFields),
+}
+
+#[derive(Deserialize)]
+struct UserFields {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, alias = "username")]
+    screen_name: Option<String>,
+    #[serde(default, alias = "profile_image_url")]
+    profile_image_url_https: Option<String>,
+}
+
+impl From<WireUser> for User {
+    fn from(wire: WireUser) -> Self {
+        let (WireUser::V2 { data: f } | WireUser::V1(f)) = wire;
+        User {
+            id: f.id,
+            name: f.name,
+            screen_name: f.screen_name,
+            profile_image_url_https: f.profile_image_url_https,
+        }
+    }
 }
 
 /// An entry of `apps`.
