@@ -28,6 +28,7 @@
 //! whole batch a few times and then drop it, losing the good events with the bad one; the bad
 //! event would fail the same way on every retry.
 
+pub mod activity;
 pub mod apply;
 pub mod crc;
 pub mod edge;
@@ -36,6 +37,7 @@ pub mod verify;
 
 use std::time::Instant;
 
+pub use activity::plan_activity;
 pub use apply::apply_plan;
 pub use crc::{CrcResponse, handle_crc};
 pub use edge::{ErrorBody, HeaderText, JSON_CONTENT_TYPE, Request, Response};

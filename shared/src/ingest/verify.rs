@@ -1,9 +1,12 @@
-//! Steps 1 to 4 of a POST, pure (no store, no clock): size, signature, envelope, then
-//! [`plan_delivery`]. A failure is a [`Rejection`], answered before any write.
+//! Steps 1 to 4 of a POST, pure (no store, no clock): size, signature, the delivery (an Account
+//! Activity envelope or an X Activity API event, told apart by shape), then [`plan_delivery`]
+//! or [`plan_activity`]. A failure is a [`Rejection`], answered before any write.
 
 use super::edge::{self, Response};
+use super::activity::plan_activity;
 use super::plan::{Plan, plan_delivery};
-use crate::twitter::envelope::{Envelope, EnvelopeError};
+use crate::twitter::envelope::EnvelopeError;
+use crate::twitter::xaa::Delivery;
 use crate::twitter::signature::{SIGNATURE_HEADER, SignatureError, WebhookSecret};
 
 /// The largest webhook body accepted: 1 MiB. Twitter's deliveries are a few kilobytes (a batch
@@ -64,6 +67,8 @@ pub fn verify_and_plan(
         .get(SIGNATURE_HEADER)
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
     secret.verify_body(signature.as_deref(), body)?;
-    let envelope = Envelope::parse(body)?;
-    Ok(plan_delivery(&envelope, app_id))
+    match Delivery::parse(body)? {
+        Delivery::AccountActivity(envelope) => Ok(plan_delivery(&envelope, app_id)),
+        Delivery::Activity(event) => Ok(plan_activity(&event, app_id)?),
+    }
 }

@@ -90,6 +90,7 @@ async fn agent_activity(store: &MemoryStore, customer: &str) -> Option<u64> {
     agent_last_active_ms
 }
 
+mod activity;
 mod crc;
 mod events;
 mod messages;
