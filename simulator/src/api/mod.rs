@@ -46,6 +46,7 @@ mod router;
 mod setup;
 mod state;
 mod v1;
+mod v2;
 
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +57,7 @@ pub use faults::Fault;
 pub use oauth::TIMESTAMP_TOLERANCE_SECS;
 pub use request_log::RecordedRequest;
 pub use state::{Activity, FakeAccount, FakeApp, FakeProfile, FakeUpload, FakeWebhook};
+pub use v2::{Billable, Delivery, PRICES_USD, V2Config, V2Usage, XaaSubscription};
 
 use state::{Shared, State, new_account, random_string};
 
