@@ -1,9 +1,12 @@
 //! The X API v2 side of the simulator, from outside: every endpoint's success and its refusals
 //! in v2's problem shape (bad bodies, attachments, media, the DM permission, the rate limits,
-//! authentication of the wrong kind), and (in `v2/deliveries.rs`) what the webhooks get.
+//! authentication of the wrong kind); media and lookups in `v2/reads.rs`; webhooks,
+//! subscriptions and what the webhooks get in `v2/deliveries.rs`.
 
 #[path = "v2/deliveries.rs"]
 mod deliveries;
+#[path = "v2/reads.rs"]
+mod reads;
 #[path = "v2/support.rs"]
 mod support;
 
@@ -21,13 +24,16 @@ fn send_path(to: &str) -> String {
 fn parameter(body: &Value) -> String {
     assert_eq!(body["title"], "Invalid Request", "{body}");
     assert_eq!(body["status"], 400);
-    let params = body["errors"][0]["parameters"].as_object().expect("parameters");
+    let params = body["errors"][0]["parameters"]
+        .as_object()
+        .expect("parameters");
     params.keys().next().unwrap().clone()
 }
 
 async fn world_with_customer() -> World {
     let w = start().await;
-    w.fake().record_incoming(CUSTOMER, &w.owner().user_id, "hello");
+    w.fake()
+        .record_incoming(CUSTOMER, &w.owner().user_id, "hello");
     w
 }
 
@@ -35,12 +41,25 @@ async fn world_with_customer() -> World {
 async fn a_v2_send_is_stored_in_the_shared_conversation_and_counted() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "hi"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "hi"})),
+        )
+        .await;
     assert_eq!(a.status, 201, "{}", a.body);
     let id = a.body["data"]["dm_event_id"].as_str().unwrap().to_string();
-    assert_eq!(a.body["data"]["dm_conversation_id"], format!("{CUSTOMER}-{}", owner.user_id));
+    assert_eq!(
+        a.body["data"]["dm_conversation_id"],
+        format!("{CUSTOMER}-{}", owner.user_id)
+    );
     let sent = w.fake().sent_messages();
-    let event = sent.iter().find(|e| e["id"] == id.as_str()).expect("stored");
+    let event = sent
+        .iter()
+        .find(|e| e["id"] == id.as_str())
+        .expect("stored");
     assert_eq!(event["message_create"]["target"]["recipient_id"], CUSTOMER);
     assert_eq!(event["message_create"]["message_data"]["text"], "hi");
     assert_eq!(a.header("x-rate-limit-limit"), Some(15));
@@ -48,7 +67,14 @@ async fn a_v2_send_is_stored_in_the_shared_conversation_and_counted() {
     assert_eq!(a.header("x-app-limit-24hour-remaining"), Some(1439));
     assert_eq!(w.fake().v2_usage().dm_create, 1);
     // The v1.1 list sees the same conversation.
-    let list = w.call(Auth::User(&owner), "GET", "/1.1/direct_messages/events/list.json", None).await;
+    let list = w
+        .call(
+            Auth::User(&owner),
+            "GET",
+            "/1.1/direct_messages/events/list.json",
+            None,
+        )
+        .await;
     assert_eq!(list.body["events"][0]["id"], id.as_str());
 }
 
@@ -58,26 +84,60 @@ async fn bodies_outside_the_openapi_schema_are_400s_naming_the_parameter() {
     let owner = w.owner();
     let media = w.upload(&owner, b"png").await;
     let cases = [
-        (json!({"text": "a", "quick_reply": {"type": "options"}}), "quick_reply"),
+        (
+            json!({"text": "a", "quick_reply": {"type": "options"}}),
+            "quick_reply",
+        ),
         (json!({"text": "a", "ctas": []}), "ctas"),
-        (json!({"text": "a", "custom_profile_id": "1"}), "custom_profile_id"),
+        (
+            json!({"text": "a", "custom_profile_id": "1"}),
+            "custom_profile_id",
+        ),
         (json!({"text": ""}), "text"),
         (json!({"text": 5}), "text"),
         (json!({}), "text"),
-        (json!({"attachments": [{"media_id": media}, {"media_id": media}]}), "attachments"),
+        (
+            json!({"attachments": [{"media_id": media}, {"media_id": media}]}),
+            "attachments",
+        ),
         (json!({"attachments": []}), "attachments"),
-        (json!({"attachments": [{"media_id": "12a"}]}), "attachments.media_id"),
-        (json!({"attachments": [{"media_id": media, "type": "media"}]}), "attachments.media_id"),
+        (
+            json!({"attachments": [{"media_id": "12a"}]}),
+            "attachments.media_id",
+        ),
+        (
+            json!({"attachments": [{"media_id": media, "type": "media"}]}),
+            "attachments.media_id",
+        ),
     ];
     for (body, named) in cases {
-        let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(body.clone())).await;
+        let a = w
+            .call(
+                Auth::User(&owner),
+                "POST",
+                &send_path(CUSTOMER),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(a.status, 400, "{body}");
         assert_eq!(parameter(&a.body), named, "{body}");
     }
-    let a = w.call(Auth::User(&owner), "POST", &send_path("12x"), Some(json!({"text": "a"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path("12x"),
+            Some(json!({"text": "a"})),
+        )
+        .await;
     assert_eq!(parameter(&a.body), "participant_id");
     let a = w
-        .raw(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(("text/plain", b"hi".to_vec())))
+        .raw(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(("text/plain", b"hi".to_vec())),
+        )
         .await;
     assert_eq!(parameter(&a.body), "body");
     assert_eq!(w.fake().v2_usage().dm_create, 0);
@@ -91,25 +151,67 @@ async fn attachments_must_be_the_senders_own_unexpired_upload() {
     let mine = w.upload(&owner, b"png bytes").await;
     let theirs = w.upload(&other, b"png bytes").await;
     let with = |id: &str| Some(json!({"text": "see", "attachments": [{"media_id": id}]}));
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), with(&theirs)).await;
-    assert_eq!((a.status, parameter(&a.body)), (400, "attachments.media_id".into()));
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), with(&mine)).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            with(&theirs),
+        )
+        .await;
+    assert_eq!(
+        (a.status, parameter(&a.body)),
+        (400, "attachments.media_id".into())
+    );
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            with(&mine),
+        )
+        .await;
     assert_eq!(a.status, 201, "{}", a.body);
     let last = w.fake().sent_messages().pop().unwrap();
-    assert_eq!(last["message_create"]["message_data"]["attachment"]["media"]["id_str"], mine.as_str());
+    assert_eq!(
+        last["message_create"]["message_data"]["attachment"]["media"]["id_str"],
+        mine.as_str()
+    );
     w.fake().advance_clock(24 * 3600);
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), with(&mine)).await;
-    assert_eq!((a.status, parameter(&a.body)), (400, "attachments.media_id".into()));
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            with(&mine),
+        )
+        .await;
+    assert_eq!(
+        (a.status, parameter(&a.body)),
+        (400, "attachments.media_id".into())
+    );
 }
 
 #[tokio::test]
 async fn only_someone_who_wrote_first_can_be_sent_to() {
     let w = start().await;
     let owner = w.owner();
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "hi"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "hi"})),
+        )
+        .await;
     assert_eq!(a.status, 403);
     assert_eq!(a.body["title"], "Forbidden");
-    assert!(a.body["detail"].as_str().unwrap().contains("not allowed to DM"));
+    assert!(
+        a.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not allowed to DM")
+    );
     assert!(w.fake().sent_messages().is_empty());
 }
 
@@ -119,11 +221,25 @@ async fn the_sixteenth_send_in_fifteen_minutes_is_a_429_until_the_window_resets(
     let owner = w.owner();
     let mut reset = 0;
     for i in 0..15 {
-        let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
+        let a = w
+            .call(
+                Auth::User(&owner),
+                "POST",
+                &send_path(CUSTOMER),
+                Some(json!({"text": "x"})),
+            )
+            .await;
         assert_eq!(a.status, 201, "send {i}: {}", a.body);
         reset = a.header("x-rate-limit-reset").unwrap();
     }
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "x"})),
+        )
+        .await;
     assert_eq!(a.status, 429);
     assert_eq!(a.body["title"], "Too Many Requests");
     assert_eq!(a.header("x-rate-limit-limit"), Some(15));
@@ -132,7 +248,14 @@ async fn the_sixteenth_send_in_fifteen_minutes_is_a_429_until_the_window_resets(
     let usage = w.fake().v2_usage();
     assert_eq!((usage.dm_create, usage.rate_limited), (15, 1));
     w.fake().advance_clock(15 * 60);
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "x"})),
+        )
+        .await;
     assert_eq!(a.status, 201, "{}", a.body);
 }
 
@@ -140,12 +263,29 @@ async fn the_sixteenth_send_in_fifteen_minutes_is_a_429_until_the_window_resets(
 async fn the_limits_come_from_the_config_tests_can_change() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    w.fake().set_v2_config(V2Config { dm_sends_per_app_long: 2, ..V2Config::default() });
+    w.fake().set_v2_config(V2Config {
+        dm_sends_per_app_long: 2,
+        ..V2Config::default()
+    });
     for _ in 0..2 {
-        let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
+        let a = w
+            .call(
+                Auth::User(&owner),
+                "POST",
+                &send_path(CUSTOMER),
+                Some(json!({"text": "x"})),
+            )
+            .await;
         assert_eq!(a.status, 201);
     }
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
+    let a = w
+        .call(
+            Auth::User(&owner),
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "x"})),
+        )
+        .await;
     assert_eq!(a.status, 429);
     assert_eq!(a.header("x-app-limit-24hour-remaining"), Some(0));
     assert_eq!(a.header("x-rate-limit-limit"), Some(2));
@@ -155,78 +295,43 @@ async fn the_limits_come_from_the_config_tests_can_change() {
 async fn credentials_of_the_wrong_kind_are_refused_in_v2_shape() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    let a = w.call(Auth::Bearer, "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
-    assert_eq!((a.status, a.body["title"].as_str()), (403, Some("Unsupported Authentication")));
-    let a = w.call(Auth::None, "POST", &send_path(CUSTOMER), Some(json!({"text": "x"}))).await;
-    assert_eq!((a.status, a.body["title"].as_str()), (401, Some("Unauthorized")));
+    let a = w
+        .call(
+            Auth::Bearer,
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["title"].as_str()),
+        (403, Some("Unsupported Authentication"))
+    );
+    let a = w
+        .call(
+            Auth::None,
+            "POST",
+            &send_path(CUSTOMER),
+            Some(json!({"text": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (a.status, a.body["title"].as_str()),
+        (401, Some("Unauthorized"))
+    );
     let a = w.call(Auth::User(&owner), "GET", "/2/webhooks", None).await;
     assert_eq!(a.status, 403);
-    let a = w.call(Auth::User(&owner), "GET", "/2/activity/subscriptions", None).await;
+    let a = w
+        .call(Auth::User(&owner), "GET", "/2/activity/subscriptions", None)
+        .await;
     assert_eq!(a.status, 403);
-    let a = w.call(Auth::Bearer, "POST", "/2/media/upload/initialize", Some(json!({}))).await;
+    let a = w
+        .call(
+            Auth::Bearer,
+            "POST",
+            "/2/media/upload/initialize",
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(a.status, 403);
-}
-
-#[tokio::test]
-async fn media_uploads_check_category_size_segments_and_answer_status() {
-    let w = start().await;
-    let owner = w.owner();
-    let init = |category: &str, total: u64| {
-        Some(json!({"media_category": category, "media_type": "image/png", "total_bytes": total}))
-    };
-    let a = w.call(Auth::User(&owner), "POST", "/2/media/upload/initialize", init("tweet_image", 3)).await;
-    assert_eq!(parameter(&a.body), "media_category");
-    let a = w.call(Auth::User(&owner), "POST", "/2/media/upload/initialize", init("dm_image", 6 << 20)).await;
-    assert_eq!(parameter(&a.body), "total_bytes");
-    let a = w.call(Auth::User(&owner), "POST", "/2/media/upload/initialize", init("dm_image", 4)).await;
-    assert_eq!(a.status, 200);
-    let id = a.body["data"]["id"].as_str().unwrap().to_string();
-    assert_eq!(a.body["data"]["media_key"], format!("3_{id}"));
-    assert_eq!(a.body["data"]["expires_after_secs"], 86400);
-    // A multipart segment of 3 bytes: finalize sees 3 of 4.
-    let multipart = b"--B\r\nContent-Disposition: form-data; name=\"segment_index\"\r\n\r\n0\r\n--B\r\nContent-Disposition: form-data; name=\"media\"; filename=\"m\"\r\n\r\nabc\r\n--B--\r\n".to_vec();
-    let path = format!("/2/media/upload/{id}/append");
-    let a = w.raw(Auth::User(&owner), "POST", &path, Some(("multipart/form-data; boundary=B", multipart))).await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    let finalize = format!("/2/media/upload/{id}/finalize");
-    let a = w.call(Auth::User(&owner), "POST", &finalize, None).await;
-    assert_eq!(a.status, 400);
-    let too_much = json!({"media": "ZGVm", "segment_index": 1});
-    let a = w.call(Auth::User(&owner), "POST", &path, Some(too_much)).await;
-    assert_eq!(parameter(&a.body), "media");
-    let a = w.call(Auth::User(&owner), "POST", &path, Some(json!({"media": "ZA==", "segment_index": 1}))).await;
-    assert_eq!(a.status, 200);
-    let a = w.call(Auth::User(&owner), "POST", &finalize, None).await;
-    assert_eq!((a.status, &a.body["data"]["size"]), (200, &json!(4)));
-    let status = format!("/2/media/upload?command=STATUS&media_id={id}");
-    let a = w.call(Auth::User(&owner), "GET", &status, None).await;
-    assert_eq!(a.body["data"]["processing_info"]["state"], "succeeded");
-    assert_eq!(w.fake().media_bytes(&id).unwrap().1, b"abcd");
-}
-
-#[tokio::test]
-async fn dm_events_are_read_newest_first_with_fields_and_pages() {
-    let w = world_with_customer().await;
-    let owner = w.owner();
-    let a = w.call(Auth::User(&owner), "POST", &send_path(CUSTOMER), Some(json!({"text": "answer"}))).await;
-    assert_eq!(a.status, 201);
-    let base = format!("/2/dm_conversations/with/{CUSTOMER}/dm_events");
-    let path = format!("{base}?max_results=1&dm_event.fields=sender_id,created_at,dm_conversation_id");
-    let a = w.call(Auth::User(&owner), "GET", &path, None).await;
-    assert_eq!(a.status, 200, "{}", a.body);
-    let event = &a.body["data"][0];
-    assert_eq!((event["event_type"].as_str(), event["text"].as_str()), (Some("MessageCreate"), Some("answer")));
-    assert_eq!(event["sender_id"], owner.user_id.as_str());
-    assert!(event["created_at"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(event["dm_conversation_id"], format!("{CUSTOMER}-{}", owner.user_id));
-    let next = a.body["meta"]["next_token"].as_str().unwrap().to_string();
-    let a = w.call(Auth::User(&owner), "GET", &format!("{base}?pagination_token={next}"), None).await;
-    assert_eq!(a.body["data"][0]["text"], "hello");
-    assert!(a.body["data"][0].get("sender_id").is_none());
-    assert_eq!(a.body["meta"]["result_count"], 1);
-    let a = w.call(Auth::User(&owner), "GET", &format!("{base}?dm_event.fields=color"), None).await;
-    assert_eq!(parameter(&a.body), "dm_event.fields");
-    assert_eq!(w.fake().v2_usage().dm_event_read, 2);
-    let cost = w.fake().v2_usage().cost_usd();
-    assert!((cost - (0.015 + 2.0 * 0.010)).abs() < 1e-9, "{cost}");
 }

@@ -90,7 +90,10 @@ pub fn oauth_header(fake: &FakeTwitter, who: &FakeAccount, method: &str, url: &s
         .unwrap()
         .as_secs();
     let mut oauth = vec![
-        ("oauth_consumer_key".to_string(), fake.app().consumer_key.clone()),
+        (
+            "oauth_consumer_key".to_string(),
+            fake.app().consumer_key.clone(),
+        ),
         ("oauth_nonce".into(), nonce.to_string()),
         ("oauth_signature_method".into(), "HMAC-SHA1".into()),
         ("oauth_timestamp".into(), ts.to_string()),
@@ -100,16 +103,27 @@ pub fn oauth_header(fake: &FakeTwitter, who: &FakeAccount, method: &str, url: &s
     let mut params: Vec<(String, String)> = oauth
         .iter()
         .cloned()
-        .chain(parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())))
+        .chain(
+            parsed
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
         .map(|(k, v)| (pct(&k), pct(&v)))
         .collect();
     params.sort();
     let normalized: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let base = format!("{method}&{}&{}", pct(&base_url), pct(&normalized.join("&")));
-    let key = format!("{}&{}", pct(&fake.app().consumer_secret), pct(&who.token_secret));
+    let key = format!(
+        "{}&{}",
+        pct(&fake.app().consumer_secret),
+        pct(&who.token_secret)
+    );
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(base.as_bytes());
-    oauth.push(("oauth_signature".into(), B64.encode(mac.finalize().into_bytes())));
+    oauth.push((
+        "oauth_signature".into(),
+        B64.encode(mac.finalize().into_bytes()),
+    ));
     let fields: Vec<String> = oauth
         .iter()
         .map(|(k, v)| format!("{}=\"{}\"", pct(k), pct(v)))
@@ -162,7 +176,10 @@ impl World {
         let mut request = self.client.request(m, &url);
         match auth {
             Auth::User(who) => {
-                request = request.header("authorization", oauth_header(self.fake(), who, method, &url))
+                request = request.header(
+                    "authorization",
+                    oauth_header(self.fake(), who, method, &url),
+                )
             }
             Auth::Bearer => {
                 request = request.header("authorization", format!("Bearer {}", self.bearer().await))
@@ -176,10 +193,20 @@ impl World {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.json().await.unwrap_or(Value::Null);
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
-    pub async fn call(&self, auth: Auth<'_>, method: &str, path: &str, json: Option<Value>) -> Answer {
+    pub async fn call(
+        &self,
+        auth: Auth<'_>,
+        method: &str,
+        path: &str,
+        json: Option<Value>,
+    ) -> Answer {
         let body = json.map(|j| ("application/json", j.to_string().into_bytes()));
         self.raw(auth, method, path, body).await
     }
@@ -192,7 +219,11 @@ impl World {
             .unwrap()
             .iter()
             .map(|(sig, body)| {
-                assert_eq!(sig, &dmbot_simulator::live::sign(&secret, body), "signed like v1.1");
+                assert_eq!(
+                    sig,
+                    &dmbot_simulator::live::sign(&secret, body),
+                    "signed like v1.1"
+                );
                 serde_json::from_slice(body).unwrap()
             })
             .collect()
@@ -210,12 +241,21 @@ impl World {
     /// Uploads `bytes` through the v2 endpoints as `who`; returns the media id.
     pub async fn upload(&self, who: &FakeAccount, bytes: &[u8]) -> String {
         let init = serde_json::json!({"media_category": "dm_image", "media_type": "image/png", "total_bytes": bytes.len()});
-        let a = self.call(Auth::User(who), "POST", "/2/media/upload/initialize", Some(init)).await;
+        let a = self
+            .call(
+                Auth::User(who),
+                "POST",
+                "/2/media/upload/initialize",
+                Some(init),
+            )
+            .await;
         assert_eq!(a.status, 200, "{}", a.body);
         let id = a.body["data"]["id"].as_str().unwrap().to_string();
         let append = serde_json::json!({"media": B64.encode(bytes), "segment_index": 0});
         let path = format!("/2/media/upload/{id}/append");
-        let a = self.call(Auth::User(who), "POST", &path, Some(append)).await;
+        let a = self
+            .call(Auth::User(who), "POST", &path, Some(append))
+            .await;
         assert_eq!(a.status, 200, "{}", a.body);
         let path = format!("/2/media/upload/{id}/finalize");
         let a = self.call(Auth::User(who), "POST", &path, None).await;

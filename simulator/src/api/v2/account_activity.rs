@@ -28,11 +28,17 @@ pub(crate) async fn subscribe(
     let mut s = shared.lock();
     let key = (hook, me.clone());
     if s.v2.aaa.contains(&key) {
-        return refused("DuplicateSubscriptionFailed", "the user is already subscribed");
+        return refused(
+            "DuplicateSubscriptionFailed",
+            "the user is already subscribed",
+        );
     }
     let users: BTreeSet<&String> = s.v2.aaa.iter().map(|(_, u)| u).collect();
     if !users.contains(&me) && users.len() >= s.v2.config.max_aaa_subscriptions {
-        return refused("SubscriptionLimitExceeded", "the subscription limit is reached");
+        return refused(
+            "SubscriptionLimitExceeded",
+            "the subscription limit is reached",
+        );
     }
     s.v2.aaa.insert(key);
     json_reply(200, json!({"data": {"subscribed": true}}))
@@ -58,13 +64,12 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, Path(hook): Path<Str
         Err(r) => return r,
     };
     let s = shared.lock();
-    let subs: Vec<Value> = s
-        .v2
-        .aaa
-        .iter()
-        .filter(|(h, _)| *h == hook)
-        .map(|(_, u)| json!({"user_id": u}))
-        .collect();
+    let subs: Vec<Value> =
+        s.v2.aaa
+            .iter()
+            .filter(|(h, _)| *h == hook)
+            .map(|(_, u)| json!({"user_id": u}))
+            .collect();
     json_reply(
         200,
         json!({"data": {"application_id": s.app.app_id, "webhook_id": hook, "webhook_url": url, "subscriptions": subs}}),
@@ -82,6 +87,9 @@ pub(crate) async fn unsubscribe(
     if shared.lock().v2.aaa.remove(&(hook, user)) {
         json_reply(200, json!({"data": {"subscribed": false}}))
     } else {
-        refused("SubscriptionNotFound", "the user is not subscribed to this webhook")
+        refused(
+            "SubscriptionNotFound",
+            "the user is not subscribed to this webhook",
+        )
     }
 }

@@ -55,35 +55,76 @@ pub(crate) fn subscription_json(sub: &XaaSubscription) -> Value {
 /// The body as the OpenAPI has it (`additionalProperties: false` at both levels).
 fn check(body: &Value) -> Result<XaaSubscription, Reply> {
     let allowed = ["event_type", "filter", "tag", "webhook_id"];
-    if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str()))) {
-        return Err(invalid_param(key, &body[key], &format!("[{key}] is not an allowed property")));
+    if let Some(key) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str())))
+    {
+        return Err(invalid_param(
+            key,
+            &body[key],
+            &format!("[{key}] is not an allowed property"),
+        ));
     }
     let event_type = body["event_type"].as_str().unwrap_or("");
     let known = PRIVATE.contains(&event_type)
         || event_type == "oauth.revoke"
         || PUBLIC_PREFIXES.iter().any(|p| event_type.starts_with(p));
     if !known {
-        return Err(invalid_param("event_type", &body["event_type"], "is not a known event type"));
+        return Err(invalid_param(
+            "event_type",
+            &body["event_type"],
+            "is not a known event type",
+        ));
     }
     let filter = &body["filter"];
     let Some(f) = filter.as_object() else {
         return Err(invalid_param("filter", filter, "filter is required"));
     };
-    if let Some(key) = f.keys().find(|k| !matches!(k.as_str(), "user_id" | "keyword" | "direction")) {
-        return Err(invalid_param(&format!("filter.{key}"), &f[key], "is not an allowed property"));
+    if let Some(key) = f
+        .keys()
+        .find(|k| !matches!(k.as_str(), "user_id" | "keyword" | "direction"))
+    {
+        return Err(invalid_param(
+            &format!("filter.{key}"),
+            &f[key],
+            "is not an allowed property",
+        ));
     }
-    let user_id = f.get("user_id").and_then(Value::as_str).unwrap_or("").to_string();
+    let user_id = f
+        .get("user_id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if (event_type != "oauth.revoke" || f.contains_key("user_id")) && !is_id(&user_id) {
-        return Err(invalid_param("filter.user_id", filter, "filter.user_id must be a user id"));
+        return Err(invalid_param(
+            "filter.user_id",
+            filter,
+            "filter.user_id must be a user id",
+        ));
     }
-    let direction = f.get("direction").map(|d| d.as_str().unwrap_or("").to_string());
-    if direction.as_deref().is_some_and(|d| d != "inbound" && d != "outbound") {
-        return Err(invalid_param("filter.direction", filter, "must be inbound or outbound"));
+    let direction = f
+        .get("direction")
+        .map(|d| d.as_str().unwrap_or("").to_string());
+    if direction
+        .as_deref()
+        .is_some_and(|d| d != "inbound" && d != "outbound")
+    {
+        return Err(invalid_param(
+            "filter.direction",
+            filter,
+            "must be inbound or outbound",
+        ));
     }
     let tag = match body.get("tag") {
         None => None,
         Some(Value::String(t)) if (1..=200).contains(&t.chars().count()) => Some(t.clone()),
-        Some(other) => return Err(invalid_param("tag", other, "tag must be 1 to 200 characters")),
+        Some(other) => {
+            return Err(invalid_param(
+                "tag",
+                other,
+                "tag must be 1 to 200 characters",
+            ));
+        }
     };
     let webhook_id = match body.get("webhook_id") {
         None => None,
@@ -124,7 +165,10 @@ pub(crate) async fn create(
         return refused("WebhookIdInvalid", "no webhook has this id");
     }
     if s.v2.xaa.len() >= s.v2.config.max_xaa_subscriptions {
-        return refused("SubscriptionLimitExceeded", "the app's subscription limit is reached");
+        return refused(
+            "SubscriptionLimitExceeded",
+            "the app's subscription limit is reached",
+        );
     }
     sub.subscription_id = s.fresh_id();
     sub.created_at = iso_time(super::now(&s) * 1000);
@@ -144,12 +188,19 @@ pub(crate) async fn list(
         Some(_) => return invalid_param("max_results", &json!(call.q("max_results")), "1 to 1000"),
     };
     let Ok(start) = call.q("pagination_token").unwrap_or("0").parse::<usize>() else {
-        return invalid_param("pagination_token", &json!(call.q("pagination_token")), "invalid");
+        return invalid_param(
+            "pagination_token",
+            &json!(call.q("pagination_token")),
+            "invalid",
+        );
     };
     let s = shared.lock();
     let all: Vec<Value> = s.v2.xaa.values().map(subscription_json).collect();
     let end = start.saturating_add(max).min(all.len());
-    let page = all.get(start.min(all.len())..end).unwrap_or_default().to_vec();
+    let page = all
+        .get(start.min(all.len())..end)
+        .unwrap_or_default()
+        .to_vec();
     let mut meta = json!({"result_count": page.len()});
     if end < all.len() {
         meta["next_token"] = json!(end.to_string());
@@ -158,10 +209,7 @@ pub(crate) async fn list(
 }
 
 /// `DELETE /2/activity/subscriptions/:subscription_id`.
-pub(crate) async fn delete(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-) -> Reply {
+pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
     match shared.lock().v2.xaa.remove(&id) {
         Some(_) => json_reply(200, json!({"data": {"deleted": true}})),
         None => not_found("no subscription has this id"),

@@ -31,11 +31,17 @@ impl FakeTwitter {
             .collect();
         for (id, env, url) in hooks {
             if !env.is_empty() {
-                out.push(Delivery { url, body: envelope.clone() });
+                out.push(Delivery {
+                    url,
+                    body: envelope.clone(),
+                });
                 continue;
             }
             for body in for_v2_webhook(&mut s, &id, envelope) {
-                out.push(Delivery { url: url.clone(), body });
+                out.push(Delivery {
+                    url: url.clone(),
+                    body,
+                });
             }
         }
         out
@@ -68,16 +74,17 @@ fn for_v2_webhook(s: &mut State, hook: &str, envelope: &Value) -> Vec<Value> {
     let Some(event) = event else {
         return bodies;
     };
-    let subs: Vec<_> = s
-        .v2
-        .xaa
-        .values()
-        .filter(|sub| sub.webhook_id.as_deref() == Some(hook))
-        .cloned()
-        .collect();
+    let subs: Vec<_> =
+        s.v2.xaa
+            .values()
+            .filter(|sub| sub.webhook_id.as_deref() == Some(hook))
+            .cloned()
+            .collect();
     for sub in subs {
         let wanted = match sub.event_type.as_str() {
-            "dm.received" => sub.user_id == recipient && sub.direction.as_deref() != Some("outbound"),
+            "dm.received" => {
+                sub.user_id == recipient && sub.direction.as_deref() != Some("outbound")
+            }
             "dm.sent" => sub.user_id == sender && sub.direction.as_deref() != Some("inbound"),
             _ => false,
         };

@@ -51,7 +51,10 @@ fn check_body(body: &Value) -> Result<(Option<String>, Option<String>), Reply> {
     let Some(obj) = body.as_object() else {
         return Err(invalid_param("body", body, "The body must be an object."));
     };
-    if let Some(key) = obj.keys().find(|k| !matches!(k.as_str(), "text" | "attachments")) {
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "text" | "attachments"))
+    {
         return Err(invalid_param(
             key,
             &obj[key],
@@ -62,7 +65,11 @@ fn check_body(body: &Value) -> Result<(Option<String>, Option<String>), Reply> {
         None => None,
         Some(Value::String(t)) if !t.is_empty() => Some(t.clone()),
         Some(other) => {
-            return Err(invalid_param("text", other, "text must be a non-empty string"));
+            return Err(invalid_param(
+                "text",
+                other,
+                "text must be a non-empty string",
+            ));
         }
     };
     let media = match obj.get("attachments") {
@@ -89,7 +96,11 @@ fn check_body(body: &Value) -> Result<(Option<String>, Option<String>), Reply> {
         }
     };
     if text.is_none() && media.is_none() {
-        return Err(invalid_param("text", &json!(null), "text or attachments is required"));
+        return Err(invalid_param(
+            "text",
+            &json!(null),
+            "text or attachments is required",
+        ));
     }
     Ok((text, media))
 }
@@ -166,7 +177,9 @@ fn send_checked(s: &mut Stored, call: &Call, me: &str, participant: &str) -> Rep
         return r;
     }
     let wrote_first = s.dms.iter().any(|e| {
-        e.pointer("/message_create/sender_id").and_then(Value::as_str) == Some(participant)
+        e.pointer("/message_create/sender_id")
+            .and_then(Value::as_str)
+            == Some(participant)
             && e.pointer("/message_create/target/recipient_id")
                 .and_then(Value::as_str)
                 == Some(me)
@@ -218,7 +231,10 @@ const FIELDS: [&str; 9] = [
 pub(crate) fn v2_event(event: &Value, fields: &[String], s: &Stored) -> Value {
     let mc = &event["message_create"];
     let sender = mc["sender_id"].as_str().unwrap_or("");
-    let recipient = mc.pointer("/target/recipient_id").and_then(Value::as_str).unwrap_or("");
+    let recipient = mc
+        .pointer("/target/recipient_id")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let mut v = json!({
         "id": event["id"],
         "event_type": "MessageCreate",
@@ -229,14 +245,20 @@ pub(crate) fn v2_event(event: &Value, fields: &[String], s: &Stored) -> Value {
         v["sender_id"] = json!(sender);
     }
     if wants("created_at") {
-        let ms = event["created_timestamp"].as_str().and_then(|t| t.parse().ok());
+        let ms = event["created_timestamp"]
+            .as_str()
+            .and_then(|t| t.parse().ok());
         v["created_at"] = json!(iso_time(ms.unwrap_or(0)));
     }
     if wants("dm_conversation_id") {
         v["dm_conversation_id"] = json!(conversation_id(sender, recipient));
     }
-    let media = mc.pointer("/message_data/attachment/media/id_str").and_then(Value::as_str);
-    if wants("attachments") && let Some(id) = media {
+    let media = mc
+        .pointer("/message_data/attachment/media/id_str")
+        .and_then(Value::as_str);
+    if wants("attachments")
+        && let Some(id) = media
+    {
         let key = super::media::media_key(s.uploads.get(id).map_or("", |u| &u.category), id);
         v["attachments"] = json!({"media_keys": [key]});
     }
@@ -277,13 +299,21 @@ fn lookup_checked(s: &mut Stored, call: &Call, me: &str, participant: &str) -> R
         .map(|f| f.split(',').map(str::to_string).collect())
         .unwrap_or_default();
     if let Some(bad) = fields.iter().find(|f| !FIELDS.contains(&f.as_str())) {
-        return invalid_param("dm_event.fields", &json!(bad), "is not one of the allowed fields");
+        return invalid_param(
+            "dm_event.fields",
+            &json!(bad),
+            "is not one of the allowed fields",
+        );
     }
     let max = match call.q("max_results").map(str::parse::<usize>) {
         None => 100,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => {
-            return invalid_param("max_results", &json!(call.q("max_results")), "must be 1 to 100");
+            return invalid_param(
+                "max_results",
+                &json!(call.q("max_results")),
+                "must be 1 to 100",
+            );
         }
     };
     let start = match call.q("pagination_token").map(str::parse::<usize>) {
@@ -296,7 +326,10 @@ fn lookup_checked(s: &mut Stored, call: &Call, me: &str, participant: &str) -> R
     };
     let between = |e: &&Value| {
         let mc = &e["message_create"];
-        let (a, b) = (mc["sender_id"].as_str(), mc.pointer("/target/recipient_id").and_then(Value::as_str));
+        let (a, b) = (
+            mc["sender_id"].as_str(),
+            mc.pointer("/target/recipient_id").and_then(Value::as_str),
+        );
         (a == Some(me) && b == Some(participant)) || (a == Some(participant) && b == Some(me))
     };
     let all: Vec<&Value> = s.dms.iter().rev().filter(between).collect();

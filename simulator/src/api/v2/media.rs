@@ -21,8 +21,18 @@ use crate::api::v1::media::parse_multipart;
 
 /// The media types X's OpenAPI lists for `initialize`.
 const MEDIA_TYPES: [&str; 12] = [
-    "video/mp4", "video/webm", "video/mp2t", "video/quicktime", "text/srt", "text/vtt",
-    "image/jpeg", "image/gif", "image/bmp", "image/png", "image/webp", "image/pjpeg",
+    "video/mp4",
+    "video/webm",
+    "video/mp2t",
+    "video/quicktime",
+    "text/srt",
+    "text/vtt",
+    "image/jpeg",
+    "image/gif",
+    "image/bmp",
+    "image/png",
+    "image/webp",
+    "image/pjpeg",
 ];
 
 /// `<kind>_<id>`: 3 for images, 16 for GIFs, 7 for videos.
@@ -45,9 +55,22 @@ pub(crate) async fn initialize(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let allowed = ["media_category", "media_type", "total_bytes", "shared", "additional_owners"];
-    if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str()))) {
-        return invalid_param(key, &body[key], &format!("[{key}] is not an allowed property"));
+    let allowed = [
+        "media_category",
+        "media_type",
+        "total_bytes",
+        "shared",
+        "additional_owners",
+    ];
+    if let Some(key) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !allowed.contains(&k.as_str())))
+    {
+        return invalid_param(
+            key,
+            &body[key],
+            &format!("[{key}] is not an allowed property"),
+        );
     }
     let category = body["media_category"].as_str().unwrap_or("");
     let max: u64 = match category {
@@ -61,7 +84,11 @@ pub(crate) async fn initialize(
     };
     let media_type = body["media_type"].as_str().unwrap_or("");
     if !MEDIA_TYPES.contains(&media_type) {
-        return invalid_param("media_type", &body["media_type"], "is not a supported media type");
+        return invalid_param(
+            "media_type",
+            &body["media_type"],
+            "is not a supported media type",
+        );
     }
     let total = match body["total_bytes"].as_u64() {
         Some(t) if t > 0 && t <= max => t,
@@ -94,7 +121,10 @@ pub(crate) async fn initialize(
         },
     );
     let key = media_key(category, &id);
-    json_reply(200, json!({"data": {"id": id, "media_key": key, "expires_after_secs": expiry}}))
+    json_reply(
+        200,
+        json!({"data": {"id": id, "media_key": key, "expires_after_secs": expiry}}),
+    )
 }
 
 /// The segment of an append: `(segment_index, bytes)` from multipart or JSON base64.
@@ -102,20 +132,41 @@ fn segment(call: &Call) -> Result<(u32, Vec<u8>), Reply> {
     let ct = call.content_type().unwrap_or("");
     let (index, data) = if ct.starts_with("multipart/form-data") {
         let parts = parse_multipart(ct, &call.body).unwrap_or_default();
-        let find = |name: &str| parts.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone());
+        let find = |name: &str| {
+            parts
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+        };
         let index = find("segment_index").and_then(|d| String::from_utf8(d).ok());
-        (index.and_then(|i| i.trim().parse::<u32>().ok()), find("media"))
+        (
+            index.and_then(|i| i.trim().parse::<u32>().ok()),
+            find("media"),
+        )
     } else {
         let body = json_body(call)?;
         let data = body["media"].as_str().and_then(|m| B64.decode(m).ok());
-        (body["segment_index"].as_u64().and_then(|i| u32::try_from(i).ok()), data)
+        (
+            body["segment_index"]
+                .as_u64()
+                .and_then(|i| u32::try_from(i).ok()),
+            data,
+        )
     };
     let Some(data) = data else {
-        return Err(invalid_param("media", &json!(""), "media (the segment's bytes) is required"));
+        return Err(invalid_param(
+            "media",
+            &json!(""),
+            "media (the segment's bytes) is required",
+        ));
     };
     match index {
         Some(i) if i <= 999 => Ok((i, data)),
-        _ => Err(invalid_param("segment_index", &json!(index), "segment_index must be 0 to 999")),
+        _ => Err(invalid_param(
+            "segment_index",
+            &json!(index),
+            "segment_index must be 0 to 999",
+        )),
     }
 }
 
@@ -123,7 +174,11 @@ fn segment(call: &Call) -> Result<(u32, Vec<u8>), Reply> {
 fn own_upload<'a>(s: &'a mut Stored, id: &str, me: &str) -> Result<&'a mut FakeUpload, Reply> {
     match s.uploads.get_mut(id).filter(|u| u.owner == me && is_id(id)) {
         Some(u) => Ok(u),
-        None => Err(invalid_param("id", &json!(id), "is not a media id you initialized")),
+        None => Err(invalid_param(
+            "id",
+            &json!(id),
+            "is not a media id you initialized",
+        )),
     }
 }
 
@@ -146,7 +201,12 @@ pub(crate) async fn append(
     if upload.data.is_some() {
         return invalid_param("id", &json!(id), "the upload is finalized");
     }
-    let so_far: u64 = upload.segments.iter().filter(|(i, _)| **i != index).map(|(_, d)| d.len() as u64).sum();
+    let so_far: u64 = upload
+        .segments
+        .iter()
+        .filter(|(i, _)| **i != index)
+        .map(|(_, d)| d.len() as u64)
+        .sum();
     if so_far + data.len() as u64 > upload.total_bytes {
         return invalid_param("media", &json!(index), "the segments exceed total_bytes");
     }
@@ -180,10 +240,18 @@ pub(crate) async fn finalize(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let contiguous = upload.segments.keys().copied().eq(0..upload.segments.len() as u32);
+    let contiguous = upload
+        .segments
+        .keys()
+        .copied()
+        .eq(0..upload.segments.len() as u32);
     let data: Vec<u8> = upload.segments.values().flatten().copied().collect();
     if !contiguous || data.len() as u64 != upload.total_bytes {
-        let why = format!("the segments hold {} of total_bytes {}", data.len(), upload.total_bytes);
+        let why = format!(
+            "the segments hold {} of total_bytes {}",
+            data.len(),
+            upload.total_bytes
+        );
         return invalid_param("id", &json!(id), &why);
     }
     upload.data = Some(data);

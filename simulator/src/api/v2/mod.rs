@@ -33,5 +33,5 @@ pub(crate) mod webhooks;
 
 pub use deliveries::Delivery;
 pub(crate) use problem::{auth_refusal, now};
-pub use state::{Billable, PRICES_USD, V2Config, V2Usage, XaaSubscription};
 pub(crate) use state::V2State;
+pub use state::{Billable, PRICES_USD, V2Config, V2Usage, XaaSubscription};

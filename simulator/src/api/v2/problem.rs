@@ -92,12 +92,18 @@ pub(crate) fn take(s: &mut State, limits: &[Limit]) -> Result<Vec<(String, Strin
     let now = now(s);
     let mut headers = Vec::new();
     for l in limits {
-        let w = s.v2.windows.entry(l.key.clone()).or_insert(super::state::Window {
-            start: now,
-            used: 0,
-        });
+        let w =
+            s.v2.windows
+                .entry(l.key.clone())
+                .or_insert(super::state::Window {
+                    start: now,
+                    used: 0,
+                });
         if now >= w.start + l.secs {
-            *w = super::state::Window { start: now, used: 0 };
+            *w = super::state::Window {
+                start: now,
+                used: 0,
+            };
         }
         let reset = w.start + l.secs;
         if w.used >= l.limit {

@@ -33,7 +33,11 @@ fn url_problem(url: &str) -> Option<&'static str> {
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority }
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            authority
+        }
     });
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
     if host.is_empty() {
@@ -56,8 +60,15 @@ pub(crate) async fn create(
         Ok(b) => b,
         Err(r) => return r,
     };
-    if let Some(key) = body.as_object().and_then(|o| o.keys().find(|k| *k != "url")) {
-        return invalid_param(key, &body[key], &format!("[{key}] is not an allowed property"));
+    if let Some(key) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "url"))
+    {
+        return invalid_param(
+            key,
+            &body[key],
+            &format!("[{key}] is not an allowed property"),
+        );
     }
     let Some(url) = body["url"].as_str().map(str::to_string) else {
         return invalid_param("url", &body["url"], "url is required");
@@ -72,7 +83,10 @@ pub(crate) async fn create(
             return refused("DuplicateUrlFailed", "a webhook with this URL exists");
         }
         if v2.len() >= s.v2.config.max_webhooks {
-            return refused("WebhookLimitExceeded", "the account's webhook limit is reached");
+            return refused(
+                "WebhookLimitExceeded",
+                "the account's webhook limit is reached",
+            );
         }
         s.crc_check
     };
@@ -82,7 +96,13 @@ pub(crate) async fn create(
     let mut s = shared.lock();
     let id = s.fresh_id();
     let created_at = iso_time(crate::api::v2::now(&s) * 1000);
-    let hook = FakeWebhook { id: id.clone(), env: String::new(), url, valid: true, created_at };
+    let hook = FakeWebhook {
+        id: id.clone(),
+        env: String::new(),
+        url,
+        valid: true,
+        created_at,
+    };
     let v = webhook_json(&hook);
     s.webhooks.insert(id, hook);
     json_reply(200, json!({ "data": v }))
@@ -91,7 +111,12 @@ pub(crate) async fn create(
 /// `GET /2/webhooks`.
 pub(crate) async fn list(State(shared): State<Arc<Shared>>) -> Reply {
     let s = shared.lock();
-    let hooks: Vec<Value> = s.webhooks.values().filter(|w| w.env.is_empty()).map(webhook_json).collect();
+    let hooks: Vec<Value> = s
+        .webhooks
+        .values()
+        .filter(|w| w.env.is_empty())
+        .map(webhook_json)
+        .collect();
     let meta = json!({"result_count": hooks.len()});
     if hooks.is_empty() {
         return json_reply(200, json!({ "meta": meta }));
@@ -109,16 +134,17 @@ pub(crate) fn url_of(shared: &Shared, id: &str) -> Result<String, Reply> {
 }
 
 /// `PUT /2/webhooks/:webhook_id`: runs the CRC (when on) and sets `valid`.
-pub(crate) async fn validate(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-) -> Reply {
+pub(crate) async fn validate(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
     let url = match url_of(&shared, &id) {
         Ok(u) => u,
         Err(r) => return r,
     };
     let crc_check = shared.lock().crc_check;
-    let result = if crc_check { run_crc(&shared, &url).await } else { Ok(()) };
+    let result = if crc_check {
+        run_crc(&shared, &url).await
+    } else {
+        Ok(())
+    };
     if let Some(w) = shared.lock().webhooks.get_mut(&id) {
         w.valid = result.is_ok();
     }
@@ -129,17 +155,15 @@ pub(crate) async fn validate(
 }
 
 /// `DELETE /2/webhooks/:webhook_id`: the webhook goes, with the subscriptions delivering to it.
-pub(crate) async fn delete(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-) -> Reply {
+pub(crate) async fn delete(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
     if let Err(r) = url_of(&shared, &id) {
         return r;
     }
     let mut s = shared.lock();
     s.webhooks.remove(&id);
     s.v2.aaa.retain(|(hook, _)| *hook != id);
-    s.v2.xaa.retain(|_, sub| sub.webhook_id.as_deref() != Some(id.as_str()));
+    s.v2.xaa
+        .retain(|_, sub| sub.webhook_id.as_deref() != Some(id.as_str()));
     json_reply(200, json!({"data": {"deleted": true}}))
 }
 
