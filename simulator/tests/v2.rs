@@ -10,6 +10,7 @@ mod reads;
 #[path = "v2/support.rs"]
 mod support;
 
+use dmbot_simulator::Fault;
 use dmbot_simulator::api::V2Config;
 use serde_json::{Value, json};
 use support::{Auth, World, start};
@@ -334,4 +335,37 @@ async fn credentials_of_the_wrong_kind_are_refused_in_v2_shape() {
         )
         .await;
     assert_eq!(a.status, 403);
+}
+
+#[tokio::test]
+async fn queued_faults_on_v2_paths_answer_in_v2_shape() {
+    let w = world_with_customer().await;
+    let owner = w.owner();
+    let fake = w.fake();
+    fake.fail_next(
+        "/2/dm_conversations",
+        1,
+        Fault::RateLimited {
+            reset_at: 1_900_000_000,
+        },
+    );
+    fake.fail_next("/2/dm_conversations", 1, Fault::Status(503));
+    let path = send_path(CUSTOMER);
+    let send = || {
+        w.call(
+            Auth::User(&owner),
+            "POST",
+            &path,
+            Some(json!({"text": "x"})),
+        )
+    };
+    let a = send().await;
+    assert_eq!(
+        (a.status, a.body["title"].as_str()),
+        (429, Some("Too Many Requests"))
+    );
+    assert_eq!(a.header("x-rate-limit-reset"), Some(1_900_000_000));
+    let a = send().await;
+    assert_eq!((a.status, a.body["status"].as_u64()), (503, Some(503)));
+    assert_eq!(send().await.status, 201);
 }

@@ -107,7 +107,12 @@ pub(crate) fn admit(shared: &Shared, call: &Call, need: Need) -> (AuthSeen, Resu
         Err(r) => return (seen, Err(r)),
     };
     if let Some(fault) = take_fault(shared, &call.path, FaultTime::Instead) {
-        return (seen, Err(fault_reply(fault)));
+        let answer = if call.path.starts_with("/2/") {
+            super::v2::fault_problem(&fault)
+        } else {
+            fault_reply(fault)
+        };
+        return (seen, Err(answer));
     }
     (seen, Ok(caller))
 }

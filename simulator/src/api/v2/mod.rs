@@ -32,6 +32,6 @@ mod state;
 pub(crate) mod webhooks;
 
 pub use deliveries::Delivery;
-pub(crate) use problem::{auth_refusal, now};
+pub(crate) use problem::{auth_refusal, fault_problem, now};
 pub(crate) use state::V2State;
 pub use state::{Billable, PRICES_USD, V2Config, V2Usage, XaaSubscription};

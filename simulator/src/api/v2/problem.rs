@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::api::faults::Fault;
 use crate::api::reply::{Reply, json_reply};
 use crate::api::state::State;
 
@@ -69,6 +70,49 @@ pub(crate) fn auth_refusal(v1_refusal: &Reply) -> Reply {
         )
     } else {
         problem(401, "Unauthorized", "Unauthorized", "about:blank")
+    }
+}
+
+/// A queued fault's answer on a `/2/` path, in v2's shape (`RateLimited` with the
+/// `x-rate-limit-*` headers the v1.1 answer carries).
+pub(crate) fn fault_problem(fault: &Fault) -> Reply {
+    let canonical = |status: u16| {
+        http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error")
+            .to_string()
+    };
+    match fault {
+        Fault::RateLimited { reset_at } => {
+            let mut r = problem(429, "Too Many Requests", "Too Many Requests", "about:blank");
+            let headers = [
+                ("limit", "15".to_string()),
+                ("remaining", "0".into()),
+                ("reset", reset_at.to_string()),
+            ];
+            let headers: Vec<(String, String)> = headers
+                .into_iter()
+                .map(|(k, v)| (format!("x-rate-limit-{k}"), v))
+                .collect();
+            add_headers(&mut r, &headers);
+            r
+        }
+        Fault::Status(status) => problem(
+            *status,
+            &canonical(*status),
+            "Fault injected by the test",
+            "about:blank",
+        ),
+        Fault::Error {
+            status, message, ..
+        } => problem(*status, &canonical(*status), message, "about:blank"),
+        Fault::Delay(_) | Fault::AnswerLate(_) => problem(
+            500,
+            "Internal Server Error",
+            "Internal error",
+            "about:blank",
+        ),
     }
 }
 
