@@ -16,5 +16,5 @@ pub mod api;
 pub mod live;
 pub mod scenario;
 
-pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault};
+pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault, V2Config, V2Usage};
 pub use live::{Simulator, SimulatorConfig};

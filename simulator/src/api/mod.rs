@@ -20,7 +20,7 @@
 //! `activity`, `users`), the OAuth flows in `oauth_flow`; the X API v2 families in `v2/`, with
 //! a block of their own in the router.
 //!
-//! **X API v2** (what a self-serve business buys; `docs/X-API-V2.md` of the research): v2 DMs
+//! **X API v2** (what a self-serve business buys; X's docs and OpenAPI at docs.x.com): v2 DMs
 //! (`POST /2/dm_conversations/with/:id/messages`, user OAuth 1.0a only, body per X's OpenAPI,
 //! own unexpired media, only to someone who wrote first, 15/15 min and 1,440/24 h per user and
 //! 1,440/24 h per app with `x-rate-limit-*` headers; `GET .../dm_events`), v2 media upload,

@@ -1,4 +1,4 @@
-//! Account Activity API v2 subscriptions (`X-API-V2.md` §3.1): subscribe the authenticating
+//! Account Activity API v2 subscriptions (docs.x.com/x-api/account-activity): subscribe the authenticating
 //! user to a v2 webhook and check it (OAuth 1.0a user), list and remove them (bearer). At most
 //! [`super::V2Config::max_aaa_subscriptions`] unique users; deliveries are the v1.1 envelope.
 

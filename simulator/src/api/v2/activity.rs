@@ -1,4 +1,4 @@
-//! X Activity API subscriptions (`X-API-V2.md` §4.3): create (`event_type`, `filter.user_id`,
+//! X Activity API subscriptions (docs.x.com/x-api/activity): create (`event_type`, `filter.user_id`,
 //! optional `tag` and `webhook_id`; private `dm.*`/`chat.*` events only with the user's own
 //! OAuth 1.0a token, as found in testing by others), list and delete with the app's bearer.
 

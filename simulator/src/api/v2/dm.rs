@@ -1,4 +1,4 @@
-//! v2 Direct Messages (`X-API-V2.md` §5): send to a participant and read a conversation's
+//! v2 Direct Messages (docs.x.com/x-api/direct-messages): send to a participant and read a conversation's
 //! events. The stored events are v1.1's (`State::dms`), so a message sent here is also in
 //! `direct_messages/events/list.json`, on the chat page and in the webhook deliveries.
 

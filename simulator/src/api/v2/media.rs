@@ -1,4 +1,4 @@
-//! v2 chunked media upload (`X-API-V2.md` §6): `initialize` (JSON), `append` (multipart or
+//! v2 chunked media upload (docs.x.com/x-api/media): `initialize` (JSON), `append` (multipart or
 //! JSON with base64 `media`), `finalize`, and the `STATUS` poll. Uploads are the shared ones
 //! (`State::uploads`, also attachable by v1.1), with the uploader and the expiry recorded.
 

@@ -1,4 +1,4 @@
-//! X API v2 (`docs` of the project: the v2 plan; facts from X's OpenAPI and docs): what a
+//! X API v2 (facts from X's OpenAPI and docs at docs.x.com): what a
 //! self-serve (Pay Per Use) business can buy, checked with the fake's own rules.
 //!
 //! - `dm`: `POST /2/dm_conversations/with/:participant_id/messages` (OAuth 1.0a user only; the

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The numbers the v2 endpoints enforce. The defaults are X's (`X-API-V2.md` §3.2, §4.3, §5.1,
-/// §6); a test (or issue 16's compressed time) sets others with
+/// The numbers the v2 endpoints enforce. The defaults are X's (its rate-limit table, the Account
+/// Activity tiers, the X Activity API limits, the media docs); a test (or issue 16's compressed time) sets others with
 /// [`crate::api::FakeTwitter::set_v2_config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V2Config {
@@ -63,7 +63,7 @@ pub struct XaaSubscription {
     pub created_at: String,
 }
 
-/// What the v2 endpoints call that X bills (`X-API-V2.md` §9), and the 429s they answered.
+/// What the v2 endpoints call that X bills (its Pay-Per-Use pricing page), and the 429s they answered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct V2Usage {
     /// `POST /2/dm_conversations/...` answered 201.
@@ -76,7 +76,7 @@ pub struct V2Usage {
     pub rate_limited: u64,
 }
 
-/// X's Pay-Per-Use prices in US dollars, per billable unit (`X-API-V2.md` §9).
+/// X's Pay-Per-Use prices in US dollars, per billable unit (docs.x.com pricing, 2026).
 pub const PRICES_USD: [(Billable, f64); 3] = [
     (Billable::DmCreate, 0.015),
     (Billable::DmEventRead, 0.010),

@@ -1,4 +1,4 @@
-//! v2 webhooks (`X-API-V2.md` §2): create (after the same CRC as v1.1's registration, when the
+//! v2 webhooks (docs.x.com/x-api/webhooks): create (after the same CRC as v1.1's registration, when the
 //! CRC check is on), list, re-validate and delete. They are stored beside v1.1's webhooks with
 //! an empty `env`; the account's limit ([`super::V2Config::max_webhooks`]) counts these only.
 //!
