@@ -3,9 +3,11 @@
 //! - [`api`]: the v1.1 endpoints the bot calls (DMs, typing, read receipts, media upload, welcome
 //!   messages, custom profiles, webhooks and subscriptions, sign-in), with OAuth 1.0a checked by
 //!   its own implementation, Twitter's limits checked independently of `limits.rs`, a fault queue
-//!   and a request log. The integration tests use it as `FakeTwitter`.
+//!   and a request log; and the X API v2 a self-serve business buys (v2 DMs and media, v2
+//!   webhooks, X Activity API and Account Activity v2 subscriptions, X's rate limits, billable
+//!   counts). The integration tests use it as `FakeTwitter`.
 //! - [`live`]: what makes it behave like Twitter toward a webhook: the CRC, signed POSTs with
-//!   retries, the echo of every message the account sends, a customer and a human agent, and
+//!   retries (in each webhook's subscription format: Account Activity or X Activity API), the echo of every message the account sends, a customer and a human agent, and
 //!   the chat page with its event feed.
 //! - [`scenario`]: the crash scenario run against a real `dmbot serve` binary (killed with
 //!   SIGKILL mid-burst, restarted) that counts lost and doubled replies.
@@ -14,5 +16,5 @@ pub mod api;
 pub mod live;
 pub mod scenario;
 
-pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault};
+pub use api::{FakeAccount, FakeApp, FakeTwitter, Fault, V2Config, V2Usage};
 pub use live::{Simulator, SimulatorConfig};

@@ -103,10 +103,16 @@ pub(crate) fn admit(shared: &Shared, call: &Call, need: Need) -> (AuthSeen, Resu
     let (seen, caller) = authenticate(shared, call, need);
     let caller = match caller {
         Ok(c) => c,
+        Err(r) if call.path.starts_with("/2/") => return (seen, Err(super::v2::auth_refusal(&r))),
         Err(r) => return (seen, Err(r)),
     };
     if let Some(fault) = take_fault(shared, &call.path, FaultTime::Instead) {
-        return (seen, Err(fault_reply(fault)));
+        let answer = if call.path.starts_with("/2/") {
+            super::v2::fault_problem(&fault)
+        } else {
+            fault_reply(fault)
+        };
+        return (seen, Err(answer));
     }
     (seen, Ok(caller))
 }

@@ -17,8 +17,21 @@
 //!
 //! The layout: `router` is the one routing table (path, method, authentication, handler per
 //! line); the endpoint families of v1.1 are in `v1/` (`dm`, `media`, `welcome`, `profiles`,
-//! `activity`, `users`), the OAuth flows in `oauth_flow`; X API v2 families go beside them in
-//! `v2/`, with a block of their own in the router.
+//! `activity`, `users`), the OAuth flows in `oauth_flow`; the X API v2 families in `v2/`, with
+//! a block of their own in the router.
+//!
+//! **X API v2** (what a self-serve business buys; X's docs and OpenAPI at docs.x.com): v2 DMs
+//! (`POST /2/dm_conversations/with/:id/messages`, user OAuth 1.0a only, body per X's OpenAPI,
+//! own unexpired media, only to someone who wrote first, 15/15 min and 1,440/24 h per user and
+//! 1,440/24 h per app with `x-rate-limit-*` headers; `GET .../dm_events`), v2 media upload,
+//! `/2/webhooks` (same CRC as v1.1), X Activity API and Account Activity v2 subscriptions.
+//! Errors are v2's problem shape (`title`, `detail`, `type`, `status`; `errors[].parameters`
+//! on a 400), authentication refusals included. Messages are the same stored events for both
+//! versions. The limits are a [`V2Config`] ([`FakeTwitter::set_v2_config`]) on the fake's
+//! clock ([`FakeTwitter::advance_clock`]); billable calls and 429s are counted
+//! ([`FakeTwitter::v2_usage`], priced by [`PRICES_USD`]). [`FakeTwitter::deliveries_for`] says
+//! what each webhook gets for a DM: the Account Activity envelope for v1.1 webhooks and AAA v2
+//! subscriptions, one X Activity API event per POST (`dm.received`, `dm.sent`) for XAA ones.
 //!
 //! Start one per test with [`FakeTwitter::start`]; point the client's API *and* upload base URL
 //! at [`FakeTwitter::base_url`]; use [`FakeTwitter::app`] for the consumer credentials and
@@ -46,6 +59,7 @@ mod router;
 mod setup;
 mod state;
 mod v1;
+mod v2;
 
 use std::sync::{Arc, Mutex};
 
@@ -56,6 +70,7 @@ pub use faults::Fault;
 pub use oauth::TIMESTAMP_TOLERANCE_SECS;
 pub use request_log::RecordedRequest;
 pub use state::{Activity, FakeAccount, FakeApp, FakeProfile, FakeUpload, FakeWebhook};
+pub use v2::{Billable, Delivery, PRICES_USD, V2Config, V2Usage, XaaSubscription};
 
 use state::{Shared, State, new_account, random_string};
 
@@ -93,7 +108,7 @@ impl FakeTwitter {
     }
 
     /// A fake without its own listener: the caller serves the returned router (as a fallback:
-    /// it answers every path under `/1.1/`, `/oauth/`, `/oauth2/` and `/_fake/`) at `base_url`.
+    /// it answers every path under `/1.1/`, `/2/`, `/oauth/`, `/oauth2/` and `/_fake/`) at `base_url`.
     /// OAuth signatures are checked against the `Host` the request came to and its full path,
     /// so the router must not be nested under a prefix. What the account does through the API
     /// is reported on `activity` when given.

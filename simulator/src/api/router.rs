@@ -27,6 +27,7 @@ use super::request::Call;
 use super::request_log::record;
 use super::state::Shared;
 use super::v1::{activity, dm, media, profiles, users, welcome};
+use super::v2;
 use super::{crc, oauth_flow};
 
 /// The whole API: every block of endpoints, the fallback, the request-log layer.
@@ -38,6 +39,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(test_webhooks(&e))
         .merge(oauth(&e))
         .merge(v1_1(&e))
+        .merge(v2(&e))
         .fallback(unrouted)
         .method_not_allowed_fallback(unrouted)
         .layer(from_fn_with_state(shared.clone(), record))
@@ -129,6 +131,36 @@ fn v1_1(e: &Endpoints) -> Router<Arc<Shared>> {
         .route("/1.1/account_activity/all/{env}/subscriptions/list.json", e.delete(Bearer, activity::unsubscribe))
         .route("/1.1/account_activity/all/{env}/subscriptions/{*user_json}", e.delete(Bearer, activity::unsubscribe))
         .route("/1.1/account_activity/all/{env}/subscriptions/", e.delete(Bearer, activity::unsubscribe))
+}
+
+/// X API v2 (`api/v2/`): what a self-serve business can buy.
+#[rustfmt::skip]
+fn v2(e: &Endpoints) -> Router<Arc<Shared>> {
+    use v2::{account_activity as aaa, activity as xaa, dm as dm2, media as media2, webhooks};
+    let aaa_all = "/2/account_activity/webhooks/{webhook_id}/subscriptions/all";
+    Router::new()
+        // Direct messages
+        .route("/2/dm_conversations/with/{participant_id}/messages", e.post(User, dm2::send))
+        .route("/2/dm_conversations/with/{participant_id}/dm_events", e.get(User, dm2::lookup))
+        // Media
+        .route("/2/media/upload", e.get(User, media2::status))
+        .route("/2/media/upload/initialize", e.post(User, media2::initialize))
+        .route("/2/media/upload/{id}/append", e.post(User, media2::append))
+        .route("/2/media/upload/{id}/finalize", e.post(User, media2::finalize))
+        // Webhooks
+        .route("/2/webhooks", e.post(UserOrBearer, webhooks::create))
+        .route("/2/webhooks", e.get(Bearer, webhooks::list))
+        .route("/2/webhooks/{webhook_id}", e.put(UserOrBearer, webhooks::validate))
+        .route("/2/webhooks/{webhook_id}", e.delete(UserOrBearer, webhooks::delete))
+        // X Activity API subscriptions
+        .route("/2/activity/subscriptions", e.post(UserOrBearer, xaa::create))
+        .route("/2/activity/subscriptions", e.get(Bearer, xaa::list))
+        .route("/2/activity/subscriptions/{subscription_id}", e.delete(Bearer, xaa::delete))
+        // Account Activity v2 subscriptions
+        .route(aaa_all, e.post(User, aaa::subscribe))
+        .route(aaa_all, e.get(User, aaa::is_subscribed))
+        .route(&format!("{aaa_all}/list"), e.get(Bearer, aaa::list))
+        .route("/2/account_activity/webhooks/{webhook_id}/subscriptions/{user_id}/all", e.delete(Bearer, aaa::unsubscribe))
 }
 
 /// Builds the method routers of the table: each handler behind the guard of its [`Need`].

@@ -44,6 +44,10 @@ pub struct FakeUpload {
     /// STATUS polls still answered `in_progress` (videos).
     pub polls_left: u32,
     pub status_polls: u32,
+    /// The user id of the account that uploaded it (only it may attach it to a v2 DM).
+    pub owner: String,
+    /// When it can no longer be attached (Unix seconds, on the fake's clock).
+    pub expires_at: u64,
 }
 
 /// A registered webhook.
@@ -138,6 +142,8 @@ pub(crate) struct State {
     pub(crate) window_reset: u64,
     /// Where the simulator's live side hears about what the account did (see [`Activity`]).
     pub(crate) activity: Option<tokio::sync::mpsc::UnboundedSender<Activity>>,
+    /// The X API v2 side: its configuration, subscriptions, windows and counts.
+    pub(crate) v2: super::v2::V2State,
 }
 
 impl State {
@@ -176,6 +182,7 @@ impl State {
             remaining: HashMap::new(),
             window_reset: now_secs() + 900,
             activity,
+            v2: Default::default(),
         }
     }
 

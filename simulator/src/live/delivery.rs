@@ -1,4 +1,5 @@
-//! Deliveries to the webhook as Twitter makes them: every POST signed over the exact bytes sent,
+//! Deliveries to the webhook as Twitter makes them (in the format of each webhook's subscriptions,
+//! see [`FakeTwitter::deliveries_for`]): every POST signed over the exact bytes sent,
 //! retried after roughly 3 s, 27 s and 242 s when not answered 200 in time, then dropped; and
 //! the counts of what happened.
 
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Simulator;
+#[cfg(doc)]
+use crate::api::FakeTwitter;
 
 /// Twitter's documented retry shape: about 3 s, 27 s and 242 s after a failed delivery.
 pub const TWITTER_RETRY_DELAYS: [Duration; 3] = [
@@ -42,29 +45,37 @@ impl Simulator {
     /// Sends `envelope` to every valid webhook, signed, retrying as Twitter does. Runs in the
     /// background; [`Simulator::delivery_stats`] counts the outcome.
     pub fn deliver(&self, envelope: Value) {
-        let body = envelope.to_string().into_bytes();
-        let signature = sign(&self.inner.fake.app().consumer_secret, &body);
-        for url in self.inner.fake.webhook_urls() {
+        for (url, body, signature) in self.signed_deliveries(&envelope) {
             let sim = self.clone();
-            let body = body.clone();
-            let signature = signature.clone();
             self.lock().stats.in_flight += 1;
             tokio::spawn(async move { sim.deliver_to(url, body, signature).await });
         }
     }
 
+    /// What each valid webhook gets for `envelope` (the envelope itself for v1.1 webhooks; for
+    /// v2 webhooks the formats of their subscriptions, see [`FakeTwitter::deliveries_for`]),
+    /// each body with its signature.
+    fn signed_deliveries(&self, envelope: &Value) -> Vec<(String, Vec<u8>, String)> {
+        let secret = self.inner.fake.app().consumer_secret.clone();
+        self.inner
+            .fake
+            .deliveries_for(envelope)
+            .into_iter()
+            .map(|d| {
+                let body = d.body.to_string().into_bytes();
+                let signature = sign(&secret, &body);
+                (d.url, body, signature)
+            })
+            .collect()
+    }
+
     /// Delivers `envelope` to every valid webhook as [`Simulator::deliver`] does, retries
     /// included, and returns once each is answered 200 (true) or given up (false).
     pub async fn deliver_now(&self, envelope: Value) -> bool {
-        let body = envelope.to_string().into_bytes();
-        let signature = sign(&self.inner.fake.app().consumer_secret, &body);
         let mut all = true;
-        for url in self.inner.fake.webhook_urls() {
+        for (url, body, signature) in self.signed_deliveries(&envelope) {
             self.lock().stats.in_flight += 1;
-            all &= self
-                .clone()
-                .deliver_to(url, body.clone(), signature.clone())
-                .await;
+            all &= self.clone().deliver_to(url, body, signature).await;
         }
         all
     }

@@ -9,7 +9,11 @@
 //! - **Echoes.** Every message the account sends through the API comes back as a
 //!   `direct_message_events[]` delivery, like a customer's message does; so do the messages a
 //!   person sends from the account in Twitter's own app (`source_app_id` 258901), which is how
-//!   the bot learns that a human took over.
+//!   the bot learns that a human took over. Messages sent through v2 come back the same way.
+//! - **Formats.** A v1.1 webhook gets the Account Activity envelope; a `/2/webhooks` one gets,
+//!   per matching subscription, that envelope (Account Activity v2) or one X Activity API event
+//!   per POST (`dm.received`, `dm.sent`), each signed over its own bytes
+//!   ([`FakeTwitter::deliveries_for`]).
 //! - The CRC is run by the API side when a webhook is registered (see
 //!   [`FakeTwitter::set_crc_check`]).
 //!

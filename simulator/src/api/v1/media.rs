@@ -9,6 +9,7 @@ use axum::Extension;
 use axum::extract::State;
 use serde_json::json;
 
+use crate::api::auth::Caller;
 use crate::api::reply::{Reply, error, json_reply, no_content};
 use crate::api::request::Call;
 use crate::api::state::{FakeUpload, Shared};
@@ -16,6 +17,7 @@ use crate::api::state::{FakeUpload, Shared};
 /// Any method on `media/upload.json`: the step is `(method, command)`.
 pub(crate) async fn upload(
     State(shared): State<Arc<Shared>>,
+    Extension(caller): Extension<Caller>,
     Extension(call): Extension<Arc<Call>>,
 ) -> Reply {
     let command = call
@@ -28,7 +30,7 @@ pub(crate) async fn upload(
         .unwrap_or("")
         .to_string();
     match (call.method.as_str(), command) {
-        ("POST", "INIT") => init(&shared, &call),
+        ("POST", "INIT") => init(&shared, &call, &caller),
         ("POST", "APPEND") => append(&shared, &call, &media_id),
         ("POST", "FINALIZE") => finalize(&shared, &media_id),
         ("GET", "STATUS") => status(&shared, &media_id),
@@ -36,7 +38,7 @@ pub(crate) async fn upload(
     }
 }
 
-fn init(shared: &Shared, call: &Call) -> Reply {
+fn init(shared: &Shared, call: &Call, caller: &Caller) -> Reply {
     let mut s = shared.lock();
     let total: u64 = match call.f("total_bytes").and_then(|t| t.parse().ok()) {
         Some(t) if t > 0 => t,
@@ -61,6 +63,7 @@ fn init(shared: &Shared, call: &Call) -> Reply {
         );
     }
     let id = s.fresh_id();
+    let expires_at = crate::api::v2::now(&s) + s.v2.config.media_expiry_secs;
     s.uploads.insert(
         id.clone(),
         FakeUpload {
@@ -73,6 +76,8 @@ fn init(shared: &Shared, call: &Call) -> Reply {
             data: None,
             polls_left: 0,
             status_polls: 0,
+            owner: caller.account_id(),
+            expires_at,
         },
     );
     json_reply(
@@ -176,7 +181,7 @@ fn status(shared: &Shared, media_id: &str) -> Reply {
 
 /// Splits a `multipart/form-data` body into `(name, bytes)` parts (RFC 7578). Any part it
 /// cannot read makes the whole body unreadable (`None`).
-fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+pub(crate) fn parse_multipart(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
     let boundary = content_type
         .split(';')
         .map(str::trim)
