@@ -1,11 +1,11 @@
-//! `dmbot-load`: load on the local stack. Starts the fake Twitter (`dmbot_simulator::FakeTwitter`)
+//! `dmbot-load`: load on the local stack. Starts the simulator (`dmbot_simulator::TwitterApi`)
 //! in this process and the real `dmbot serve` binary with credentials pointing at it, then:
 //!
 //! 1. drives signed webhook POSTs (one customer DM each, Twitter's envelope and signature) at
 //!    `/webhooks/twitter` at a fixed rate (open loop, paced every millisecond) for a while;
 //! 2. reports throughput, the latency percentiles of the webhook answers, and every delivery
 //!    that was not answered 200;
-//! 3. waits for the in-process dispatcher to answer every stored message on the fake Twitter
+//! 3. waits for the in-process dispatcher to answer every stored message on the simulator
 //!    and reports how many were **lost** (stored but never answered), and the dispatch rate.
 //!
 //! ```text
@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use dmbot_simulator::FakeTwitter;
+use dmbot_simulator::TwitterApi;
 use dmbot_simulator::live::sign;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -97,7 +97,7 @@ async fn run(args: Args) -> Result<bool, Error> {
             .ok_or("cannot find the directory of this binary")?
             .join("dmbot"),
     };
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.keep_request_log(false);
     let data_dir = std::env::temp_dir().join(format!("dmbot-load-{}", std::process::id()));
     std::fs::create_dir_all(&data_dir)?;
@@ -290,7 +290,7 @@ async fn run(args: Args) -> Result<bool, Error> {
         })
         .collect();
     println!("p99 per {} s   {}", window_ms / 1000, per_window.join("  "));
-    println!("--- dispatch (in-process dispatcher replying on the fake Twitter)");
+    println!("--- dispatch (in-process dispatcher replying on the simulator)");
     println!(
         "replies       {replies} of {ok} stored, last after {:.1} s = {:.0} replies/s overall",
         all_done.as_secs_f64(),

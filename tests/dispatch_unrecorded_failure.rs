@@ -20,8 +20,8 @@ use dmbot_shared::store::{
     Revocations, StoreError,
 };
 use dmbot_shared::twitter::oauth1::TokenCredentials;
-use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client};
 use dmbot_tests::moto::Moto;
+use dmbot_tests::simulator::{Fault, TwitterApi, client};
 
 const SEND: &str = "direct_messages/events/new.json";
 
@@ -190,7 +190,7 @@ impl MediaCache for FailureNotRecorded {
 
 #[tokio::test]
 async fn a_permanent_failure_that_cannot_be_recorded_is_retried_not_left_pending() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let store = FailureNotRecorded {
         inner: Moto::shared().await.fresh_table().await,
         fail_failures: Arc::new(AtomicBool::new(true)),

@@ -1,4 +1,4 @@
-//! Twitter Sign-in (`dmbot_shared::signin`) against the fake Twitter: the round trip, invites
+//! Twitter Sign-in (`dmbot_shared::signin`) against the simulator: the round trip, invites
 //! (required, single-use, revocable), a forged callback, a reused or expired request token, a
 //! cancelled sign-in, store failures, generic public pages; and the `PendingSignins` store
 //! contract on every store.
@@ -13,14 +13,14 @@ use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
 use dmbot_shared::store::{AccountRecord, Accounts, StoreError};
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_tests::fake_twitter::{FakeAccount, FakeTwitter, Fault};
 use dmbot_tests::moto::Moto;
 use dmbot_tests::signin::signin_deps;
+use dmbot_tests::simulator::{Fault, SimAccount, TwitterApi};
 
 const NOW: u64 = 1_700_000_000_000;
 
-async fn setup() -> (FakeTwitter, SigninDeps<MemoryStore>) {
-    let fake = FakeTwitter::start().await;
+async fn setup() -> (TwitterApi, SigninDeps<MemoryStore>) {
+    let fake = TwitterApi::start().await;
     let deps = signin_deps(&fake).await;
     (fake, deps)
 }
@@ -109,7 +109,7 @@ async fn callback<S: dmbot_shared::store::signin::PendingSignins + Accounts + In
     handle_request(deps, &get("/auth/callback", &q, cookie), now).await
 }
 
-async fn stored(deps: &SigninDeps<MemoryStore>, account: &FakeAccount) -> bool {
+async fn stored(deps: &SigninDeps<MemoryStore>, account: &SimAccount) -> bool {
     deps.store
         .get_account(&UserId::parse(account.user_id.as_str()).expect("id"))
         .await

@@ -1,5 +1,5 @@
 //! `dmbot auth login | secrets put | failures | conversation` through the real binary, against
-//! the fake Twitter, the embedded store of `--data-dir`, and moto (Secrets Manager, DynamoDB).
+//! the simulator, the embedded store of `--data-dir`, and moto (Secrets Manager, DynamoDB).
 
 mod ops_support;
 

@@ -1,4 +1,4 @@
-//! `dmbot flow check | sync` through the real binary against the fake Twitter and the embedded
+//! `dmbot flow check | sync` through the real binary against the simulator and the embedded
 //! store of `--data-dir`.
 
 mod ops_support;

@@ -1,5 +1,5 @@
 //! `dmbot auth invite | invites | revoke-invite` through the real binary, on the embedded store
-//! of `--data-dir`; and the printed link through the sign-in handler, against the fake Twitter.
+//! of `--data-dir`; and the printed link through the sign-in handler, against the simulator.
 
 mod ops_support;
 
@@ -8,8 +8,8 @@ use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{SigninConfig, SigninDeps, handle_request};
 use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::invites::Invites;
-use dmbot_tests::fake_twitter::client;
 use dmbot_tests::moto::Moto;
+use dmbot_tests::simulator::client;
 use ops_support::Env;
 
 const START: &str = "https://bot.example.com/auth/start";

@@ -1,9 +1,9 @@
 //! `dmbot webhook | subscription | welcome | profile | media` through the real binary against
-//! the fake Twitter.
+//! the simulator.
 
 mod ops_support;
 
-use dmbot_tests::fake_twitter::Fault;
+use dmbot_tests::simulator::Fault;
 use ops_support::Env;
 
 #[tokio::test(flavor = "multi_thread")]

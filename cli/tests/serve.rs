@@ -8,7 +8,7 @@
 
 mod support;
 
-use dmbot_simulator::FakeTwitter;
+use dmbot_simulator::TwitterApi;
 use dmbot_simulator::live::sign;
 use serde_json::{Value, json};
 use support::{InProcess, Served, credentials_env, eventually};
@@ -16,7 +16,7 @@ use support::{InProcess, Served, credentials_env, eventually};
 const CUSTOMER: &str = "3001969357";
 
 /// A delivery of one customer DM to the account, as Twitter shapes it.
-fn customer_dm(fake: &FakeTwitter, event_id: &str, text: &str, metadata: Option<&str>) -> Value {
+fn customer_dm(fake: &TwitterApi, event_id: &str, text: &str, metadata: Option<&str>) -> Value {
     let account = &fake.owner().user_id;
     let mut data = json!({"text": text, "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}});
     if let Some(m) = metadata {
@@ -41,10 +41,10 @@ fn customer_dm(fake: &FakeTwitter, event_id: &str, text: &str, metadata: Option<
     })
 }
 
-/// The fake Twitter, and `serve` (with `extra` arguments) started in a temporary directory with
+/// The simulator, and `serve` (with `extra` arguments) started in a temporary directory with
 /// credentials pointing at it.
-async fn serve_with_credentials(extra: &[&str]) -> (FakeTwitter, tempfile::TempDir, Served) {
-    let fake = FakeTwitter::start().await;
+async fn serve_with_credentials(extra: &[&str]) -> (TwitterApi, tempfile::TempDir, Served) {
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(
         dir.path(),
@@ -56,9 +56,9 @@ async fn serve_with_credentials(extra: &[&str]) -> (FakeTwitter, tempfile::TempD
     (fake, dir, served)
 }
 
-/// The fake Twitter, and the stack started in this process with credentials pointing at it.
-async fn in_process_with_credentials() -> (FakeTwitter, tempfile::TempDir, InProcess) {
-    let fake = FakeTwitter::start().await;
+/// The simulator, and the stack started in this process with credentials pointing at it.
+async fn in_process_with_credentials() -> (TwitterApi, tempfile::TempDir, InProcess) {
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let stack = InProcess::start(&dir.path().join("data"), &credentials_env(&fake), &[]).await;
     (fake, dir, stack)
@@ -79,7 +79,7 @@ async fn post_signed(base_url: &str, secret: &str, body: &Value) -> (u16, Value)
     (status, json)
 }
 
-fn replies_to_customer(fake: &FakeTwitter) -> Vec<Value> {
+fn replies_to_customer(fake: &TwitterApi) -> Vec<Value> {
     fake.sent_messages()
         .into_iter()
         .filter(|m| m.pointer("/message_create/target/recipient_id") == Some(&json!(CUSTOMER)))
@@ -114,7 +114,7 @@ async fn with_credentials_a_signed_delivery_is_answered_through_the_configured_t
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["stored"], 1);
 
-    let reply = eventually("the reply on the fake Twitter", || async {
+    let reply = eventually("the reply on the simulator", || async {
         replies_to_customer(&fake).into_iter().next()
     })
     .await;
@@ -176,7 +176,7 @@ async fn with_log_format_json_every_log_line_is_a_json_object() {
 
 #[tokio::test]
 async fn sigterm_stops_serve_cleanly_and_its_data_survives_a_restart() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let env = credentials_env(&fake);
@@ -213,7 +213,7 @@ async fn at_start_serve_sweeps_messages_older_than_the_ttl_out_of_its_data_file(
     use dmbot_shared::store::embedded::EmbeddedStore;
     use dmbot_shared::store::{Inbox, Outbox};
 
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let conversation = ConversationKey::new(

@@ -6,7 +6,7 @@
 
 mod support;
 
-use dmbot_simulator::FakeTwitter;
+use dmbot_simulator::TwitterApi;
 use dmbot_simulator::live::sign;
 use serde_json::{Value, json};
 use support::{InProcess, Served, credentials_env};
@@ -39,7 +39,7 @@ async fn serve_exits_with(args: &[&str], env: &[(&str, String)]) -> String {
 /// revoke; it refuses, and the account keeps answering.
 #[tokio::test]
 async fn the_crc_will_not_sign_a_forged_delivery() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let served = InProcess::start(&dir.path().join("data"), &credentials_env(&fake), &[]).await;
     let account = fake.owner().user_id.clone();
@@ -85,7 +85,7 @@ async fn the_crc_will_not_sign_a_forged_delivery() {
 /// M3: without `TWITTER_APP_ID` the bot's own echo could be taken for a person and pause it.
 #[tokio::test]
 async fn with_credentials_serve_refuses_to_start_without_the_app_id() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let env: Vec<_> = credentials_env(&fake)
         .into_iter()
         .filter(|(k, _)| *k != "TWITTER_APP_ID")

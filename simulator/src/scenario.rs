@@ -76,7 +76,7 @@ struct Serve {
 
 impl Serve {
     async fn start(opts: &CrashOptions, sim: &Simulator, port: u16) -> Result<Self, String> {
-        let fake = sim.fake();
+        let fake = sim.api();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -153,7 +153,7 @@ async fn free_port() -> Result<u16, String> {
 /// Replies per customer so far.
 fn replies_by_customer(sim: &Simulator, account: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
-    for m in sim.fake().sent_messages() {
+    for m in sim.api().sent_messages() {
         let mc = &m["message_create"];
         if mc["sender_id"].as_str() != Some(account) {
             continue;
@@ -207,13 +207,13 @@ pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    let account = sim.fake().owner().user_id.clone();
+    let account = sim.api().owner().user_id.clone();
 
     let port = free_port().await?;
     let serve = Serve::start(&opts, &sim, port).await?;
-    sim.fake()
+    sim.api()
         .add_webhook(&format!("http://127.0.0.1:{port}/webhooks/twitter"));
-    sim.fake().add_subscription(&account);
+    sim.api().add_subscription(&account);
 
     let customers: Vec<String> = (0..opts.conversations)
         .map(|i| (5_000_000_000u64 + i as u64).to_string())
@@ -271,7 +271,7 @@ pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
         doubled: counts.values().filter(|n| **n > 1).count(),
         replies: counts.values().sum(),
         list_calls: sim
-            .fake()
+            .api()
             .requests_to("direct_messages/events/list.json")
             .len(),
         dropped_deliveries: sim.delivery_stats().dropped,

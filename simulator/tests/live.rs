@@ -52,7 +52,7 @@ async fn start(answers: Vec<u16>, retries: usize) -> (Simulator, Shared) {
         .with_state(shared.clone())
         .fallback_service(router);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    sim.fake().add_webhook(&format!("{base}/hook"));
+    sim.api().add_webhook(&format!("{base}/hook"));
     (sim, shared)
 }
 
@@ -76,12 +76,12 @@ async fn a_delivery_answered_500_is_retried_with_the_same_signed_body() {
         received[0].1, received[1].1,
         "the retry carries the same bytes"
     );
-    let secret = &sim.fake().app().consumer_secret;
+    let secret = &sim.api().app().consumer_secret;
     for (sig, body) in &received {
         assert_eq!(sig.as_deref(), Some(sign(secret, body).as_str()));
     }
     let envelope: Value = serde_json::from_slice(&received[0].1).unwrap();
-    assert_eq!(envelope["for_user_id"], sim.fake().owner().user_id.as_str());
+    assert_eq!(envelope["for_user_id"], sim.api().owner().user_id.as_str());
     let create = &envelope["direct_message_events"][0]["message_create"];
     assert_eq!(create["sender_id"], sim.customer_id());
     assert_eq!(create["message_data"]["text"], "Size guide");
@@ -114,7 +114,7 @@ async fn an_agent_message_comes_from_the_account_through_twitters_web_app() {
     let body = hook.lock().unwrap().received[0].1.clone();
     let envelope: Value = serde_json::from_slice(&body).unwrap();
     let create = &envelope["direct_message_events"][0]["message_create"];
-    assert_eq!(create["sender_id"], sim.fake().owner().user_id.as_str());
+    assert_eq!(create["sender_id"], sim.api().owner().user_id.as_str());
     assert_eq!(create["target"]["recipient_id"], sim.customer_id());
     assert_eq!(create["source_app_id"], TWITTER_WEB_APP_ID);
     assert_eq!(

@@ -1,4 +1,4 @@
-//! The fake Twitter's routing table as a caller sees it: which authentication each path and
+//! The simulator's routing table as a caller sees it: which authentication each path and
 //! method asks for, what a path or method no endpoint serves gets (404 code 34 after a user's
 //! authentication, never a bare 405), the environment check under `all/<env>/`, `HEAD`, the
 //! test webhooks, the request log and rate headers on every answer, faults after authentication,
@@ -7,14 +7,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use dmbot_simulator::api::{AuthSeen, FakeTwitter, Fault};
+use dmbot_simulator::api::{AuthSeen, Fault, TwitterApi};
 use http::Method;
 use serde_json::Value;
 
 /// `(status, first error code)` of an answer.
 type Seen = (u16, Option<i64>);
 
-async fn call(fake: &FakeTwitter, method: &str, path: &str, auth: Option<&str>) -> Seen {
+async fn call(fake: &TwitterApi, method: &str, path: &str, auth: Option<&str>) -> Seen {
     let client = reqwest::Client::new();
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = client.request(method, format!("{}{path}", fake.base_url()));
@@ -27,7 +27,7 @@ async fn call(fake: &FakeTwitter, method: &str, path: &str, auth: Option<&str>) 
     (status, body["errors"][0]["code"].as_i64())
 }
 
-async fn bearer(fake: &FakeTwitter) -> String {
+async fn bearer(fake: &TwitterApi) -> String {
     let app = fake.app();
     let basic = B64.encode(format!("{}:{}", app.consumer_key, app.consumer_secret));
     let response = reqwest::Client::new()
@@ -50,7 +50,7 @@ const FORBIDDEN: Seen = (403, Some(200));
 
 #[tokio::test]
 async fn each_path_and_method_asks_for_its_own_authentication() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let token = bearer(&fake).await;
     let all = "/1.1/account_activity/all";
     // (method, path, with no authentication, with the app's bearer token)
@@ -137,7 +137,7 @@ async fn each_path_and_method_asks_for_its_own_authentication() {
 
 #[tokio::test]
 async fn head_is_not_get() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let token = bearer(&fake).await;
     let status = |(s, _): Seen| s;
     // A GET endpoint answers HEAD as a path it does not serve: a user's authentication first.
@@ -161,7 +161,7 @@ async fn head_is_not_get() {
 
 #[tokio::test]
 async fn every_answer_is_logged_with_rate_headers() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let response = reqwest::Client::new()
         .get(format!("{}/nothing?a=1&b=x+y", fake.base_url()))
         .header("authorization", "Bearer bogus")
@@ -196,7 +196,7 @@ async fn every_answer_is_logged_with_rate_headers() {
 
 #[tokio::test]
 async fn a_fault_acts_after_authentication_and_a_rate_limit_fault_sets_its_own_headers() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let token = bearer(&fake).await;
     let count = "/1.1/account_activity/all/count.json";
     fake.fail_next("count.json", 1, Fault::Status(503));
@@ -228,7 +228,7 @@ async fn a_fault_acts_after_authentication_and_a_rate_limit_fault_sets_its_own_h
 
 #[tokio::test]
 async fn a_body_over_axums_default_limit_is_refused_before_the_log() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let response = reqwest::Client::new()
         .post(format!("{}/1.1/media/upload.json", fake.base_url()))
         .body(vec![b'x'; 3 * 1024 * 1024])

@@ -33,7 +33,7 @@ fn parameter(body: &Value) -> String {
 
 async fn world_with_customer() -> World {
     let w = start().await;
-    w.fake()
+    w.api()
         .record_incoming(CUSTOMER, &w.owner().user_id, "hello");
     w
 }
@@ -56,7 +56,7 @@ async fn a_v2_send_is_stored_in_the_shared_conversation_and_counted() {
         a.body["data"]["dm_conversation_id"],
         format!("{CUSTOMER}-{}", owner.user_id)
     );
-    let sent = w.fake().sent_messages();
+    let sent = w.api().sent_messages();
     let event = sent
         .iter()
         .find(|e| e["id"] == id.as_str())
@@ -66,7 +66,7 @@ async fn a_v2_send_is_stored_in_the_shared_conversation_and_counted() {
     assert_eq!(a.header("x-rate-limit-limit"), Some(15));
     assert_eq!(a.header("x-rate-limit-remaining"), Some(14));
     assert_eq!(a.header("x-app-limit-24hour-remaining"), Some(1439));
-    assert_eq!(w.fake().v2_usage().dm_create, 1);
+    assert_eq!(w.api().v2_usage().dm_create, 1);
     // The v1.1 list sees the same conversation.
     let list = w
         .call(
@@ -141,14 +141,14 @@ async fn bodies_outside_the_openapi_schema_are_400s_naming_the_parameter() {
         )
         .await;
     assert_eq!(parameter(&a.body), "body");
-    assert_eq!(w.fake().v2_usage().dm_create, 0);
+    assert_eq!(w.api().v2_usage().dm_create, 0);
 }
 
 #[tokio::test]
 async fn attachments_must_be_the_senders_own_unexpired_upload() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    let other = w.fake().add_account("other_account");
+    let other = w.api().add_account("other_account");
     let mine = w.upload(&owner, b"png bytes").await;
     let theirs = w.upload(&other, b"png bytes").await;
     let with = |id: &str| Some(json!({"text": "see", "attachments": [{"media_id": id}]}));
@@ -173,12 +173,12 @@ async fn attachments_must_be_the_senders_own_unexpired_upload() {
         )
         .await;
     assert_eq!(a.status, 201, "{}", a.body);
-    let last = w.fake().sent_messages().pop().unwrap();
+    let last = w.api().sent_messages().pop().unwrap();
     assert_eq!(
         last["message_create"]["message_data"]["attachment"]["media"]["id_str"],
         mine.as_str()
     );
-    w.fake().advance_clock(24 * 3600);
+    w.api().advance_clock(24 * 3600);
     let a = w
         .call(
             Auth::User(&owner),
@@ -213,7 +213,7 @@ async fn only_someone_who_wrote_first_can_be_sent_to() {
             .unwrap()
             .contains("not allowed to DM")
     );
-    assert!(w.fake().sent_messages().is_empty());
+    assert!(w.api().sent_messages().is_empty());
 }
 
 #[tokio::test]
@@ -246,9 +246,9 @@ async fn the_sixteenth_send_in_fifteen_minutes_is_a_429_until_the_window_resets(
     assert_eq!(a.header("x-rate-limit-limit"), Some(15));
     assert_eq!(a.header("x-rate-limit-remaining"), Some(0));
     assert_eq!(a.header("x-rate-limit-reset"), Some(reset));
-    let usage = w.fake().v2_usage();
+    let usage = w.api().v2_usage();
     assert_eq!((usage.dm_create, usage.rate_limited), (15, 1));
-    w.fake().advance_clock(15 * 60);
+    w.api().advance_clock(15 * 60);
     let a = w
         .call(
             Auth::User(&owner),
@@ -264,7 +264,7 @@ async fn the_sixteenth_send_in_fifteen_minutes_is_a_429_until_the_window_resets(
 async fn the_limits_come_from_the_config_tests_can_change() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    w.fake().set_v2_config(V2Config {
+    w.api().set_v2_config(V2Config {
         dm_sends_per_app_long: 2,
         ..V2Config::default()
     });
@@ -341,7 +341,7 @@ async fn credentials_of_the_wrong_kind_are_refused_in_v2_shape() {
 async fn queued_faults_on_v2_paths_answer_in_v2_shape() {
     let w = world_with_customer().await;
     let owner = w.owner();
-    let fake = w.fake();
+    let fake = w.api();
     fake.fail_next(
         "/2/dm_conversations",
         1,

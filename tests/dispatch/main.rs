@@ -1,5 +1,5 @@
 //! The dispatcher end to end: DynamoDB stream events (the JSON Lambda receives) against a real
-//! `DynamoStore` on moto and the fake Twitter.
+//! `DynamoStore` on moto and the simulator.
 //!
 //! Stream events are built from the stored items themselves (read back raw with `GetItem`), so
 //! the decode path sees exactly what the table holds; `tests/fixtures/dispatch_stream_event.json`

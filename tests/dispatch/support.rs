@@ -1,4 +1,4 @@
-//! The test environment (moto's DynamoDB, the fake Twitter, the test flow) and the helpers that
+//! The test environment (moto's DynamoDB, the simulator, the test flow) and the helpers that
 //! build stored messages and the stream events Lambda would receive.
 
 pub(crate) use std::collections::HashMap;
@@ -25,10 +25,8 @@ pub(crate) use dmbot_shared::twitter::client::TwitterClient;
 pub(crate) use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
 pub(crate) use dmbot_shared::twitter::oauth1::TokenCredentials;
 pub(crate) use dmbot_shared::twitter::retry::RetryPolicy;
-pub(crate) use dmbot_tests::fake_twitter::{
-    FakeAccount, FakeTwitter, Fault, client, client_config,
-};
 pub(crate) use dmbot_tests::moto::Moto;
+pub(crate) use dmbot_tests::simulator::{Fault, SimAccount, TwitterApi, client, client_config};
 pub(crate) use serde_json::{Value, json};
 
 pub(crate) const SEND: &str = "direct_messages/events/new.json";
@@ -76,7 +74,7 @@ text = "Welcome to the second shop"
 "#;
 
 pub(crate) struct Env {
-    pub(crate) fake: FakeTwitter,
+    pub(crate) fake: TwitterApi,
     pub(crate) store: DynamoStore,
     pub(crate) flow: Arc<Flow>,
     pub(crate) _dir: tempfile::TempDir,
@@ -91,7 +89,7 @@ pub(crate) fn load_flow(toml: &str, dir: &std::path::Path) -> Flow {
 }
 
 pub(crate) async fn env() -> Env {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let store = Moto::shared().await.fresh_table().await;
     let dir = tempfile::tempdir().unwrap();
     let flow = Arc::new(load_flow(FLOW, dir.path()));
@@ -164,7 +162,7 @@ pub(crate) async fn put_flow(store: &DynamoStore, flow: &Flow) {
         .unwrap();
 }
 
-pub(crate) async fn connect(store: &DynamoStore, account: &FakeAccount, flow_id: Option<&str>) {
+pub(crate) async fn connect(store: &DynamoStore, account: &SimAccount, flow_id: Option<&str>) {
     store
         .put_account(&AccountRecord {
             id: UserId::parse(&account.user_id).unwrap(),

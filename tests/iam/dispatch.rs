@@ -7,7 +7,7 @@ use crate::support::*;
 pub(crate) async fn the_dispatch_role_answers_a_message_end_to_end() {
     let moto = IamMoto::shared().await;
     let admin = moto.admin_store().await;
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("chart.png"), b"\x89PNG\r\n\x1a\nchart").unwrap();
     let flow = Flow::from_toml_str(FLOW, dir.path()).unwrap_or_else(|e| panic!("{e}"));

@@ -13,15 +13,15 @@ use dmbot_shared::flow::Flow;
 use dmbot_shared::store::{AttemptMark, Inbox, Outbox};
 use dmbot_shared::twitter::limits::{DirectMessage, MessageData};
 use dmbot_shared::twitter::oauth1::TokenCredentials;
-use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client};
 use dmbot_tests::iam::IamMoto;
+use dmbot_tests::simulator::{Fault, TwitterApi, client};
 
 use crate::support::{DISPATCH, FLOW, WEBHOOK, denials, inbound};
 
 const SEND: &str = "direct_messages/events/new.json";
 
 fn owner_dispatcher(
-    fake: &FakeTwitter,
+    fake: &TwitterApi,
     store: dmbot_shared::store::dynamodb::DynamoStore,
     dir: &std::path::Path,
 ) -> Dispatcher<dmbot_shared::store::dynamodb::DynamoStore> {
@@ -40,7 +40,7 @@ fn owner_dispatcher(
 pub async fn the_dispatch_role_puts_off_a_rate_limited_message_and_redrives_it() {
     let moto = IamMoto::shared().await;
     let admin = moto.admin_store().await;
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let account = UserId::parse(&fake.owner().user_id).unwrap();
     let conversation = ConversationKey::new(account, UserId::parse("3301000011").unwrap());
@@ -70,7 +70,7 @@ pub async fn the_dispatch_role_puts_off_a_rate_limited_message_and_redrives_it()
 pub async fn the_dispatch_role_decides_an_interrupted_attempt_from_the_echo_receipt() {
     let moto = IamMoto::shared().await;
     let admin = moto.admin_store().await;
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let customer = UserId::parse("3301000012").unwrap();
     let account = UserId::parse(&fake.owner().user_id).unwrap();

@@ -8,7 +8,7 @@
 //! Paths covered: webhook (a customer message, a person answering from the account, the
 //! delivery health record, a revoke), the asynchronous removal of a revoked account's data
 //! (watchdog), the watchdog's and crc's health records, dispatch end to end (connected
-//! account, stored flow, media upload, send, outbox, state, status) against the fake Twitter,
+//! account, stored flow, media upload, send, outbox, state, status) against the simulator,
 //! sign-in end to end (an operator's invite, start, callback that consumes the invite, account
 //! record), and each function's secret fetch. Not covered: what the Lambda service does for the
 //! functions (stream reads, the dead-letter queue, logs), and sign-in giving an invite back when

@@ -6,7 +6,7 @@ use crate::support::*;
 /// it, the account record (read, then written).
 pub(crate) async fn the_signin_role_connects_an_account_end_to_end() {
     let moto = IamMoto::shared().await;
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let memory = signin_deps(&fake).await;
     let deps = SigninDeps {
         store: moto.store_as(SIGNIN).await,

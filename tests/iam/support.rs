@@ -22,9 +22,9 @@ pub(crate) use dmbot_shared::store::{
 };
 pub(crate) use dmbot_shared::twitter::oauth1::TokenCredentials;
 pub(crate) use dmbot_shared::twitter::signature::{SIGNATURE_HEADER, WebhookSecret};
-pub(crate) use dmbot_tests::fake_twitter::{FakeTwitter, client};
 pub(crate) use dmbot_tests::iam::{CONSUMER_SECRET, IamMoto};
 pub(crate) use dmbot_tests::signin::signin_deps;
+pub(crate) use dmbot_tests::simulator::{TwitterApi, client};
 
 pub(crate) const CRC: &str = "CrcFunction";
 pub(crate) const WEBHOOK: &str = "WebhookFunction";

@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_webhook_and_subscription_lifecycle_uses_the_right_auth_for_each_call() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let owner = tokens(fake.owner());
     let env = env(&fake);
@@ -79,7 +79,7 @@ async fn the_webhook_and_subscription_lifecycle_uses_the_right_auth_for_each_cal
 
 #[tokio::test]
 async fn registering_runs_the_crc_and_a_wrong_answer_is_a_crc_failure_with_twitters_message() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.set_crc_check(true);
     let client = client(&fake);
     let owner = tokens(fake.owner());
@@ -111,7 +111,7 @@ async fn registering_runs_the_crc_and_a_wrong_answer_is_a_crc_failure_with_twitt
 
 #[tokio::test]
 async fn the_subscription_count_falls_back_to_the_older_path() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.add_subscription("3001969357");
     fake.fail_next(
         "subscriptions/count.json",

@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_bearer_token_is_fetched_once_cached_and_replaced_after_a_401() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let env = env(&fake);
     client.list_webhooks(&env).await.unwrap();
@@ -33,7 +33,7 @@ async fn the_bearer_token_is_fetched_once_cached_and_replaced_after_a_401() {
 
 #[tokio::test]
 async fn a_configured_bearer_token_that_is_refused_is_dropped_and_refetched() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let mut config = client_config(&fake);
     config.bearer_token = Some(BearerToken::new("stale-token"));
     let client = TwitterClient::new(config).unwrap();
@@ -43,7 +43,7 @@ async fn a_configured_bearer_token_that_is_refused_is_dropped_and_refetched() {
 
 #[tokio::test]
 async fn wrong_consumer_credentials_cannot_get_a_bearer_token() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let config = ClientConfig::new(ConsumerCredentials::new(&fake.app().consumer_key, "wrong"))
         .with_base(fake.base_url())
         .unwrap();

@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn sending_a_text_dm_returns_the_created_event_with_its_id() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let event = client
         .send_direct_message(&tokens(fake.owner()), &text_dm("Hello café ☃ & friends!"))
@@ -25,7 +25,7 @@ async fn sending_a_text_dm_returns_the_created_event_with_its_id() {
 
 #[tokio::test]
 async fn a_dm_with_quick_replies_buttons_media_and_a_custom_profile_is_accepted() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     let media = upload_image(&fake, &client).await;
@@ -77,7 +77,7 @@ async fn a_dm_with_quick_replies_buttons_media_and_a_custom_profile_is_accepted(
 
 #[tokio::test]
 async fn dms_can_be_listed_by_page_shown_and_destroyed() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     let mut ids = Vec::new();
@@ -120,7 +120,7 @@ async fn dms_can_be_listed_by_page_shown_and_destroyed() {
 
 #[tokio::test]
 async fn typing_indicators_and_read_receipts_are_sent_as_signed_forms() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     client.indicate_typing(&account, &customer()).await.unwrap();

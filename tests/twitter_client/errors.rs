@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn a_wrong_consumer_secret_is_refused_with_code_32_as_bad_credentials() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let config = ClientConfig::new(ConsumerCredentials::new(&fake.app().consumer_key, "wrong"))
         .with_base(fake.base_url())
         .unwrap();
@@ -23,7 +23,7 @@ async fn a_wrong_consumer_secret_is_refused_with_code_32_as_bad_credentials() {
 
 #[tokio::test]
 async fn a_skewed_clock_is_refused_as_bad_credentials() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let skewed = Signer::with_sources(
         consumer(&fake),
         Arc::new(|| now_unix() - 3600),
@@ -42,7 +42,7 @@ async fn a_skewed_clock_is_refused_as_bad_credentials() {
 
 #[tokio::test]
 async fn an_unknown_user_token_is_bad_credentials() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let err = client(&fake)
         .verify_credentials(&TokenCredentials::new("1-unknown", "secret"))
         .await
@@ -55,7 +55,7 @@ async fn an_unknown_user_token_is_bad_credentials() {
 
 #[tokio::test]
 async fn a_429_is_rate_limited_with_the_reset_time_and_the_headers_are_remembered() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let reset = now_unix() + 600;
     fake.fail_next("events/new.json", 1, Fault::RateLimited { reset_at: reset });
     let client = client(&fake);
@@ -79,7 +79,7 @@ async fn a_429_is_rate_limited_with_the_reset_time_and_the_headers_are_remembere
 
 #[tokio::test]
 async fn code_88_is_rate_limited_whatever_the_status() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next(
         "verify_credentials",
         1,
@@ -98,7 +98,7 @@ async fn code_88_is_rate_limited_whatever_the_status() {
 
 #[tokio::test]
 async fn every_response_updates_the_rate_limit_bookkeeping() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     assert_eq!(client.rate_limit(Endpoint::RegisterWebhook), None);
     let url = WebhookUrl::new("https://hooks.acme.example/t").unwrap();
@@ -115,7 +115,7 @@ async fn every_response_updates_the_rate_limit_bookkeeping() {
 
 #[tokio::test]
 async fn subscribing_without_a_webhook_is_no_webhook() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let err = client(&fake)
         .subscribe(&tokens(fake.owner()), &env(&fake))
         .await
@@ -126,7 +126,7 @@ async fn subscribing_without_a_webhook_is_no_webhook() {
 
 #[tokio::test]
 async fn a_wrongly_cased_environment_is_forbidden() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let err = client(&fake)
         .subscribe(&tokens(fake.owner()), &EnvName::new("Dev").unwrap())
         .await
@@ -137,7 +137,7 @@ async fn a_wrongly_cased_environment_is_forbidden() {
 
 #[tokio::test]
 async fn registering_a_webhook_as_another_account_is_forbidden() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let other = fake.add_account("not_the_owner");
     let url = WebhookUrl::new("https://hooks.acme.example/t").unwrap();
     let err = client(&fake)
@@ -149,7 +149,7 @@ async fn registering_a_webhook_as_another_account_is_forbidden() {
 
 #[tokio::test]
 async fn a_server_error_is_transient() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next("events/new.json", 1, Fault::Status(503));
     let err = client(&fake)
         .send_direct_message(&tokens(fake.owner()), &text_dm("x"))
@@ -169,7 +169,7 @@ async fn a_server_error_is_transient() {
 
 #[tokio::test]
 async fn a_request_slower_than_the_timeout_is_transient() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next(
         "verify_credentials",
         1,
@@ -212,7 +212,7 @@ async fn a_refused_connection_is_transient() {
 
 #[tokio::test]
 async fn other_client_errors_are_permanent_with_twitters_code_and_message() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next(
         "events/new.json",
         1,
@@ -240,7 +240,7 @@ async fn other_client_errors_are_permanent_with_twitters_code_and_message() {
 
 #[tokio::test]
 async fn code_214_on_a_dm_is_a_bad_request_not_a_crc_failure() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next(
         "events/new.json",
         1,
@@ -268,7 +268,7 @@ async fn code_214_on_a_dm_is_a_bad_request_not_a_crc_failure() {
 
 #[tokio::test]
 async fn a_missing_dm_is_not_found() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let err = client(&fake)
         .show_direct_message(&tokens(fake.owner()), &EventId::parse("1").unwrap())
         .await

@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_fake_refuses_bodies_beyond_twitters_limits_and_unsigned_requests() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = url::Url::parse(&format!(
         "{}/1.1/direct_messages/events/new.json",
         fake.base_url()
@@ -52,7 +52,7 @@ async fn the_fake_refuses_bodies_beyond_twitters_limits_and_unsigned_requests() 
 
 #[tokio::test]
 async fn the_fake_refuses_a_replayed_nonce() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let now = now_unix();
     let fixed = Signer::with_sources(
         consumer(&fake),

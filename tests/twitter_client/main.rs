@@ -1,4 +1,4 @@
-//! The Twitter client against the fake Twitter: every endpoint, every error mapping, the retry
+//! The Twitter client against the simulator: every endpoint, every error mapping, the retry
 //! helper, the bearer token cache, chunked media upload and the sign-in round trip. The fake
 //! verifies every OAuth signature with its own implementation, so a passing call here is also a
 //! correctly signed call.

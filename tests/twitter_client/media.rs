@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn media_is_uploaded_in_chunks_with_progress_and_reassembled_exactly() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let bytes: Vec<u8> = (0..3500u32).map(|i| (i % 251) as u8).collect();
     let mut progress = Vec::new();
@@ -54,7 +54,7 @@ async fn media_is_uploaded_in_chunks_with_progress_and_reassembled_exactly() {
 
 #[tokio::test]
 async fn a_video_upload_polls_status_until_processing_succeeds() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.set_video_processing(2, false);
     let client = client(&fake);
     let bytes = vec![1u8; 4096];
@@ -68,7 +68,7 @@ async fn a_video_upload_polls_status_until_processing_succeeds() {
 
 #[tokio::test]
 async fn a_video_whose_processing_fails_is_a_media_processing_error() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.set_video_processing(1, true);
     let client = client(&fake);
     let bytes = vec![1u8; 100];
@@ -81,7 +81,7 @@ async fn a_video_whose_processing_fails_is_a_media_processing_error() {
 
 #[tokio::test]
 async fn chunks_over_five_megabytes_and_oversized_media_are_refused_before_any_request() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let bytes = vec![0u8; 10];
     let too_big_chunk = UploadOptions {

@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn custom_profiles_can_be_created_shown_listed_and_destroyed() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     let avatar = upload_image(&fake, &client).await;

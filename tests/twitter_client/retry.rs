@@ -12,7 +12,7 @@ fn fast_policy() -> RetryPolicy {
 
 #[tokio::test]
 async fn retry_waits_for_the_rate_limit_reset_then_succeeds() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let now = now_unix();
     fake.fail_next(
         "events/new.json",
@@ -44,7 +44,7 @@ async fn retry_waits_for_the_rate_limit_reset_then_succeeds() {
 
 #[tokio::test]
 async fn retry_backs_off_on_server_errors_then_succeeds() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next("events/new.json", 2, Fault::Status(503));
     let client = client(&fake);
     let (account, dm) = (tokens(fake.owner()), text_dm("eventually"));
@@ -67,7 +67,7 @@ async fn retry_backs_off_on_server_errors_then_succeeds() {
 
 #[tokio::test]
 async fn retry_gives_up_when_the_reset_is_past_the_deadline() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let now = now_unix();
     fake.fail_next(
         "events/new.json",
@@ -94,7 +94,7 @@ async fn retry_gives_up_when_the_reset_is_past_the_deadline() {
 
 #[tokio::test]
 async fn retry_does_not_repeat_a_permanent_error() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.fail_next(
         "events/new.json",
         1,

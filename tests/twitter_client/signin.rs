@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn sign_in_exchanges_a_request_token_and_verifier_for_the_accounts_tokens() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let person = fake.add_account("new_business");
     let request = client
@@ -42,7 +42,7 @@ async fn sign_in_exchanges_a_request_token_and_verifier_for_the_accounts_tokens(
 
 #[tokio::test]
 async fn the_pin_flow_uses_oob_and_a_wrong_verifier_is_refused() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let request = client.request_token(&Callback::OutOfBand).await.unwrap();
     let header_had_oob = fake.requests_to("request_token")[0].status == 200;
@@ -60,7 +60,7 @@ async fn the_pin_flow_uses_oob_and_a_wrong_verifier_is_refused() {
 
 #[tokio::test]
 async fn an_unconfirmed_callback_stops_the_sign_in() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     fake.set_callback_confirmed(false);
     let err = client(&fake)
         .request_token(&Callback::OutOfBand)
@@ -71,7 +71,7 @@ async fn an_unconfirmed_callback_stops_the_sign_in() {
 
 #[tokio::test]
 async fn users_can_be_looked_up_by_id() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let other = fake.add_account("someone");
     let users = client

@@ -18,16 +18,16 @@ pub(crate) use dmbot_shared::twitter::limits::{
 };
 pub(crate) use dmbot_shared::twitter::oauth1::{ConsumerCredentials, Signer, TokenCredentials};
 pub(crate) use dmbot_shared::twitter::retry::{ManualTimer, RetryPolicy, retry_with};
-pub(crate) use dmbot_tests::fake_twitter::{
-    AuthSeen, FakeTwitter, Fault, client, client_config, tokens,
+pub(crate) use dmbot_tests::simulator::{
+    AuthSeen, Fault, TwitterApi, client, client_config, tokens,
 };
 pub(crate) use tokio::time::Instant;
 
-pub(crate) fn consumer(fake: &FakeTwitter) -> ConsumerCredentials {
+pub(crate) fn consumer(fake: &TwitterApi) -> ConsumerCredentials {
     ConsumerCredentials::new(&fake.app().consumer_key, &fake.app().consumer_secret)
 }
 
-pub(crate) fn env(fake: &FakeTwitter) -> EnvName {
+pub(crate) fn env(fake: &TwitterApi) -> EnvName {
     EnvName::new(&fake.app().env_name).unwrap()
 }
 
@@ -48,7 +48,7 @@ pub(crate) fn now_unix() -> u64 {
 
 /// Uploads as the fake's owner, without watching the progress.
 pub(crate) async fn upload_as_owner(
-    fake: &FakeTwitter,
+    fake: &TwitterApi,
     client: &TwitterClient,
     upload: &MediaUpload<'_>,
     options: &UploadOptions,
@@ -87,7 +87,7 @@ pub(crate) fn quick_polls(chunk_size: usize) -> UploadOptions {
 }
 
 pub(crate) async fn upload_image(
-    fake: &FakeTwitter,
+    fake: &TwitterApi,
     client: &TwitterClient,
 ) -> dmbot_shared::twitter::limits::MediaId {
     let bytes = vec![7u8; 2048];
@@ -98,7 +98,7 @@ pub(crate) async fn upload_image(
 }
 
 /// Every request the fake saw was signed correctly (or used a valid bearer/basic credential).
-pub(crate) fn assert_all_authenticated(fake: &FakeTwitter) {
+pub(crate) fn assert_all_authenticated(fake: &TwitterApi) {
     for r in fake.requests() {
         if let AuthSeen::OAuth { valid, .. } = r.auth {
             assert!(valid, "{} {} had a bad signature", r.method, r.path);

@@ -8,7 +8,7 @@ fn welcome_data(text: &str) -> WelcomeMessageData {
 
 #[tokio::test]
 async fn welcome_messages_can_be_created_shown_updated_listed_and_destroyed() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     let name = WelcomeMessageName::new("spring campaign").unwrap();
@@ -73,7 +73,7 @@ async fn welcome_messages_can_be_created_shown_updated_listed_and_destroyed() {
 
 #[tokio::test]
 async fn welcome_rules_can_be_created_listed_shown_and_destroyed() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let client = client(&fake);
     let account = tokens(fake.owner());
     let welcome = client

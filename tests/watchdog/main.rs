@@ -1,4 +1,4 @@
-//! The webhook watchdog against the fake Twitter: re-validation, an invalid webhook that stays
+//! The webhook watchdog against the simulator: re-validation, an invalid webhook that stays
 //! invalid, a missing one, silence, the webhook endpoints' rate limit (15 per 15 minutes), and
 //! the health record in every store (memory, embedded, DynamoDB on moto).
 

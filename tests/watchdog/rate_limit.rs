@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_watchdog_stops_listing_before_the_15_per_15_minutes_limit_runs_out() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     register(&fake, &url).await;
     let store = store_with_recent_delivery().await;
@@ -36,7 +36,7 @@ async fn the_watchdog_stops_listing_before_the_15_per_15_minutes_limit_runs_out(
 
 #[tokio::test]
 async fn after_a_429_a_new_container_does_not_call_again_until_the_window_resets() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     register(&fake, &url).await;
     let store = store_with_recent_delivery().await;

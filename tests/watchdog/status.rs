@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn the_status_report_combines_twitter_and_the_health_record() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     register(&fake, &url).await;
     let store = store_with_recent_delivery().await;

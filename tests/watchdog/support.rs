@@ -11,18 +11,18 @@ pub(crate) use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
 pub(crate) use dmbot_shared::twitter::oauth1::TokenCredentials;
 pub(crate) use dmbot_shared::watchdog::{WatchdogConfig, WatchdogReport, run_once};
 pub(crate) use dmbot_shared::webhook_status::{WebhookState, WebhookStatusReport};
-pub(crate) use dmbot_tests::fake_twitter::{FakeTwitter, Fault, client, tokens};
 pub(crate) use dmbot_tests::moto::Moto;
+pub(crate) use dmbot_tests::simulator::{Fault, TwitterApi, client, tokens};
 
-pub(crate) fn owner(fake: &FakeTwitter) -> TokenCredentials {
+pub(crate) fn owner(fake: &TwitterApi) -> TokenCredentials {
     tokens(fake.owner())
 }
 
-pub(crate) fn env(fake: &FakeTwitter) -> EnvName {
+pub(crate) fn env(fake: &TwitterApi) -> EnvName {
     EnvName::new(&fake.app().env_name).unwrap()
 }
 
-pub(crate) fn config(fake: &FakeTwitter, url: &str) -> WatchdogConfig {
+pub(crate) fn config(fake: &TwitterApi, url: &str) -> WatchdogConfig {
     WatchdogConfig {
         env: env(fake),
         webhook_url: Some(url.to_string()),
@@ -31,7 +31,7 @@ pub(crate) fn config(fake: &FakeTwitter, url: &str) -> WatchdogConfig {
 }
 
 /// Registers `url` (without a CRC) and returns the webhook id.
-pub(crate) async fn register(fake: &FakeTwitter, url: &str) -> String {
+pub(crate) async fn register(fake: &TwitterApi, url: &str) -> String {
     fake.set_crc_check(false);
     let hook = client(fake)
         .register_webhook(
@@ -44,14 +44,14 @@ pub(crate) async fn register(fake: &FakeTwitter, url: &str) -> String {
     hook.id.as_str().to_string()
 }
 
-pub(crate) fn crc_puts(fake: &FakeTwitter) -> usize {
+pub(crate) fn crc_puts(fake: &TwitterApi) -> usize {
     fake.requests()
         .iter()
         .filter(|r| r.method == "PUT" && r.path.contains("/webhooks/"))
         .count()
 }
 
-pub(crate) fn webhook_lists(fake: &FakeTwitter) -> usize {
+pub(crate) fn webhook_lists(fake: &TwitterApi) -> usize {
     fake.requests()
         .iter()
         .filter(|r| r.method == "GET" && r.path.ends_with("/webhooks.json"))
@@ -60,7 +60,7 @@ pub(crate) fn webhook_lists(fake: &FakeTwitter) -> usize {
 
 /// One watchdog run at `now` as the fake's owner, checking the webhook at `url`.
 pub(crate) async fn run_at(
-    fake: &FakeTwitter,
+    fake: &TwitterApi,
     store: &MemoryStore,
     url: &str,
     now: u64,

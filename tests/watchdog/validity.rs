@@ -4,7 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn a_valid_webhook_is_left_alone_and_reported_valid() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     register(&fake, &url).await;
     let store = store_with_recent_delivery().await;
@@ -24,7 +24,7 @@ async fn a_valid_webhook_is_left_alone_and_reported_valid() {
 
 #[tokio::test]
 async fn when_the_webhook_is_reported_invalid_it_is_revalidated() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     let id = register(&fake, &url).await;
     fake.set_crc_check(true);
@@ -51,7 +51,7 @@ async fn when_the_webhook_is_reported_invalid_it_is_revalidated() {
 
 #[tokio::test]
 async fn a_webhook_that_stays_invalid_raises_the_metric_run_after_run() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_wrong_url();
     let id = register(&fake, &url).await;
     fake.set_crc_check(true);
@@ -90,7 +90,7 @@ async fn a_webhook_that_stays_invalid_raises_the_metric_run_after_run() {
 
 #[tokio::test]
 async fn a_missing_webhook_is_reported_invalid_without_a_crc() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     register(&fake, "https://someone-else.example/hook").await;
     let store = store_with_recent_delivery().await;
 
@@ -103,7 +103,7 @@ async fn a_missing_webhook_is_reported_invalid_without_a_crc() {
 
 #[tokio::test]
 async fn no_delivery_for_too_long_with_subscriptions_is_reported_as_silence() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let url = fake.crc_ok_url();
     register(&fake, &url).await;
     fake.add_subscription(&fake.owner().user_id);

@@ -59,8 +59,8 @@ fn setup_simulator(config: &ServeConfig, base_url: &str) -> Result<Mode, ServeEr
     let mut sim_config = SimulatorConfig::new(base_url);
     sim_config.retry_delays = config.sim_retry.clone();
     let (sim, router) = Simulator::new(sim_config);
-    let app = sim.fake().app().clone();
-    let owner = sim.fake().owner().clone();
+    let app = sim.api().app().clone();
+    let owner = sim.api().owner().clone();
     let credentials = TwitterAppCredentials {
         consumer_key: app.consumer_key.clone(),
         consumer_secret: app.consumer_secret.clone(),

@@ -33,8 +33,8 @@ pub(crate) async fn register_with_simulator(
         ids.custom_profiles.len(),
         ids.welcome_messages.len()
     );
-    sim.fake().set_crc_check(true);
-    let env = EnvName::new(sim.fake().app().env_name.clone())
+    sim.api().set_crc_check(true);
+    let env = EnvName::new(sim.api().app().env_name.clone())
         .map_err(|e| ServeError::Sync(e.to_string()))?;
     let url =
         WebhookUrl::new_allowing_http(webhook_url).map_err(|e| ServeError::Sync(e.to_string()))?;

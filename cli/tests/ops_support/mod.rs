@@ -1,11 +1,11 @@
-//! Runs the real `dmbot` binary against the fake Twitter (and moto), for the `ops_*` tests.
+//! Runs the real `dmbot` binary against the simulator (and moto), for the `ops_*` tests.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use dmbot_tests::fake_twitter::FakeTwitter;
+use dmbot_tests::simulator::TwitterApi;
 use serde_json::Value;
 
 /// One `dmbot` run's outcome.
@@ -31,7 +31,7 @@ impl Run {
 /// A test's environment: the fake, a scratch directory (the working directory, so no `.env` of
 /// the repository is read) and a data directory for the embedded store.
 pub struct Env {
-    pub fake: FakeTwitter,
+    pub fake: TwitterApi,
     pub dir: tempfile::TempDir,
     pub extra: Vec<(String, String)>,
 }
@@ -39,7 +39,7 @@ pub struct Env {
 impl Env {
     pub async fn start() -> Self {
         Self {
-            fake: FakeTwitter::start().await,
+            fake: TwitterApi::start().await,
             dir: tempfile::tempdir().expect("a temporary directory"),
             extra: Vec::new(),
         }

@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use dmbot_cli::serve::{LocalStack, ServeArgs};
-use dmbot_simulator::FakeTwitter;
+use dmbot_simulator::TwitterApi;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The `TWITTER_*` settings that make `serve` talk to `fake` as the app owner (credentials mode).
-pub fn credentials_env(fake: &FakeTwitter) -> Vec<(&'static str, String)> {
+pub fn credentials_env(fake: &TwitterApi) -> Vec<(&'static str, String)> {
     fake.owner_env()
 }
 

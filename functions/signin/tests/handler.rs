@@ -1,12 +1,12 @@
-//! The signin function's handler with a lambda_http request, against the fake Twitter: the
+//! The signin function's handler with a lambda_http request, against the simulator: the
 //! redirect and cookie reach the API Gateway response, and the callback completes.
 
 use dmbot_shared::domain::UserId;
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::store::Accounts;
 use dmbot_shared::store::invites::{InviteRecord, Invites};
-use dmbot_tests::fake_twitter::FakeTwitter;
 use dmbot_tests::signin::signin_deps;
+use dmbot_tests::simulator::TwitterApi;
 use lambda_http::{Body, Request};
 
 const NOW: u64 = 1_700_000_000_000;
@@ -21,7 +21,7 @@ fn request(uri: &str, cookie: Option<&str>) -> Request {
 
 #[tokio::test]
 async fn the_lambda_handler_redirects_sets_the_cookie_and_completes_the_sign_in() {
-    let fake = FakeTwitter::start().await;
+    let fake = TwitterApi::start().await;
     let deps = signin_deps(&fake).await;
     let invite = InviteToken::generate();
     deps.store

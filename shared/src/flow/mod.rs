@@ -26,10 +26,10 @@ pub mod engine;
 mod media;
 mod parts;
 mod problems;
+pub mod render;
 mod stored;
 #[cfg(feature = "client")]
 pub mod sync;
-pub mod render;
 pub mod text;
 mod validate;
 

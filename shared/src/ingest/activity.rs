@@ -12,7 +12,10 @@ use crate::twitter::xaa::{ActivityEvent, ActivityKind};
 
 /// The plan for one XAA event. An error only when a DM event's payload is not the documented
 /// shape (a 400, as for a malformed envelope).
-pub fn plan_activity(event: &ActivityEvent<'_>, app_id: Option<&str>) -> Result<Plan, EnvelopeError> {
+pub fn plan_activity(
+    event: &ActivityEvent<'_>,
+    app_id: Option<&str>,
+) -> Result<Plan, EnvelopeError> {
     if let Some(envelope) = event.dm_envelope() {
         return Ok(plan_delivery(&envelope?, app_id));
     }

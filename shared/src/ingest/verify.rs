@@ -2,12 +2,12 @@
 //! Activity envelope or an X Activity API event, told apart by shape), then [`plan_delivery`]
 //! or [`plan_activity`]. A failure is a [`Rejection`], answered before any write.
 
-use super::edge::{self, Response};
 use super::activity::plan_activity;
+use super::edge::{self, Response};
 use super::plan::{Plan, plan_delivery};
 use crate::twitter::envelope::EnvelopeError;
-use crate::twitter::xaa::Delivery;
 use crate::twitter::signature::{SIGNATURE_HEADER, SignatureError, WebhookSecret};
+use crate::twitter::xaa::Delivery;
 
 /// The largest webhook body accepted: 1 MiB. Twitter's deliveries are a few kilobytes (a batch
 /// of DMs with their users); anything much bigger is not Twitter and is refused before the HMAC

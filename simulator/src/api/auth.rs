@@ -17,7 +17,7 @@ use super::faults::{FaultTime, fault_reply, take_fault};
 use super::oauth::{self, parse_oauth_header, unpct};
 use super::reply::{Reply, bad_auth, error};
 use super::request::Call;
-use super::state::{FakeAccount, Shared};
+use super::state::{Shared, SimAccount};
 
 /// What authentication a route accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub enum AuthSeen {
 /// Who made the request, once authenticated (handlers take it as `Extension<Caller>`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Caller {
-    pub(crate) account: Option<FakeAccount>,
+    pub(crate) account: Option<SimAccount>,
     pub(crate) oauth: BTreeMap<String, String>,
     pub(crate) request_token: Option<String>,
 }

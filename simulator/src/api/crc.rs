@@ -1,5 +1,5 @@
 //! Twitter's challenge-response check (CRC), both ways: the GET this fake sends to a webhook
-//! before registering or re-enabling it (when [`super::FakeTwitter::set_crc_check`] is on), and
+//! before registering or re-enabling it (when [`super::TwitterApi::set_crc_check`] is on), and
 //! two test webhooks on this server (`/_fake/webhook`, `/_fake/webhook-wrong-secret`) that answer
 //! it with the right and a wrong secret.
 

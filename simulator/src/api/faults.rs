@@ -1,4 +1,4 @@
-//! Faults on demand ([`super::FakeTwitter::fail_next`]): the queue, when each kind acts, the
+//! Faults on demand ([`super::TwitterApi::fail_next`]): the queue, when each kind acts, the
 //! Twitter-shaped answer a fault gives, and the `x-rate-limit-*` headers every answer carries.
 
 use std::time::Duration;

@@ -4,11 +4,11 @@
 
 use serde_json::Value;
 
-use super::FakeTwitter;
+use super::TwitterApi;
 use super::request_log::RecordedRequest;
-use super::state::{FakeProfile, FakeUpload, FakeWebhook};
+use super::state::{SimProfile, SimUpload, SimWebhook};
 
-impl FakeTwitter {
+impl TwitterApi {
     /// Every request so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.clone()
@@ -47,7 +47,7 @@ impl FakeTwitter {
         self.shared.lock().reads.clone()
     }
 
-    pub fn upload(&self, media_id: &str) -> Option<FakeUpload> {
+    pub fn upload(&self, media_id: &str) -> Option<SimUpload> {
         self.shared.lock().uploads.get(media_id).cloned()
     }
 
@@ -58,7 +58,7 @@ impl FakeTwitter {
         Some((upload.media_type.clone(), upload.data.clone()?))
     }
 
-    pub fn webhooks(&self) -> Vec<FakeWebhook> {
+    pub fn webhooks(&self) -> Vec<SimWebhook> {
         self.shared.lock().webhooks.values().cloned().collect()
     }
 
@@ -113,8 +113,8 @@ impl FakeTwitter {
     }
 
     /// A stored custom profile.
-    pub fn custom_profile(&self, id: &str) -> Option<FakeProfile> {
-        self.shared.lock().profiles.get(id).map(|p| FakeProfile {
+    pub fn custom_profile(&self, id: &str) -> Option<SimProfile> {
+        self.shared.lock().profiles.get(id).map(|p| SimProfile {
             name: p.name.clone(),
             avatar_media_id: p.avatar_media_id.clone(),
         })

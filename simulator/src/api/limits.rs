@@ -1,5 +1,5 @@
 //! Twitter's limits on message data (`docs/TWITTER-API.md` §3, §4), checked here independently
-//! of the bot's `limits.rs`: text length, 1–20 quick-reply options, label ≤ 36, descriptions on
+//! of the bot's `twitter::limits`: text length, 1–20 quick-reply options, label ≤ 36, descriptions on
 //! all options or none, 1–3 buttons, attached media that was uploaded. A violation becomes a
 //! `400` with code 214 in the handler.
 

@@ -8,11 +8,11 @@
 //!   Twitter's docs, never by the signer under test. A bad signature, an unknown key or token, a
 //!   stale timestamp or a replayed nonce is answered `401` with code 32, as Twitter does. Bearer
 //!   tokens must be ones this server issued from `POST oauth2/token`.
-//! - **It checks bodies against Twitter's limits** (`limits`), independently of `limits.rs`: a
+//! - **It checks bodies against Twitter's limits** (`limits`), independently of `dmbot_shared::twitter::limits`: a
 //!   violation is a Twitter-shaped `400` (`{"errors":[{"code":214,"message":"..."}]}`).
-//! - **Faults on demand** (`faults`): [`FakeTwitter::fail_next`] makes the next N requests to a
+//! - **Faults on demand** (`faults`): [`TwitterApi::fail_next`] makes the next N requests to a
 //!   path answer 429 with a reset time, a 5xx, any Twitter error code, or answer late.
-//! - **A request log** ([`FakeTwitter::requests`]) and accessors for what was stored (sent DMs,
+//! - **A request log** ([`TwitterApi::requests`]) and accessors for what was stored (sent DMs,
 //!   uploads, webhooks, subscriptions, ...) for assertions.
 //!
 //! The layout: `router` is the one routing table (path, method, authentication, handler per
@@ -27,20 +27,20 @@
 //! `/2/webhooks` (same CRC as v1.1), X Activity API and Account Activity v2 subscriptions.
 //! Errors are v2's problem shape (`title`, `detail`, `type`, `status`; `errors[].parameters`
 //! on a 400), authentication refusals included. Messages are the same stored events for both
-//! versions. The limits are a [`V2Config`] ([`FakeTwitter::set_v2_config`]) on the fake's
-//! clock ([`FakeTwitter::advance_clock`]); billable calls and 429s are counted
-//! ([`FakeTwitter::v2_usage`], priced by [`PRICES_USD`]). [`FakeTwitter::deliveries_for`] says
+//! versions. The limits are a [`V2Config`] ([`TwitterApi::set_v2_config`]) on the fake's
+//! clock ([`TwitterApi::advance_clock`]); billable calls and 429s are counted
+//! ([`TwitterApi::v2_usage`], priced by [`PRICES_USD`]). [`TwitterApi::deliveries_for`] says
 //! what each webhook gets for a DM: the Account Activity envelope for v1.1 webhooks and AAA v2
 //! subscriptions, one X Activity API event per POST (`dm.received`, `dm.sent`) for XAA ones.
 //!
-//! Start one per test with [`FakeTwitter::start`]; point the client's API *and* upload base URL
-//! at [`FakeTwitter::base_url`]; use [`FakeTwitter::app`] for the consumer credentials and
-//! [`FakeTwitter::owner`] (or [`FakeTwitter::add_account`]) for user tokens. Dropping the handle
+//! Start one per test with [`TwitterApi::start`]; point the client's API *and* upload base URL
+//! at [`TwitterApi::base_url`]; use [`TwitterApi::app`] for the consumer credentials and
+//! [`TwitterApi::owner`] (or [`TwitterApi::add_account`]) for user tokens. Dropping the handle
 //! stops the server.
 //!
-//! The server also hosts a webhook for CRC tests: [`FakeTwitter::crc_ok_url`] answers the CRC
-//! correctly with the app's consumer secret, [`FakeTwitter::crc_wrong_url`] with a wrong secret.
-//! Registration and `PUT webhooks/:id` only run the CRC when [`FakeTwitter::set_crc_check`] is on.
+//! The server also hosts a webhook for CRC tests: [`TwitterApi::crc_ok_url`] answers the CRC
+//! correctly with the app's consumer secret, [`TwitterApi::crc_wrong_url`] with a wrong secret.
+//! Registration and `PUT webhooks/:id` only run the CRC when [`TwitterApi::set_crc_check`] is on.
 
 // Handlers and checks return a ready HTTP response as their error: it is what the fake answers.
 #![allow(clippy::result_large_err)]
@@ -69,22 +69,22 @@ pub use auth::AuthSeen;
 pub use faults::Fault;
 pub use oauth::TIMESTAMP_TOLERANCE_SECS;
 pub use request_log::RecordedRequest;
-pub use state::{Activity, FakeAccount, FakeApp, FakeProfile, FakeUpload, FakeWebhook};
+pub use state::{Activity, SimAccount, SimApp, SimProfile, SimUpload, SimWebhook};
 pub use v2::{Billable, Delivery, PRICES_USD, V2Config, V2Usage, XaaSubscription};
 
 use state::{Shared, State, new_account, random_string};
 
 /// The running fake. Dropping it stops the server.
-pub struct FakeTwitter {
+pub struct TwitterApi {
     base_url: String,
-    app: FakeApp,
-    owner: FakeAccount,
+    app: SimApp,
+    owner: SimAccount,
     shared: Arc<Shared>,
-    /// The server task when the fake runs its own listener ([`FakeTwitter::start`]).
+    /// The server task when the fake runs its own listener ([`TwitterApi::start`]).
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
-impl Drop for FakeTwitter {
+impl Drop for TwitterApi {
     fn drop(&mut self) {
         if let Some(task) = &self.task {
             task.abort();
@@ -92,13 +92,13 @@ impl Drop for FakeTwitter {
     }
 }
 
-impl FakeTwitter {
+impl TwitterApi {
     /// Starts a fake with fresh random credentials, an app owner account (`@fake_owner`) and
     /// the environment `dev`.
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .expect("bind a local port for the fake Twitter");
+            .expect("bind a local port for the simulator");
         let addr = listener.local_addr().expect("local address of the fake");
         let (mut fake, router) = Self::detached(format!("http://{addr}"), None);
         fake.task = Some(tokio::spawn(async move {
@@ -116,7 +116,7 @@ impl FakeTwitter {
         base_url: String,
         activity: Option<tokio::sync::mpsc::UnboundedSender<Activity>>,
     ) -> (Self, Router) {
-        let app = FakeApp {
+        let app = SimApp {
             consumer_key: random_string(25),
             consumer_secret: random_string(50),
             app_id: "13090192".into(),
@@ -163,12 +163,12 @@ impl FakeTwitter {
     }
 
     /// The app's consumer credentials, id and environment name.
-    pub fn app(&self) -> &FakeApp {
+    pub fn app(&self) -> &SimApp {
         &self.app
     }
 
     /// The app owner's account and tokens (the one allowed to manage webhooks).
-    pub fn owner(&self) -> &FakeAccount {
+    pub fn owner(&self) -> &SimAccount {
         &self.owner
     }
 

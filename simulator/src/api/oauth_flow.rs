@@ -1,6 +1,6 @@
 //! The OAuth flows (not versioned: `oauth/...` and `oauth2/...`): the app-only bearer token,
 //! and 3-legged sign-in (request token, the authorize page, access token; a test plays the
-//! person approving with [`super::FakeTwitter::approve`]).
+//! person approving with [`super::TwitterApi::approve`]).
 
 use std::sync::Arc;
 

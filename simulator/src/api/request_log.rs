@@ -1,7 +1,7 @@
 //! The layer every API request passes first and last: it reads the whole body once (as axum's
 //! `Bytes` extractor does, same limit and refusal), builds the [`Call`] the routes read, applies
 //! delay faults before and late-answer faults after, adds the rate headers, and keeps the
-//! request log ([`super::FakeTwitter::requests`]).
+//! request log ([`super::TwitterApi::requests`]).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The one routing table of the fake Twitter: every endpoint on one line, with its path, its
+//! The one routing table of the simulator: every endpoint on one line, with its path, its
 //! method, the authentication it needs ([`Need`]) and its handler. Around it, the request-log
 //! layer ([`record`]) that every request passes; and for whatever no line matches, [`unrouted`].
 //!

@@ -4,13 +4,13 @@
 
 use serde_json::Value;
 
-use super::FakeTwitter;
+use super::TwitterApi;
 use super::faults::{Fault, FaultEntry};
-use super::state::{FakeAccount, FakeWebhook, new_account, random_string};
+use super::state::{SimAccount, SimWebhook, new_account, random_string};
 
-impl FakeTwitter {
+impl TwitterApi {
     /// Adds another account that authorised the app, with fresh tokens.
-    pub fn add_account(&self, screen_name: &str) -> FakeAccount {
+    pub fn add_account(&self, screen_name: &str) -> SimAccount {
         let mut s = self.shared.lock();
         let user_id = 3_001_969_357 + s.accounts.len() as u64;
         let account = new_account(user_id, screen_name);
@@ -51,7 +51,7 @@ impl FakeTwitter {
 
     /// Plays the person approving the app on the authorize page: binds the request token to
     /// `account` and returns the `oauth_verifier` Twitter would put on the callback.
-    pub fn approve(&self, request_token: &str, account: &FakeAccount) -> Option<String> {
+    pub fn approve(&self, request_token: &str, account: &SimAccount) -> Option<String> {
         let mut s = self.shared.lock();
         let state = s.request_tokens.get_mut(request_token)?;
         let verifier = random_string(32);
@@ -81,7 +81,7 @@ impl FakeTwitter {
         let env = s.app.env_name.clone();
         s.webhooks.insert(
             id.clone(),
-            FakeWebhook {
+            SimWebhook {
                 id,
                 env,
                 url: url.to_string(),

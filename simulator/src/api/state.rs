@@ -1,4 +1,4 @@
-//! What the fake Twitter remembers: accounts and tokens, stored messages, uploads, welcome
+//! What the simulator remembers: accounts and tokens, stored messages, uploads, welcome
 //! messages, profiles, webhooks and subscriptions, the fault queue and the request log; plus the
 //! ids and clocks every endpoint family uses.
 
@@ -12,7 +12,7 @@ use super::request_log::RecordedRequest;
 
 /// The app the fake knows: consumer credentials, its id and its Account Activity environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeApp {
+pub struct SimApp {
     pub consumer_key: String,
     pub consumer_secret: String,
     /// Appears as `source_app_id` on messages sent through the API.
@@ -23,7 +23,7 @@ pub struct FakeApp {
 
 /// A Twitter account with access tokens for the app.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeAccount {
+pub struct SimAccount {
     pub user_id: String,
     pub screen_name: String,
     pub token: String,
@@ -32,7 +32,7 @@ pub struct FakeAccount {
 
 /// A media upload as the fake keeps it.
 #[derive(Debug, Clone)]
-pub struct FakeUpload {
+pub struct SimUpload {
     pub media_id: String,
     pub total_bytes: u64,
     pub media_type: String,
@@ -52,7 +52,7 @@ pub struct FakeUpload {
 
 /// A registered webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeWebhook {
+pub struct SimWebhook {
     pub id: String,
     pub env: String,
     pub url: String,
@@ -62,7 +62,7 @@ pub struct FakeWebhook {
 
 /// A custom profile as stored: its name and the media id of its avatar.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FakeProfile {
+pub struct SimProfile {
     pub name: String,
     pub avatar_media_id: String,
 }
@@ -87,7 +87,7 @@ pub enum Activity {
 pub(crate) struct RequestTokenState {
     pub(crate) secret: String,
     pub(crate) verifier: Option<String>,
-    pub(crate) account: Option<FakeAccount>,
+    pub(crate) account: Option<SimAccount>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,8 +114,8 @@ pub(crate) struct Profile {
 }
 
 pub(crate) struct State {
-    pub(crate) app: FakeApp,
-    pub(crate) accounts: Vec<FakeAccount>,
+    pub(crate) app: SimApp,
+    pub(crate) accounts: Vec<SimAccount>,
     pub(crate) request_tokens: HashMap<String, RequestTokenState>,
     pub(crate) bearer: Option<String>,
     pub(crate) bearer_issued: usize,
@@ -124,15 +124,15 @@ pub(crate) struct State {
     pub(crate) dms: Vec<Value>,
     pub(crate) typing: Vec<(String, String)>,
     pub(crate) reads: Vec<(String, String, String)>,
-    pub(crate) uploads: BTreeMap<String, FakeUpload>,
+    pub(crate) uploads: BTreeMap<String, SimUpload>,
     pub(crate) welcomes: BTreeMap<String, Welcome>,
     pub(crate) rules: BTreeMap<String, Rule>,
     pub(crate) profiles: BTreeMap<String, Profile>,
-    pub(crate) webhooks: BTreeMap<String, FakeWebhook>,
+    pub(crate) webhooks: BTreeMap<String, SimWebhook>,
     pub(crate) subscriptions: BTreeSet<String>,
     pub(crate) faults: Vec<FaultEntry>,
     pub(crate) log: Vec<RecordedRequest>,
-    /// Whether requests are added to `log` (see [`super::FakeTwitter::keep_request_log`]).
+    /// Whether requests are added to `log` (see [`super::TwitterApi::keep_request_log`]).
     pub(crate) logging: bool,
     pub(crate) crc_check: bool,
     pub(crate) callback_confirmed: bool,
@@ -149,8 +149,8 @@ pub(crate) struct State {
 impl State {
     /// A fresh state: `owner` is the only account, nothing is stored yet.
     pub(crate) fn new(
-        app: FakeApp,
-        owner: FakeAccount,
+        app: SimApp,
+        owner: SimAccount,
         activity: Option<tokio::sync::mpsc::UnboundedSender<Activity>>,
     ) -> Self {
         State {
@@ -244,8 +244,8 @@ pub(crate) fn now_ms_string() -> String {
 }
 
 /// An account with fresh random tokens.
-pub(crate) fn new_account(user_id: u64, screen_name: &str) -> FakeAccount {
-    FakeAccount {
+pub(crate) fn new_account(user_id: u64, screen_name: &str) -> SimAccount {
+    SimAccount {
         user_id: user_id.to_string(),
         screen_name: screen_name.to_string(),
         token: format!("{user_id}-{}", random_string(40)),

@@ -1,5 +1,5 @@
 //! Deliveries to the webhook as Twitter makes them (in the format of each webhook's subscriptions,
-//! see [`FakeTwitter::deliveries_for`]): every POST signed over the exact bytes sent,
+//! see [`TwitterApi::deliveries_for`]): every POST signed over the exact bytes sent,
 //! retried after roughly 3 s, 27 s and 242 s when not answered 200 in time, then dropped; and
 //! the counts of what happened.
 
@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::Simulator;
 #[cfg(doc)]
-use crate::api::FakeTwitter;
+use crate::api::TwitterApi;
 
 /// Twitter's documented retry shape: about 3 s, 27 s and 242 s after a failed delivery.
 pub const TWITTER_RETRY_DELAYS: [Duration; 3] = [
@@ -53,7 +53,7 @@ impl Simulator {
     }
 
     /// What each valid webhook gets for `envelope` (the envelope itself for v1.1 webhooks; for
-    /// v2 webhooks the formats of their subscriptions, see [`FakeTwitter::deliveries_for`]),
+    /// v2 webhooks the formats of their subscriptions, see [`TwitterApi::deliveries_for`]),
     /// each body with its signature.
     fn signed_deliveries(&self, envelope: &Value) -> Vec<(String, Vec<u8>, String)> {
         let secret = self.inner.fake.app().consumer_secret.clone();

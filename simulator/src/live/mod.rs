@@ -13,9 +13,9 @@
 //! - **Formats.** A v1.1 webhook gets the Account Activity envelope; a `/2/webhooks` one gets,
 //!   per matching subscription, that envelope (Account Activity v2) or one X Activity API event
 //!   per POST (`dm.received`, `dm.sent`), each signed over its own bytes
-//!   ([`FakeTwitter::deliveries_for`]).
+//!   ([`TwitterApi::deliveries_for`]).
 //! - The CRC is run by the API side when a webhook is registered (see
-//!   [`FakeTwitter::set_crc_check`]).
+//!   [`TwitterApi::set_crc_check`]).
 //!
 //! The people: one simulated **customer** who writes to the account (text, a tap on a quick
 //! reply, a first message opened from the default welcome message), and a human **agent** who
@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use crate::api::{Activity, FakeTwitter};
+use crate::api::{Activity, TwitterApi};
 
 pub use delivery::{DELIVERY_TIMEOUT, DeliveryStats, SIGNATURE_HEADER, TWITTER_RETRY_DELAYS, sign};
 pub use page::sniffed_media_type;
@@ -102,7 +102,7 @@ struct Live {
 }
 
 struct Inner {
-    fake: FakeTwitter,
+    fake: TwitterApi,
     config: SimulatorConfig,
     customer_id: String,
     http: reqwest::Client,
@@ -124,7 +124,7 @@ impl Simulator {
     /// inside a tokio runtime (it spawns the task that turns API activity into deliveries).
     pub fn new(config: SimulatorConfig) -> (Self, Router) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (fake, api) = FakeTwitter::detached(config.base_url.clone(), Some(tx));
+        let (fake, api) = TwitterApi::detached(config.base_url.clone(), Some(tx));
         let (latest, _) = watch::channel(0);
         let (closing, _) = watch::channel(false);
         let sim = Simulator {
@@ -148,7 +148,7 @@ impl Simulator {
     }
 
     /// The API side: credentials, stored state, request log, fault queue.
-    pub fn fake(&self) -> &FakeTwitter {
+    pub fn api(&self) -> &TwitterApi {
         &self.inner.fake
     }
 

@@ -52,7 +52,7 @@ async fn page_css() -> Response {
 
 /// Who is talking and the default welcome message.
 async fn state_json(State(sim): State<Simulator>) -> Response {
-    let fake = sim.fake();
+    let fake = sim.api();
     let welcome = fake
         .default_welcome()
         .map(|(id, data)| json!({"id": id, "message_data": data}));
@@ -121,7 +121,7 @@ async fn agent_post(
 /// the uploader declared: a declared "image" that is really HTML or SVG would otherwise run
 /// script on the page's origin. Bytes of no known media type are offered as a download only.
 async fn media_get(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
-    match sim.fake().media_bytes(&id) {
+    match sim.api().media_bytes(&id) {
         Some((_declared, bytes)) => media_response(bytes),
         None => (http::StatusCode::NOT_FOUND, "no such media").into_response(),
     }

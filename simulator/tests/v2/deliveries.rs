@@ -25,7 +25,7 @@ fn reason(body: &Value) -> &str {
 #[tokio::test]
 async fn webhooks_are_created_after_the_crc_listed_revalidated_and_deleted() {
     let w = start().await;
-    let fake = w.fake();
+    let fake = w.api();
     let a = w
         .call(
             Auth::Bearer,
@@ -126,7 +126,7 @@ async fn xaa_subscriptions_need_the_users_token_for_dm_events() {
         )
         .await;
     assert_eq!(a.status, 403);
-    let other = w.fake().add_account("someone_else");
+    let other = w.api().add_account("someone_else");
     let a = w
         .call(
             Auth::User(&other),
@@ -188,7 +188,7 @@ async fn xaa_subscriptions_need_the_users_token_for_dm_events() {
         )
         .await;
     assert_eq!(a.body, json!({"data": {"deleted": true}}));
-    assert!(w.fake().xaa_subscriptions().is_empty());
+    assert!(w.api().xaa_subscriptions().is_empty());
     let a = w
         .call(
             Auth::Bearer,
@@ -213,13 +213,13 @@ async fn aaa_v2_subscriptions_subscribe_the_user_and_list_and_remove_with_the_be
     let a = w.call(Auth::User(&owner), "POST", &all, None).await;
     assert_eq!(reason(&a.body), "DuplicateSubscriptionFailed");
     for name in ["second", "third"] {
-        let who = w.fake().add_account(name);
+        let who = w.api().add_account(name);
         assert_eq!(
             w.call(Auth::User(&who), "POST", &all, None).await.status,
             200
         );
     }
-    let fourth = w.fake().add_account("fourth");
+    let fourth = w.api().add_account("fourth");
     let a = w.call(Auth::User(&fourth), "POST", &all, None).await;
     assert_eq!(reason(&a.body), "SubscriptionLimitExceeded");
     let a = w
@@ -290,7 +290,7 @@ async fn xaa_delivers_dm_received_and_dm_sent_one_event_per_post() {
         users[&owner.user_id]["data"]["username"],
         owner.screen_name.as_str()
     );
-    assert_eq!(w.fake().v2_usage().xaa_dm_received, 1);
+    assert_eq!(w.api().v2_usage().xaa_dm_received, 1);
 
     // The account's own send: nothing for a dm.received-only subscription ...
     let send = format!("/2/dm_conversations/with/{customer}/messages");
@@ -325,7 +325,7 @@ async fn xaa_delivers_dm_received_and_dm_sent_one_event_per_post() {
     );
     assert_eq!(event["message_create"]["sender_id"], owner.user_id.as_str());
     assert_eq!(
-        w.fake().v2_usage().xaa_dm_received,
+        w.api().v2_usage().xaa_dm_received,
         1,
         "dm.sent is not billed"
     );
@@ -350,5 +350,5 @@ async fn aaa_v2_delivers_the_account_activity_envelope() {
         "sim_customer"
     );
     assert!(got[0].get("data").is_none());
-    assert_eq!(w.fake().v2_usage().xaa_dm_received, 0);
+    assert_eq!(w.api().v2_usage().xaa_dm_received, 0);
 }

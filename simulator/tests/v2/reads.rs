@@ -75,7 +75,7 @@ async fn media_uploads_check_category_size_segments_and_answer_status() {
     let status = format!("/2/media/upload?command=STATUS&media_id={id}");
     let a = w.call(Auth::User(&owner), "GET", &status, None).await;
     assert_eq!(a.body["data"]["processing_info"]["state"], "succeeded");
-    assert_eq!(w.fake().media_bytes(&id).unwrap().1, b"abcd");
+    assert_eq!(w.api().media_bytes(&id).unwrap().1, b"abcd");
 }
 
 #[tokio::test]
@@ -128,7 +128,7 @@ async fn dm_events_are_read_newest_first_with_fields_and_pages() {
         )
         .await;
     assert_eq!(parameter(&a.body), "dm_event.fields");
-    assert_eq!(w.fake().v2_usage().dm_event_read, 2);
-    let cost = w.fake().v2_usage().cost_usd();
+    assert_eq!(w.api().v2_usage().dm_event_read, 2);
+    let cost = w.api().v2_usage().cost_usd();
     assert!((cost - (0.015 + 2.0 * 0.010)).abs() < 1e-9, "{cost}");
 }

@@ -12,7 +12,7 @@ use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use dmbot_simulator::live::SIGNATURE_HEADER;
-use dmbot_simulator::{FakeAccount, FakeTwitter, Simulator, SimulatorConfig};
+use dmbot_simulator::{SimAccount, Simulator, SimulatorConfig, TwitterApi};
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
@@ -81,7 +81,7 @@ fn pct(s: &str) -> String {
 }
 
 /// `Authorization: OAuth ...` for `method url` (query parameters signed; JSON bodies are not).
-pub fn oauth_header(fake: &FakeTwitter, who: &FakeAccount, method: &str, url: &str) -> String {
+pub fn oauth_header(fake: &TwitterApi, who: &SimAccount, method: &str, url: &str) -> String {
     let parsed = reqwest::Url::parse(url).unwrap();
     let base_url = format!("{}{}", &fake.base_url(), parsed.path());
     let nonce: u64 = rand::random();
@@ -133,22 +133,22 @@ pub fn oauth_header(fake: &FakeTwitter, who: &FakeAccount, method: &str, url: &s
 
 /// How a request authenticates.
 pub enum Auth<'a> {
-    User(&'a FakeAccount),
+    User(&'a SimAccount),
     Bearer,
     None,
 }
 
 impl World {
-    pub fn fake(&self) -> &FakeTwitter {
-        self.sim.fake()
+    pub fn api(&self) -> &TwitterApi {
+        self.sim.api()
     }
 
-    pub fn owner(&self) -> FakeAccount {
-        self.fake().owner().clone()
+    pub fn owner(&self) -> SimAccount {
+        self.api().owner().clone()
     }
 
     pub async fn bearer(&self) -> String {
-        let app = self.fake().app();
+        let app = self.api().app();
         let basic = B64.encode(format!("{}:{}", app.consumer_key, app.consumer_secret));
         let response = self
             .client
@@ -176,10 +176,8 @@ impl World {
         let mut request = self.client.request(m, &url);
         match auth {
             Auth::User(who) => {
-                request = request.header(
-                    "authorization",
-                    oauth_header(self.fake(), who, method, &url),
-                )
+                request =
+                    request.header("authorization", oauth_header(self.api(), who, method, &url))
             }
             Auth::Bearer => {
                 request = request.header("authorization", format!("Bearer {}", self.bearer().await))
@@ -213,7 +211,7 @@ impl World {
 
     /// The bodies the test webhook received, as JSON, checking each signature.
     pub fn deliveries(&self) -> Vec<Value> {
-        let secret = self.fake().app().consumer_secret.clone();
+        let secret = self.api().app().consumer_secret.clone();
         self.received
             .lock()
             .unwrap()
@@ -239,7 +237,7 @@ impl World {
     }
 
     /// Uploads `bytes` through the v2 endpoints as `who`; returns the media id.
-    pub async fn upload(&self, who: &FakeAccount, bytes: &[u8]) -> String {
+    pub async fn upload(&self, who: &SimAccount, bytes: &[u8]) -> String {
         let init = serde_json::json!({"media_category": "dm_image", "media_type": "image/png", "total_bytes": bytes.len()});
         let a = self
             .call(

@@ -140,17 +140,27 @@ async fn malformed_xaa_deliveries_are_refused_before_any_write() {
             "envelope_wrong_shape",
         ),
         (
-            received.replace(r#""filter": {
+            received.replace(
+                r#""filter": {
       "user_id": "4337869213"
-    }"#, r#""filter": {}"#),
+    }"#,
+                r#""filter": {}"#,
+            ),
             "for_user_id_missing",
         ),
         (
-            received.replace(r#""direct_message_events": ["#, r#""direct_message_events": {"x": ["#)
+            received
+                .replace(
+                    r#""direct_message_events": ["#,
+                    r#""direct_message_events": {"x": ["#,
+                )
                 .replacen("\n      ]", "\n      ]}", 1),
             "envelope_wrong_shape",
         ),
-        (r#"{"data": {"filter": {}}}"#.to_string(), "envelope_wrong_shape"),
+        (
+            r#"{"data": {"filter": {}}}"#.to_string(),
+            "envelope_wrong_shape",
+        ),
     ];
     for (body, code) in cases {
         let response = handle_webhook_post(&d, &signed_post(body.clone().into_bytes()), NOW).await;

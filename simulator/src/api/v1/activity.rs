@@ -13,7 +13,7 @@ use crate::api::auth::Caller;
 use crate::api::crc::run_crc;
 use crate::api::reply::{Reply, error, json_reply, no_content, not_found};
 use crate::api::request::Call;
-use crate::api::state::{FakeWebhook, Shared};
+use crate::api::state::{Shared, SimWebhook};
 
 const PREFIX: &str = "/1.1/account_activity/all/";
 
@@ -46,7 +46,7 @@ fn id_after(rest: &str, prefix: &str) -> String {
         .to_string()
 }
 
-fn webhook_json(w: &FakeWebhook) -> Value {
+fn webhook_json(w: &SimWebhook) -> Value {
     json!({"id": w.id, "url": w.url, "valid": w.valid, "created_at": w.created_at})
 }
 
@@ -97,7 +97,7 @@ pub(crate) async fn register_webhook(
     }
     let mut s = shared.lock();
     let id = s.fresh_id();
-    let hook = FakeWebhook {
+    let hook = SimWebhook {
         id: id.clone(),
         env,
         url,

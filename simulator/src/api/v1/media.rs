@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::api::auth::Caller;
 use crate::api::reply::{Reply, error, json_reply, no_content};
 use crate::api::request::Call;
-use crate::api::state::{FakeUpload, Shared};
+use crate::api::state::{Shared, SimUpload};
 
 /// Any method on `media/upload.json`: the step is `(method, command)`.
 pub(crate) async fn upload(
@@ -66,7 +66,7 @@ fn init(shared: &Shared, call: &Call, caller: &Caller) -> Reply {
     let expires_at = crate::api::v2::now(&s) + s.v2.config.media_expiry_secs;
     s.uploads.insert(
         id.clone(),
-        FakeUpload {
+        SimUpload {
             media_id: id.clone(),
             total_bytes: total,
             media_type: media_type.to_string(),

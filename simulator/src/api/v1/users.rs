@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use crate::api::auth::Caller;
 use crate::api::reply::{Reply, error, json_reply};
 use crate::api::request::Call;
-use crate::api::state::{FakeAccount, Shared};
+use crate::api::state::{Shared, SimAccount};
 
-fn user_json(a: &FakeAccount) -> Value {
+fn user_json(a: &SimAccount) -> Value {
     json!({
         "id": a.user_id.parse::<u64>().unwrap_or(0),
         "id_str": a.user_id,

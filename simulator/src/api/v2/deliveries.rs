@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::FakeTwitter;
+use crate::api::TwitterApi;
 use crate::api::state::State;
 
 /// One POST to make: the webhook URL and the JSON body (sign its exact bytes).
@@ -17,7 +17,7 @@ pub struct Delivery {
     pub body: Value,
 }
 
-impl FakeTwitter {
+impl TwitterApi {
     /// The deliveries Twitter/X makes for `envelope` (an Account Activity delivery, as the
     /// simulator builds it): to every valid webhook, in the format of its subscriptions.
     pub fn deliveries_for(&self, envelope: &Value) -> Vec<Delivery> {

@@ -1,13 +1,13 @@
-//! The test API of the v2 side on [`FakeTwitter`]: its configuration, the clock, the billable
+//! The test API of the v2 side on [`TwitterApi`]: its configuration, the clock, the billable
 //! counts, the subscriptions, and a customer's message stored without a delivery.
 
 use serde_json::json;
 
 use super::state::{V2Config, V2Usage, XaaSubscription};
-use crate::api::FakeTwitter;
+use crate::api::TwitterApi;
 use crate::api::state::now_ms_string;
 
-impl FakeTwitter {
+impl TwitterApi {
     /// The limits, windows and expiry the v2 endpoints enforce.
     pub fn v2_config(&self) -> V2Config {
         self.shared.lock().v2.config.clone()

@@ -16,7 +16,7 @@ use super::problem::{invalid_param, now};
 use crate::api::auth::Caller;
 use crate::api::reply::{Reply, json_reply};
 use crate::api::request::Call;
-use crate::api::state::{FakeUpload, Shared, State as Stored};
+use crate::api::state::{Shared, SimUpload, State as Stored};
 use crate::api::v1::media::parse_multipart;
 
 /// The media types X's OpenAPI lists for `initialize`.
@@ -106,7 +106,7 @@ pub(crate) async fn initialize(
     let expires_at = now(&s) + expiry;
     s.uploads.insert(
         id.clone(),
-        FakeUpload {
+        SimUpload {
             media_id: id.clone(),
             total_bytes: total,
             media_type: media_type.to_string(),
@@ -171,7 +171,7 @@ fn segment(call: &Call) -> Result<(u32, Vec<u8>), Reply> {
 }
 
 /// The caller's upload `id`, or the `400` for a media id that is not theirs.
-fn own_upload<'a>(s: &'a mut Stored, id: &str, me: &str) -> Result<&'a mut FakeUpload, Reply> {
+fn own_upload<'a>(s: &'a mut Stored, id: &str, me: &str) -> Result<&'a mut SimUpload, Reply> {
     match s.uploads.get_mut(id).filter(|u| u.owner == me && is_id(id)) {
         Some(u) => Ok(u),
         None => Err(invalid_param(
@@ -215,7 +215,7 @@ pub(crate) async fn append(
     json_reply(200, json!({"data": {"expires_at": expires_at}}))
 }
 
-fn status_json(u: &FakeUpload, now: u64, info: Option<Value>) -> Value {
+fn status_json(u: &SimUpload, now: u64, info: Option<Value>) -> Value {
     let mut data = json!({
         "id": u.media_id,
         "media_key": media_key(&u.category, &u.media_id),

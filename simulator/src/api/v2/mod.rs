@@ -19,7 +19,7 @@
 //!   event per POST (`dm.received`, `dm.sent`) for XAA subscriptions.
 //! - `problem`: v2's error shape, rate-limit windows, ISO times; `state`: the configuration
 //!   ([`V2Config`]), subscriptions and billable counts ([`V2Usage`], [`PRICES_USD`]);
-//!   `knobs`: the test API on [`super::FakeTwitter`].
+//!   `knobs`: the test API on [`super::TwitterApi`].
 
 pub(crate) mod account_activity;
 pub(crate) mod activity;

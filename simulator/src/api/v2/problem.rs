@@ -116,7 +116,7 @@ pub(crate) fn fault_problem(fault: &Fault) -> Reply {
     }
 }
 
-/// The system clock plus the offset tests move it by (see `FakeTwitter::advance_clock`).
+/// The system clock plus the offset tests move it by (see `TwitterApi::advance_clock`).
 pub(crate) fn now(s: &State) -> u64 {
     crate::api::state::now_secs() + s.v2.clock_offset
 }

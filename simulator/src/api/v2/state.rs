@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The numbers the v2 endpoints enforce. The defaults are X's (its rate-limit table, the Account
 /// Activity tiers, the X Activity API limits, the media docs); a test (or issue 16's compressed time) sets others with
-/// [`crate::api::FakeTwitter::set_v2_config`].
+/// [`crate::api::TwitterApi::set_v2_config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V2Config {
     /// DM sends (`POST /2/dm_conversations/...`) per user in the short window (15).

@@ -17,9 +17,9 @@ use super::problem::{invalid_param, iso_time, refused};
 use crate::api::crc::run_crc;
 use crate::api::reply::{Reply, json_reply};
 use crate::api::request::Call;
-use crate::api::state::{FakeWebhook, Shared};
+use crate::api::state::{Shared, SimWebhook};
 
-fn webhook_json(w: &FakeWebhook) -> Value {
+fn webhook_json(w: &SimWebhook) -> Value {
     json!({"id": w.id, "url": w.url, "valid": w.valid, "created_at": w.created_at})
 }
 
@@ -78,7 +78,7 @@ pub(crate) async fn create(
     }
     let crc_check = {
         let s = shared.lock();
-        let v2: Vec<&FakeWebhook> = s.webhooks.values().filter(|w| w.env.is_empty()).collect();
+        let v2: Vec<&SimWebhook> = s.webhooks.values().filter(|w| w.env.is_empty()).collect();
         if v2.iter().any(|w| w.url == url) {
             return refused("DuplicateUrlFailed", "a webhook with this URL exists");
         }
@@ -96,7 +96,7 @@ pub(crate) async fn create(
     let mut s = shared.lock();
     let id = s.fresh_id();
     let created_at = iso_time(crate::api::v2::now(&s) * 1000);
-    let hook = FakeWebhook {
+    let hook = SimWebhook {
         id: id.clone(),
         env: String::new(),
         url,

@@ -1,17 +1,17 @@
-//! The fake Twitter API used by the integration tests. It lives in the `dmbot-simulator` crate
-//! (one fake Twitter for the tests and for `dmbot serve`); this module re-exports it so the tests
-//! keep saying `dmbot_tests::fake_twitter::FakeTwitter`.
+//! The simulator's API half (`dmbot_simulator::api::TwitterApi`), as the integration tests use
+//! it: one simulator for the tests and for `dmbot serve`. Re-exported here with the client
+//! helpers the suites share.
 
 pub use dmbot_simulator::api::{
-    AuthSeen, FakeAccount, FakeApp, FakeTwitter, FakeUpload, FakeWebhook, Fault, RecordedRequest,
-    TIMESTAMP_TOLERANCE_SECS,
+    AuthSeen, Fault, RecordedRequest, SimAccount, SimApp, SimUpload, SimWebhook,
+    TIMESTAMP_TOLERANCE_SECS, TwitterApi,
 };
 
 use dmbot_shared::twitter::client::{ClientConfig, TwitterClient};
 use dmbot_shared::twitter::oauth1::{ConsumerCredentials, TokenCredentials};
 
 /// A client configuration for `fake`: the app's consumer credentials, the fake's base URL.
-pub fn client_config(fake: &FakeTwitter) -> ClientConfig {
+pub fn client_config(fake: &TwitterApi) -> ClientConfig {
     let app = fake.app();
     ClientConfig::new(ConsumerCredentials::new(
         &app.consumer_key,
@@ -22,11 +22,11 @@ pub fn client_config(fake: &FakeTwitter) -> ClientConfig {
 }
 
 /// A client of `fake` with the app's consumer credentials.
-pub fn client(fake: &FakeTwitter) -> TwitterClient {
+pub fn client(fake: &TwitterApi) -> TwitterClient {
     TwitterClient::new(client_config(fake)).expect("a client")
 }
 
 /// An account's OAuth user tokens.
-pub fn tokens(account: &FakeAccount) -> TokenCredentials {
+pub fn tokens(account: &SimAccount) -> TokenCredentials {
     TokenCredentials::new(&account.token, &account.token_secret)
 }
