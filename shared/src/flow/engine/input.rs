@@ -19,10 +19,15 @@ pub struct EngineInput<'a> {
     /// The time of the message (ms since epoch). Prefer the message's own timestamp to the
     /// clock, so that a retry decides the same way.
     pub now_ms: u64,
+    /// The bot's options reached the customer as a numbered list (X API v2 has no quick-reply
+    /// buttons): a typed number or label of the current node's options picks that option as a
+    /// tap would ([`crate::flow::choice::pick`]).
+    pub typed_choices: bool,
 }
 
 impl<'a> EngineInput<'a> {
-    /// The input for a stored inbound message; `now_ms` is the message's creation time.
+    /// The input for a stored inbound message; `now_ms` is the message's creation time. Options
+    /// are taps (v1.1) unless [`EngineInput::with_typed_choices`] says otherwise.
     pub fn from_message(message: &'a InboundMessage, agent_last_active_ms: Option<u64>) -> Self {
         Self {
             text: &message.text,
@@ -31,6 +36,15 @@ impl<'a> EngineInput<'a> {
             customer_name: message.customer_name.as_deref(),
             agent_last_active_ms,
             now_ms: message.created_ms,
+            typed_choices: false,
+        }
+    }
+
+    /// The same input, with the options shown as a numbered list (`typed` true on X API v2).
+    pub fn with_typed_choices(self, typed: bool) -> Self {
+        Self {
+            typed_choices: typed,
+            ..self
         }
     }
 }

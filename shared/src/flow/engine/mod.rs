@@ -53,7 +53,7 @@ use crate::domain::{ConversationState, Handoff, HandoffReason};
 
 pub use input::EngineInput;
 pub use outcome::{Outcome, ReplyPlan, ResumeCause, SilentReason, Step, Via};
-use routing::{plan, route};
+use routing::{plan, route, typed_choice};
 
 /// An operator resumes the bot: the hand-over ends and the next message starts the
 /// conversation afresh (as if new: quick-reply metadata, global keywords, else `start`).
@@ -131,7 +131,12 @@ pub fn step(flow: &Flow, state: &ConversationState, input: &EngineInput<'_>) -> 
     let current = welcome_node.or_else(|| st.node.as_deref().and_then(|id| flow.node(id)));
 
     // 4. Routing.
-    let (target, via) = route(flow, current, input.quick_reply_metadata, &text_words);
+    let typed = match (input.quick_reply_metadata, current) {
+        (None, Some(node)) if input.typed_choices => typed_choice(node, input.text),
+        _ => None,
+    };
+    let metadata = input.quick_reply_metadata.or(typed);
+    let (target, via) = route(flow, current, metadata, &text_words);
     let Some(node) = flow.node(target).or_else(|| flow.node(flow.start())) else {
         // Unreachable for a validated flow (every route names a node); stay quiet rather
         // than panic.

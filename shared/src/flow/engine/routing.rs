@@ -5,6 +5,15 @@ use super::super::text;
 use super::super::{Flow, KeywordRoute, Node};
 use super::{ReplyPlan, ResumeCause, Via};
 
+/// The metadata of the option of `node` the typed `text` picks (a number of the list or a
+/// label), as if it had been tapped.
+pub(super) fn typed_choice<'n>(node: &'n Node, text: &str) -> Option<&'n str> {
+    let options = node.quick_reply()?.options();
+    let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+    let picked = super::super::choice::pick(text, &labels)?;
+    options[picked].metadata.as_ref().map(|m| m.as_str())
+}
+
 pub(super) fn route<'f>(
     flow: &'f Flow,
     current: Option<&'f Node>,

@@ -112,6 +112,8 @@ proptest! {
             customer_name: name.as_deref(),
             agent_last_active_ms: agent,
             now_ms: now,
+            // Both surfaces, numbered lists (v2) and buttons (v1.1).
+            typed_choices: now % 2 == 0,
         };
         let s = step(&f, &state, &input);
         prop_assert!(s.state.last_activity_ms >= now);

@@ -207,3 +207,70 @@ fn a_stored_node_the_flow_no_longer_has_counts_as_no_node() {
         ("returns".into(), Via::GlobalKeyword)
     );
 }
+
+/// Typed answers to a numbered list (X API v2, `EngineInput::typed_choices`).
+fn typed(text: &str) -> EngineInput<'_> {
+    says(text).with_typed_choices(true)
+}
+
+#[test]
+fn a_typed_number_of_the_list_routes_exactly_like_a_tap() {
+    for text in ["2", "2.", "#2", " 2 "] {
+        assert_eq!(
+            routed(&flow(), &at("menu"), &typed(text)),
+            ("returns".into(), Via::QuickReply),
+            "{text:?}"
+        );
+    }
+    assert_eq!(
+        routed(&flow(), &at("menu"), &typed("5")),
+        ("agent".into(), Via::QuickReply)
+    );
+}
+
+#[test]
+fn a_typed_label_routes_like_a_tap_whatever_the_case_accents_and_punctuation() {
+    assert_eq!(
+        routed(&flow(), &at("menu"), &typed("where is my order")),
+        ("order_status".into(), Via::QuickReply)
+    );
+    assert_eq!(
+        routed(&flow(), &at("menu"), &typed("SIZE GUIDE!!")),
+        ("sizing".into(), Via::QuickReply)
+    );
+    assert_eq!(
+        routed(&flow(), &at("menu"), &typed("I'd like to talk to a person")),
+        ("agent".into(), Via::QuickReply)
+    );
+}
+
+#[test]
+fn numbers_refer_to_the_options_of_the_node_the_bot_last_sent() {
+    // At order_status the list is "1. Yes, I have it", "2. No, I can't find it".
+    let at_menu = routed(&flow(), &at("menu"), &typed("1"));
+    let at_status = routed(&flow(), &at("order_status"), &typed("1"));
+    assert_eq!(at_menu.0, "order_status");
+    assert_eq!(at_status, ("order_track".into(), Via::QuickReply));
+}
+
+#[test]
+fn typed_choices_are_off_where_options_are_buttons() {
+    // v1.1: the customer saw buttons, not numbers; "2" is just text.
+    assert_eq!(
+        routed(&flow(), &at("menu"), &says("2")),
+        ("not_understood".into(), Via::Fallback)
+    );
+}
+
+#[test]
+fn a_number_outside_the_list_or_a_partial_label_is_ordinary_text() {
+    assert_eq!(
+        routed(&flow(), &at("menu"), &typed("9")),
+        ("not_understood".into(), Via::Fallback)
+    );
+    // "yes" is a keyword of order_status, not the whole label "Yes, I have it".
+    assert_eq!(
+        routed(&flow(), &at("order_status"), &typed("yes")),
+        ("order_track".into(), Via::NodeKeyword)
+    );
+}
