@@ -21,7 +21,6 @@
 //! secret's field, never a value.
 
 #[cfg(feature = "dynamodb")]
-mod api;
 pub mod aws;
 #[cfg(feature = "client")]
 mod client;
@@ -33,7 +32,6 @@ pub mod vars;
 
 use std::path::PathBuf;
 
-pub use api::{ApiVersion, V2_BASE_URL};
 pub use credentials::{CREDENTIAL_VARS, ConsumerSecret, TwitterAppCredentials};
 pub use functions::{CrcFnConfig, SigninFnConfig, WebhookFnConfig};
 #[cfg(feature = "client")]
