@@ -1,4 +1,4 @@
-//! The X Activity API (XAA) webhook delivery (`docs/X-API-V2.md`, "X Activity API"): one event
+//! The X Activity API (XAA) webhook delivery (`docs/X-API-V2.md` §3): one event
 //! per POST, `{"data": {"event_uuid", "filter": {"user_id"}, "event_type", "tag", "payload"}}`.
 //!
 //! The same webhook route receives both products, told apart by their shape ([`Delivery::parse`]):
