@@ -142,5 +142,6 @@ contract!(
     signin::a_second_put_of_a_request_token_replaces_the_first,
     signin::of_concurrent_takes_of_a_sign_in_exactly_one_wins,
     health::the_health_record_keeps_each_writers_fields,
+    health::an_older_crc_or_delivery_time_never_replaces_a_newer_one,
     health::the_latest_watchdog_run_replaces_the_one_before,
 );

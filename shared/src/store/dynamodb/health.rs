@@ -6,7 +6,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::DynamoStore;
-use super::error::SdkResult;
+use super::error::{SdkResult, is_conditional_failure};
 use crate::store::StoreError;
 use crate::store::health::{Health, HealthRecord, WatchdogRun};
 
@@ -38,10 +38,14 @@ fn get_n(
 }
 
 impl DynamoStore {
+    /// `SET`s `expression`. With `newest: Some(attr)`, only when the item has no `attr` yet or
+    /// an older one (`:t` is the new time): an observation that arrives after a newer one is
+    /// dropped, as the in-process stores do (`HealthRecord::apply_crc`).
     async fn set_health(
         &self,
         expression: &str,
         values: Vec<(&str, AttributeValue)>,
+        newest: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut request = self
             .client()
@@ -54,7 +58,15 @@ impl DynamoStore {
         for (name, value) in values {
             request = request.expression_attribute_values(name, value);
         }
-        request.send().await.map(drop).sdk(self, "UpdateItem")
+        if let Some(attr) = newest {
+            request = request
+                .condition_expression("attribute_not_exists(#t) OR #t <= :t")
+                .expression_attribute_names("#t", attr);
+        }
+        match request.send().await {
+            Err(e) if newest.is_some() && is_conditional_failure(&e) => Ok(()),
+            result => result.map(drop).sdk(self, "UpdateItem"),
+        }
     }
 }
 
@@ -63,19 +75,24 @@ impl Health for DynamoStore {
         self.set_health(
             "last_crc_ms = :t, last_crc_latency_us = :l",
             vec![(":t", n(at_ms)), (":l", n(latency_us))],
+            Some("last_crc_ms"),
         )
         .await
     }
 
     async fn record_delivery(&self, at_ms: u64) -> Result<(), StoreError> {
-        self.set_health("last_delivery_ms = :t", vec![(":t", n(at_ms))])
-            .await
+        self.set_health(
+            "last_delivery_ms = :t",
+            vec![(":t", n(at_ms))],
+            Some("last_delivery_ms"),
+        )
+        .await
     }
 
     async fn record_watchdog_run(&self, run: &WatchdogRun) -> Result<(), StoreError> {
         let json = serde_json::to_string(run)
             .map_err(|e| StoreError::Rejected(format!("watchdog run could not be encoded: {e}")))?;
-        self.set_health("watchdog = :w", vec![(":w", AttributeValue::S(json))])
+        self.set_health("watchdog = :w", vec![(":w", AttributeValue::S(json))], None)
             .await
     }
 
