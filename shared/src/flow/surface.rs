@@ -104,6 +104,11 @@ fn over_limit(flow: &Flow, node: &Node) -> Option<FlowProblem> {
         signature(flow, node.profile()),
     );
     let length = written.chars().count();
+    let signed = if signature(flow, node.profile()).is_some() {
+        " and the signature line"
+    } else {
+        ""
+    };
     let over = length.checked_sub(MAX_TEXT_CHARS).filter(|&n| n > 0)?;
     let has_name = !text::placeholders_in(node.text().as_str()).is_empty();
     Some(FlowProblem::new(
@@ -111,8 +116,8 @@ fn over_limit(flow: &Flow, node: &Node) -> Option<FlowProblem> {
         "text",
         format!(
             "is {length} characters on X API v2{}, {over} over the {MAX_TEXT_CHARS}-character \
-             limit of a Direct Message: v2 writes the quick replies and buttons (and the \
-             signature) into the text; shorten the text or the options",
+             limit of a Direct Message: v2 writes the quick replies and buttons{signed} into \
+             the text; shorten the text or the options",
             if has_name {
                 " with a 50-character name"
             } else {
@@ -162,8 +167,8 @@ fn degradations(flow: &Flow) -> Vec<Degradation> {
             "custom profiles cannot be shown: the message ends with a `— <profile name>` line \
              instead ([v2] signature = true)"
         } else {
-            "custom profiles cannot be shown and are dropped: the message shows the account's \
-             name (`[v2] signature = true` ends it with the profile's name instead)"
+            "custom profiles cannot be shown and are dropped, so the message shows the \
+             account's name; `[v2] signature = true` would end it with the profile's name"
         }
         .into(),
     );

@@ -141,6 +141,10 @@ fn the_signature_counts_toward_the_limit_when_the_flow_signs() {
     let problems = check_for_v2(&signed).problems;
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].problem.contains("12 over"), "{problems:?}");
+    assert!(
+        problems[0].problem.contains("signature line"),
+        "{problems:?}"
+    );
 }
 
 #[test]
