@@ -8,12 +8,13 @@
 //!   length the engine uses ([`text::MAX_NAME_CHARS`]) and cut to the limit as the engine cuts
 //!   it; the options, buttons and signature come after and are never cut;
 //! - degradations: every feature that works differently on v2, once per kind, with the nodes
-//!   concerned (quick replies, buttons, custom profiles, welcome messages, typing indicator, read
-//!   receipts). A node has at most one media file, which v2 carries as it is, so media is not
+//!   concerned (quick replies, buttons, custom profiles, welcome messages and the nodes only a
+//!   non-default welcome message leads to, typing indicator, read receipts). A node has at most one media file, which v2 carries as it is, so media is not
 //!   among them.
 //!
 //! [`reply_text`] is the same rendering for one reply plan, for the v2 send path.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
@@ -29,6 +30,8 @@ pub enum Degraded {
     Buttons,
     CustomProfiles,
     WelcomeMessages,
+    /// Nodes only a welcome message other than the default leads to.
+    UnreachedNodes,
     TypingIndicator,
     ReadReceipts,
 }
@@ -198,6 +201,13 @@ fn degradations(flow: &Flow) -> Vec<Degradation> {
         nodes.sort();
         nodes.dedup();
         add(Degraded::WelcomeMessages, nodes, instead);
+        add(
+            Degraded::UnreachedNodes,
+            unreached_on_v2(flow, &default.node),
+            "some nodes are never reached: only a welcome message other than the default \
+             leads there; add a keyword or an option that does"
+                .into(),
+        );
     }
     add(
         Degraded::TypingIndicator,
@@ -210,6 +220,33 @@ fn degradations(flow: &Flow) -> Vec<Degradation> {
         "the customer's message is not marked read".into(),
     );
     out
+}
+
+/// The nodes nothing leads to on v2, where the roots are `start`, `fallback`, the greeting
+/// (the default welcome message's node) and the global keywords; the other welcome messages are
+/// no roots there. From a node: its options, keywords and fallback.
+fn unreached_on_v2(flow: &Flow, greeting: &str) -> Vec<String> {
+    let mut queue: Vec<&str> = vec![flow.start(), &flow.fallback, greeting];
+    queue.extend(flow.keywords.iter().map(|k| k.goto.as_str()));
+    let mut reached = BTreeSet::new();
+    while let Some(id) = queue.pop() {
+        let Some(node) = flow.node(id) else { continue };
+        if !reached.insert(id) {
+            continue;
+        }
+        let options = node.quick_reply.iter().flat_map(|q| q.options());
+        queue.extend(
+            options
+                .filter_map(|o| o.metadata.as_ref())
+                .filter_map(|m| flow.routes.get(m.as_str()).map(String::as_str)),
+        );
+        queue.extend(node.keywords.iter().map(|k| k.goto.as_str()));
+        queue.extend(node.fallback.as_deref());
+    }
+    flow.nodes()
+        .filter(|n| !reached.contains(n.id.as_str()))
+        .map(|n| n.id.clone())
+        .collect()
 }
 
 #[cfg(test)]

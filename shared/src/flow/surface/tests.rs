@@ -219,3 +219,32 @@ fn a_reply_is_signed_only_when_the_flow_signs() {
         "Hi\n\n1. Yes\n2. No\n\n\u{2014} Acme Assistant"
     );
 }
+
+#[test]
+fn a_node_only_a_non_default_welcome_message_leads_to_is_unreached_on_v2() {
+    let toml = r#"
+id = "w"
+start = "menu"
+welcome_messages = [
+  { name = "Hello", node = "hello", default = true },
+  { name = "Promo", node = "promo" },
+]
+[nodes.menu]
+text = "menu"
+[nodes.hello]
+text = "Hello"
+quick_replies = [{ label = "Details", goto = "details" }]
+[nodes.details]
+text = "Details"
+[nodes.promo]
+text = "Promo"
+quick_replies = [{ label = "Buy", goto = "buy" }]
+[nodes.buy]
+text = "Buy"
+"#;
+    let flow = Flow::from_toml_str(toml, ".").expect("valid on v1.1");
+    let check = check_for_v2(&flow);
+    assert_eq!(nodes_of(&check, Degraded::UnreachedNodes), ["buy", "promo"]);
+    // The example flow reaches its size guide by keywords too.
+    assert!(!kinds(&check_for_v2(&example())).contains(&Degraded::UnreachedNodes));
+}
