@@ -235,3 +235,94 @@ async fn one_flow_synced_for_two_accounts_keeps_each_accounts_twitter_ids() {
     let again = env.json_local(&["flow", "sync", path]).await;
     assert_eq!(again["changes"], serde_json::json!([]), "{again}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_check_for_v2_should_accept_the_example_flow_and_warn_of_what_v2_degrades() {
+    let env = Env::start().await;
+    let file = flows_dir().join("support.toml");
+    let path = file.to_str().expect("utf-8");
+    let out = env.json(&["flow", "check", path, "--api", "v2"]).await;
+    assert_eq!(out["ok"], true, "{out}");
+    assert_eq!(out["api"], "v2");
+    let kinds: Vec<&str> = out["degradations"]
+        .as_array()
+        .expect("degradations")
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "quick_replies",
+            "buttons",
+            "custom_profiles",
+            "welcome_messages",
+            "typing_indicator",
+            "read_receipts"
+        ]
+    );
+    let text = env.run(&["flow", "check", path, "--api", "v2"]).await;
+    assert!(text.ok, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("is valid on X API v2"),
+        "{}",
+        text.stdout
+    );
+    let warnings: Vec<&str> = text
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 6, "{}", text.stdout);
+    assert!(warnings[1].contains("\"order_track\""), "{}", warnings[1]);
+    // The default is v1.1, with no warnings.
+    let v1 = env.run(&["flow", "check", path]).await;
+    assert!(v1.ok && !v1.stdout.contains("warning"), "{}", v1.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_check_for_v2_should_refuse_a_node_too_long_once_written_out() {
+    let env = Env::start().await;
+    // 9,990 characters fit v1.1; "\n\n1. Yes\n2. No" makes it 10,004 on v2.
+    let toml = format!(
+        "id = \"long\"\nstart = \"menu\"\n[nodes.menu]\ntext = \"{}\"\nquick_replies = \
+         [{{ label = \"Yes\", goto = \"menu\" }}, {{ label = \"No\", goto = \"menu\" }}]\n",
+        "x".repeat(9_990)
+    );
+    let file = env.write_file("long.toml", toml.as_bytes());
+    let path = file.to_str().expect("utf-8");
+    env.json(&["flow", "check", path]).await;
+    let run = env
+        .run(&["flow", "check", path, "--api", "v2", "--json"])
+        .await;
+    assert!(!run.ok);
+    let err = run.json();
+    assert_eq!(err["code"], "flow", "{err}");
+    assert_eq!(err["problems"][0]["node"], "menu", "{err}");
+    let text = env.run(&["flow", "check", path, "--api", "v2"]).await;
+    assert!(!text.ok);
+    assert!(text.stderr.contains("node \"menu\""), "{}", text.stderr);
+    assert!(text.stderr.contains("4 over"), "{}", text.stderr);
+    assert!(text.stderr.contains("quick replies"), "{}", text.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flow_check_should_refuse_an_unknown_api_as_a_usage_error() {
+    let env = Env::start().await;
+    let file = flows_dir().join("support.toml");
+    let path = file.to_str().expect("utf-8");
+    let run = env
+        .run(&["flow", "check", path, "--api", "v3", "--json"])
+        .await;
+    assert!(!run.ok);
+    assert_eq!(run.json()["code"], "usage");
+    let text = env.run(&["flow", "check", path, "--api", "v3"]).await;
+    assert!(!text.ok);
+    assert!(
+        text.stderr.contains("\"v3\"")
+            && text.stderr.contains("v1.1")
+            && text.stderr.contains("v2"),
+        "{}",
+        text.stderr
+    );
+}

@@ -1,5 +1,8 @@
 //! `flow check` and `flow sync`.
 //!
+//! `flow check --api v2` adds what [`dmbot_shared::flow::surface::check_for_v2`] finds: nodes
+//! too long once written out as v2 text (problems), and what v2 degrades (warnings).
+//!
 //! `flow sync` makes Twitter and the store match a flow file, changing only what changed since
 //! the stored version:
 //! - on Twitter (media, custom profiles, welcome messages, the default welcome rule):
@@ -9,12 +12,13 @@
 //!   an id changed. The dispatcher reads the newest version.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use dmbot_shared::domain::{UserId, now_ms};
-use dmbot_shared::flow::Flow;
+use dmbot_shared::flow::surface::{V2Check, check_for_v2};
 use dmbot_shared::flow::sync::{TwitterSync, sync_to_twitter};
+use dmbot_shared::flow::{Flow, FlowErrors};
 use dmbot_shared::store::{Accounts, FlowRecord, Flows};
 use dmbot_shared::twitter::api_types::{WelcomeMessageId, welcome_message_deep_link};
 use serde_json::json;
@@ -25,11 +29,17 @@ use super::{Common, OpsError, Output};
 
 #[derive(Subcommand, Debug)]
 pub enum FlowCmd {
-    /// Validate a flow file and list every problem (exit status 1 when there is one).
+    /// Validate a flow file and list every problem (exit status 1 when there is one). With
+    /// `--api v2`, also render every node as X API v2 text: a node too long once its options and
+    /// buttons are written out is a problem, and what works differently on v2 is listed as
+    /// warnings.
     #[command(alias = "validate")]
     Check {
         /// The flow file (TOML).
         file: PathBuf,
+        /// The X API the flow is checked for: `v1.1` or `v2`.
+        #[arg(long, default_value = "v1.1", value_name = "v1.1|v2")]
+        api: String,
     },
     /// Upload the flow's media, create its custom profiles and welcome messages, set the default
     /// welcome message, store the flow for the dispatcher and print the deep links. Re-running
@@ -42,10 +52,15 @@ pub enum FlowCmd {
 
 pub async fn run(opts: &Common, cmd: FlowCmd) -> Result<Output, OpsError> {
     match cmd {
-        FlowCmd::Check { file } => {
+        FlowCmd::Check { file, api } => {
+            let v2 = parse_api(&api)?;
             let flow = Flow::load(&file)?;
+            if v2 {
+                return check_v2(&file, &flow);
+            }
             let json = json!({
                 "ok": true,
+                "api": "v1.1",
                 "flow_id": flow.id(),
                 "content_hash": flow.content_hash(),
                 "nodes": flow.nodes().count(),
@@ -53,19 +68,65 @@ pub async fn run(opts: &Common, cmd: FlowCmd) -> Result<Output, OpsError> {
                 "profiles": flow.profiles().len(),
                 "media_files": flow.media_files().count(),
             });
-            let text = format!(
-                "{}: flow {:?} is valid ({} nodes, {} welcome messages, {} profiles, {} media files)",
-                file.display(),
-                flow.id(),
-                flow.nodes().count(),
-                flow.welcome_messages().len(),
-                flow.profiles().len(),
-                flow.media_files().count()
-            );
-            Ok(Output::new(json, text))
+            Ok(Output::new(json, valid_line(&file, &flow, "")))
         }
         FlowCmd::Sync { file } => sync(opts, file).await,
     }
+}
+
+/// `--api`: whether the flow is checked for X API v2 (the spellings of `TWITTER_API`).
+fn parse_api(api: &str) -> Result<bool, OpsError> {
+    match api.trim().to_ascii_lowercase().as_str() {
+        "v1.1" | "1.1" => Ok(false),
+        "v2" | "2" => Ok(true),
+        _ => Err(OpsError::Usage(format!(
+            "--api {:?} is not an X API version: use v1.1 (quick replies, buttons, welcome \
+             messages) or v2 (text and one attachment)",
+            api.chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+/// `<file>: flow "<id>" is valid<on> (<counts>)`.
+fn valid_line(file: &Path, flow: &Flow, on: &str) -> String {
+    format!(
+        "{}: flow {:?} is valid{on} ({} nodes, {} welcome messages, {} profiles, {} media files)",
+        file.display(),
+        flow.id(),
+        flow.nodes().count(),
+        flow.welcome_messages().len(),
+        flow.profiles().len(),
+        flow.media_files().count()
+    )
+}
+
+/// `flow check --api v2`: nodes too long once written out are problems (exit status 1, the
+/// warnings on stderr); otherwise the flow is valid, with a warning per feature v2 degrades.
+fn check_v2(file: &Path, flow: &Flow) -> Result<Output, OpsError> {
+    let V2Check {
+        problems,
+        degradations,
+    } = check_for_v2(flow);
+    if !problems.is_empty() {
+        for d in &degradations {
+            eprintln!("warning: on X API v2, {d}");
+        }
+        return Err(FlowErrors { problems }.into());
+    }
+    let mut text = valid_line(file, flow, " on X API v2");
+    for d in &degradations {
+        text.push_str(&format!("\nwarning: {d}"));
+    }
+    let json = json!({
+        "ok": true,
+        "api": "v2",
+        "flow_id": flow.id(),
+        "content_hash": flow.content_hash(),
+        "nodes": flow.nodes().count(),
+        "signature": flow.v2_signature(),
+        "degradations": degradations,
+    });
+    Ok(Output::new(json, text))
 }
 
 /// The id a synced flow is stored under: the flow's own id for the app owner (the dispatcher's

@@ -114,7 +114,7 @@ pub enum OpsCommand {
     Media(MediaArgs),
     /// Check a flow file, or sync it to Twitter and the store.
     #[command(
-        after_help = "Examples:\n  dmbot flow check flows/support.toml\n  dmbot flow sync flows/support.toml\n  dmbot flow sync flows/support.toml --data-dir .dmbot"
+        after_help = "Examples:\n  dmbot flow check flows/support.toml\n  dmbot flow check flows/support.toml --api v2\n  dmbot flow sync flows/support.toml\n  dmbot flow sync flows/support.toml --data-dir .dmbot"
     )]
     Flow(FlowArgs),
     /// Connect an account from a terminal (the PIN flow), or invite one to Twitter Sign-in.

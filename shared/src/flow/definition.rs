@@ -51,6 +51,9 @@ pub struct FlowFile {
     pub welcome_messages: Vec<WelcomeFile>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<ProfileFile>,
+    /// `[v2]`: how the flow is written out on X API v2.
+    #[serde(default, skip_serializing_if = "V2File::is_empty")]
+    pub v2: V2File,
     /// The nodes, by id.
     #[serde(default)]
     pub nodes: BTreeMap<String, NodeFile>,
@@ -79,6 +82,21 @@ pub struct HandoffFile {
 impl HandoffFile {
     fn is_empty(&self) -> bool {
         self.resume_after_minutes.is_none() && self.resume_keywords.is_empty()
+    }
+}
+
+/// `[v2]`: settings for X API v2, whose messages carry text only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct V2File {
+    /// End a message spoken as a custom profile with a `— <profile name>` line (default false:
+    /// the profile is dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<bool>,
+}
+
+impl V2File {
+    fn is_empty(&self) -> bool {
+        self.signature.is_none()
     }
 }
 
@@ -166,10 +184,12 @@ const TOP_KEYS: &[&str] = &[
     "handoff",
     "welcome_messages",
     "profiles",
+    "v2",
     "nodes",
 ];
 const KEYWORD_KEYS: &[&str] = &["words", "goto"];
 const HANDOFF_KEYS: &[&str] = &["resume_after_minutes", "resume_keywords"];
+const V2_KEYS: &[&str] = &["signature"];
 const WELCOME_KEYS: &[&str] = &["name", "node", "default"];
 const PROFILE_KEYS: &[&str] = &["name", "avatar", "role"];
 const NODE_KEYS: &[&str] = &[
@@ -225,6 +245,9 @@ pub fn unknown_keys(file: &toml::Table) -> Vec<FlowProblem> {
     }
     if let Some(t) = file.get("handoff").and_then(|v| v.as_table()) {
         check_table(t, HANDOFF_KEYS, None, "handoff", &mut problems);
+    }
+    if let Some(t) = file.get("v2").and_then(|v| v.as_table()) {
+        check_table(t, V2_KEYS, None, "v2", &mut problems);
     }
     if let Some(nodes) = file.get("nodes").and_then(|v| v.as_table()) {
         for (id, node) in nodes {

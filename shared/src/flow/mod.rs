@@ -18,7 +18,8 @@
 //! Files: `problems.rs` (what is wrong with a flow), `media.rs` (its files and their Twitter
 //! ids), `parts.rs` (validated nodes, profiles, welcome messages, hand-over settings),
 //! `stored.rs` (the stored JSON form and the content hash), `definition.rs`, `validate/`,
-//! `engine/`, `text.rs`.
+//! `engine/`, `text.rs`; for X API v2's text-only messages `render.rs` (a reply written out),
+//! `choice.rs` (a typed answer to a numbered list) and `surface.rs` (`flow check --api v2`).
 
 pub mod choice;
 pub mod definition;
@@ -28,6 +29,7 @@ mod parts;
 mod problems;
 pub mod render;
 mod stored;
+pub mod surface;
 #[cfg(feature = "client")]
 pub mod sync;
 pub mod text;
@@ -65,6 +67,8 @@ pub struct Flow {
     profiles: Vec<Profile>,
     handoff: HandoffSettings,
     customer_name_fallback: String,
+    /// `[v2] signature`: sign messages spoken as a custom profile on X API v2.
+    v2_signature: bool,
     base_dir: Option<PathBuf>,
     /// The Twitter ids created for this flow (empty until `flow sync`).
     pub synced: SyncedIds,
@@ -175,6 +179,13 @@ impl Flow {
         self.welcome_messages
             .iter()
             .find(|w| w.name.as_str() == name)
+    }
+
+    /// Whether the flow signs its messages on X API v2 (`[v2] signature = true`): a node that
+    /// speaks as a custom profile ends with a `— <profile name>` line there, since v2 messages
+    /// cannot carry the profile itself.
+    pub fn v2_signature(&self) -> bool {
+        self.v2_signature
     }
 
     pub fn profiles(&self) -> &[Profile] {

@@ -26,6 +26,20 @@ pub fn plain_text(
     buttons: Option<&Buttons>,
     signature: Option<&str>,
 ) -> Result<MessageText, LimitError> {
+    MessageText::new(written_out(text, quick_reply, buttons, signature)).map_err(|e| LimitError {
+        field: RENDERED_FIELD.to_owned(),
+        problem: e.problem,
+    })
+}
+
+/// The text [`plain_text`] sends, before its length is checked (`flow check --api v2` says by
+/// how much a node is over).
+pub(super) fn written_out(
+    text: &MessageText,
+    quick_reply: Option<&QuickReply>,
+    buttons: Option<&Buttons>,
+    signature: Option<&str>,
+) -> String {
     let mut out = text.as_str().trim_end().to_owned();
     if let Some(quick_reply) = quick_reply {
         out.push('\n');
@@ -51,10 +65,7 @@ pub fn plain_text(
         out.push_str("\n\n\u{2014} ");
         out.push_str(name);
     }
-    MessageText::new(out).map_err(|e| LimitError {
-        field: RENDERED_FIELD.to_owned(),
-        problem: e.problem,
-    })
+    out
 }
 
 #[cfg(test)]

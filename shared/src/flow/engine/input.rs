@@ -23,11 +23,16 @@ pub struct EngineInput<'a> {
     /// buttons): a typed number or label of the current node's options picks that option as a
     /// tap would ([`crate::flow::choice::pick`]).
     pub typed_choices: bool,
+    /// The surface cannot show welcome messages (X API v2): a new conversation whose first
+    /// message matches nothing gets the default welcome message's node (the greeting, with its
+    /// options) instead of `start` ([`super::Via::Greeting`]).
+    pub no_welcome_messages: bool,
 }
 
 impl<'a> EngineInput<'a> {
-    /// The input for a stored inbound message; `now_ms` is the message's creation time. Options
-    /// are taps (v1.1) unless [`EngineInput::with_typed_choices`] says otherwise.
+    /// The input for a stored inbound message; `now_ms` is the message's creation time. The
+    /// surface is v1.1's (taps, welcome messages) unless [`EngineInput::on_text_only_surface`]
+    /// says otherwise.
     pub fn from_message(message: &'a InboundMessage, agent_last_active_ms: Option<u64>) -> Self {
         Self {
             text: &message.text,
@@ -37,6 +42,7 @@ impl<'a> EngineInput<'a> {
             agent_last_active_ms,
             now_ms: message.created_ms,
             typed_choices: false,
+            no_welcome_messages: false,
         }
     }
 
@@ -44,6 +50,17 @@ impl<'a> EngineInput<'a> {
     pub fn with_typed_choices(self, typed: bool) -> Self {
         Self {
             typed_choices: typed,
+            ..self
+        }
+    }
+
+    /// The same input for a surface that carries text only (`text_only` true on X API v2):
+    /// options are typed ([`EngineInput::typed_choices`]) and there are no welcome messages
+    /// ([`EngineInput::no_welcome_messages`]). The dispatcher sets both this way.
+    pub fn on_text_only_surface(self, text_only: bool) -> Self {
+        Self {
+            typed_choices: text_only,
+            no_welcome_messages: text_only,
             ..self
         }
     }

@@ -28,7 +28,10 @@
 //!    2. the current node's keywords;
 //!    3. the global keywords;
 //!    4. with a current node: its `fallback`, else the flow's `fallback`;
-//!       with no current node: the flow's `start`.
+//!       with no current node: the flow's `start`; but on a surface without welcome messages
+//!       ([`EngineInput::no_welcome_messages`], X API v2), a new conversation (never at a node,
+//!       never resumed) gets the default welcome message's node ([`Via::Greeting`]): the
+//!       greeting a v1.1 customer sees before writing reaches a v2 customer as the first reply.
 //!
 //!    Why this order: a tap is the customer's exact choice; a node keyword is the meaning of a
 //!    word *at this step* (a "yes" to this question) and must beat a general one; global
@@ -136,7 +139,10 @@ pub fn step(flow: &Flow, state: &ConversationState, input: &EngineInput<'_>) -> 
         _ => None,
     };
     let metadata = input.quick_reply_metadata.or(typed);
-    let (target, via) = route(flow, current, metadata, &text_words);
+    // New: never at a node, never resumed (a resumed conversation has seen the greeting).
+    let new_conversation = current.is_none() && st.node.is_none() && st.resumed_ms == 0;
+    let greet = input.no_welcome_messages && new_conversation;
+    let (target, via) = route(flow, current, metadata, &text_words, greet);
     let Some(node) = flow.node(target).or_else(|| flow.node(flow.start())) else {
         // Unreachable for a validated flow (every route names a node); stay quiet rather
         // than panic.

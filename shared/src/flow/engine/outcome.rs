@@ -23,6 +23,10 @@ pub enum Via {
     Fallback,
     /// Nothing matched and there was no current node: the flow's start node.
     Start,
+    /// Nothing matched in a new conversation on a surface without welcome messages
+    /// ([`super::EngineInput::no_welcome_messages`], X API v2): the default welcome message's
+    /// node, so that the greeting and its options reach the customer after they wrote first.
+    Greeting,
 }
 
 /// Why a hand-over ended before this reply.

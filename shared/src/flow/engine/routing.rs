@@ -14,11 +14,14 @@ pub(super) fn typed_choice<'n>(node: &'n Node, text: &str) -> Option<&'n str> {
     options[picked].metadata.as_ref().map(|m| m.as_str())
 }
 
+/// The node that answers and why. `greet`: a new conversation on a surface without welcome
+/// messages, which gets the default welcome message's node when nothing matched.
 pub(super) fn route<'f>(
     flow: &'f Flow,
     current: Option<&'f Node>,
     metadata: Option<&str>,
     text_words: &[String],
+    greet: bool,
 ) -> (&'f str, Via) {
     if let Some(target) = metadata.and_then(|m| flow.routes.get(m)) {
         return (target, Via::QuickReply);
@@ -34,7 +37,10 @@ pub(super) fn route<'f>(
             n.fallback.as_deref().unwrap_or(&flow.fallback),
             Via::Fallback,
         ),
-        None => (flow.start(), Via::Start),
+        None => match flow.default_welcome().filter(|_| greet) {
+            Some(welcome) => (&welcome.node, Via::Greeting),
+            None => (flow.start(), Via::Start),
+        },
     }
 }
 

@@ -24,10 +24,10 @@ pub(crate) fn example() -> Flow {
 }
 
 /// A tiny valid PNG (the header is all Twitter's category check looks at: the extension).
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image but has bytes";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image but has bytes";
 
 /// Writes `files` into a fresh directory and loads `toml` from there.
-fn load_with_files(toml: &str, files: &[(&str, &[u8])]) -> Result<Flow, FlowErrors> {
+pub(crate) fn load_with_files(toml: &str, files: &[(&str, &[u8])]) -> Result<Flow, FlowErrors> {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes) in files {
         let path = dir.path().join(name);

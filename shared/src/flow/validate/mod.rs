@@ -6,7 +6,7 @@
 //!
 //! Checks, in order: the flow id; profiles (name limit, avatar file, role); flow defaults and
 //! `[handoff]`; global keywords; each node (text and placeholders, quick replies, buttons,
-//! media, profile, keywords, fallback); `start` and `fallback`; welcome messages (name limit,
+//! media, profile, keywords, fallback); `[v2]`; `start` and `fallback`; welcome messages (name limit,
 //! node, the 9,990-character welcome text limit, no placeholders, exactly one default); then
 //! reachability (every node can be reached from a root).
 //!
@@ -92,6 +92,8 @@ pub(super) fn validate(
         (typing, mark_read),
     );
 
+    let v2_signature = settings::check_v2(&mut c, &def);
+
     // Start and fallback.
     let start = c
         .target(None, "start", def.start.as_deref())
@@ -129,6 +131,7 @@ pub(super) fn validate(
         profiles,
         handoff,
         customer_name_fallback,
+        v2_signature,
         base_dir: None,
         synced: Default::default(),
     })

@@ -1,4 +1,4 @@
-//! Flow defaults (`customer_name_fallback`, `typing`, `mark_read`) and `[handoff]`.
+//! Flow defaults (`customer_name_fallback`, `typing`, `mark_read`), `[handoff]` and `[v2]`.
 
 use super::super::HandoffSettings;
 use super::super::definition::{FlowFile, HandoffFile};
@@ -62,4 +62,21 @@ pub(super) fn check_handoff(c: &mut Checker, handoff: &HandoffFile) -> HandoffSe
         resume_after_ms,
         resume_keywords,
     }
+}
+
+/// `[v2]`: whether messages spoken as a custom profile are signed on X API v2. Signing needs a
+/// node that speaks as one, or it would change nothing.
+pub(super) fn check_v2(c: &mut Checker, def: &FlowFile) -> bool {
+    let signature = def.v2.signature.unwrap_or(false);
+    let speaks_as_profile =
+        def.profile.is_some() || def.nodes.values().any(|n| n.profile.is_some());
+    if signature && !speaks_as_profile {
+        c.problem(
+            None,
+            "v2.signature",
+            "is true, but no node speaks as a custom profile, so there is no name to sign \
+             with: set the top-level `profile` (or a node's), or remove it",
+        );
+    }
+    signature
 }

@@ -114,6 +114,7 @@ proptest! {
             now_ms: now,
             // Both surfaces, numbered lists (v2) and buttons (v1.1).
             typed_choices: now % 2 == 0,
+            no_welcome_messages: now % 3 == 0,
         };
         let s = step(&f, &state, &input);
         prop_assert!(s.state.last_activity_ms >= now);
