@@ -73,6 +73,7 @@ mod revocations;
 mod signin;
 mod usage;
 
+mod dynamo_costs;
 mod dynamo_only;
 mod embedded_only;
 
