@@ -61,6 +61,7 @@ mod data;
 // The ports, one module each (the case functions).
 mod accounts;
 mod attempts;
+mod budget;
 mod conversations;
 mod flows;
 mod health;
@@ -70,7 +71,9 @@ mod media;
 mod outbox;
 mod revocations;
 mod signin;
+mod usage;
 
+mod dynamo_costs;
 mod dynamo_only;
 mod embedded_only;
 
@@ -144,4 +147,11 @@ contract!(
     health::the_health_record_keeps_each_writers_fields,
     health::an_older_crc_or_delivery_time_never_replaces_a_newer_one,
     health::the_latest_watchdog_run_replaces_the_one_before,
+    budget::a_window_grants_up_to_its_limit_then_says_when_it_ends,
+    budget::of_twenty_concurrent_takers_on_a_limit_of_15_exactly_15_are_granted,
+    budget::a_slot_given_back_is_granted_again_and_the_count_never_goes_below_zero,
+    budget::x_saying_none_remain_refuses_takes_until_its_reset,
+    budget::budgets_of_the_app_and_of_each_account_are_separate,
+    usage::counts_add_up_by_kind_day_and_owner,
+    usage::concurrent_recorders_lose_no_count,
 );

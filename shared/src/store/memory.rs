@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::budget::BudgetKey;
 use super::health::{Health, HealthRecord, WatchdogRun};
 use super::invites::{InviteRecord, Invites, sort_for_listing};
 use super::signin::{PendingSignin, PendingSignins};
+use super::usage::{BillableKind, UsageDay};
 use super::{
     AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations, FlowRecord,
     Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome,
@@ -17,6 +19,8 @@ use crate::domain::{
     InboundRecord, InboundStatus,
 };
 use crate::invite::InviteId;
+
+mod costs;
 
 #[derive(Default)]
 struct Inner {
@@ -36,6 +40,10 @@ struct Inner {
     pending_signins: HashMap<String, PendingSignin>,
     /// Sign-in invites by id (see `store::invites`).
     invites: HashMap<InviteId, InviteRecord>,
+    /// Send budget windows by budget and window start (see `store::budget`, `memory/costs.rs`).
+    budget: HashMap<(BudgetKey, u64), rules::BudgetWindow>,
+    /// Billable calls by owner (`APP` or account id) and day (see `store::usage`).
+    usage: BTreeMap<(String, UsageDay), BTreeMap<BillableKind, u64>>,
 }
 
 /// In-memory store. Cloning shares the same data.

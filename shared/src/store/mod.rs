@@ -13,6 +13,8 @@
 //! | Pending Twitter Sign-ins | [`signin::PendingSignins`] | `signin.rs` |
 //! | Sign-in invites | [`invites::Invites`] | `invites.rs` |
 //! | Webhook health records | [`health::Health`] | `health.rs` |
+//! | Send budgets per window (app, account) | [`budget::SendBudget`] | `budget.rs` |
+//! | Billable calls per owner and day | [`usage::Usage`] | `usage.rs` |
 //!
 //! Each port file holds the trait, its record types and its semantics; no implementation.
 //! The implementations each have one file per port:
@@ -32,6 +34,7 @@
 use crate::domain::{InboundRecord, InboundStatus};
 
 mod accounts;
+pub mod budget;
 mod conversations;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
@@ -48,6 +51,7 @@ pub mod recorder;
 mod revocations;
 pub mod rules;
 pub mod signin;
+pub mod usage;
 
 pub use accounts::{AccountRecord, AccountTokens, Accounts};
 pub use conversations::{Conversation, Conversations};

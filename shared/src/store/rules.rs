@@ -5,6 +5,9 @@
 
 use std::cmp::Reverse;
 
+use serde::{Deserialize, Serialize};
+
+use super::budget::Taken;
 use super::{AttemptMark, ClaimOutcome, FlowRecord, StoreError};
 use crate::domain::{DispatchAttempt, InboundRecord, InboundStatus};
 
@@ -128,6 +131,97 @@ pub fn is_later(current: Option<u64>, at: u64) -> bool {
     current.is_none_or(|c| c < at)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Send budgets (see `store::budget`): the arithmetic of a window, on its stored state.
+// ---------------------------------------------------------------------------------------------
+
+/// The state of one budget window as the in-process stores keep it (DynamoDB keeps the same
+/// two numbers as the attributes `used` and `blocked_until_ms`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetWindow {
+    /// Slots taken (or, after `observe`, at least what X says was used).
+    pub used: u64,
+    /// No take before this (ms), set by `observe` when X's reset lies in this window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_until_ms: Option<u64>,
+}
+
+/// The start of the window of `length_ms` containing `now_ms` (windows aligned to the epoch).
+pub fn window_start(now_ms: u64, length_ms: u64) -> u64 {
+    now_ms - now_ms % length_ms.max(1)
+}
+
+/// Until when a take at `now_ms` from `window` (ending at `end_ms`) is refused, or `None` when
+/// it would be granted: the window's end when `limit` slots are used, the end of its block
+/// while it is blocked.
+pub fn refused_until(window: &BudgetWindow, limit: u32, now_ms: u64, end_ms: u64) -> Option<u64> {
+    if window.used >= u64::from(limit) {
+        return Some(end_ms);
+    }
+    window.blocked_until_ms.filter(|&until| until > now_ms)
+}
+
+/// A take from `window` (which starts at `start_ms` and is `length_ms` long) at `now_ms`.
+pub fn take(
+    window: &mut BudgetWindow,
+    limit: u32,
+    now_ms: u64,
+    start_ms: u64,
+    length_ms: u64,
+) -> Taken {
+    let end_ms = start_ms.saturating_add(length_ms);
+    if let Some(reset_at_ms) = refused_until(window, limit, now_ms, end_ms) {
+        return Taken::Spent { reset_at_ms };
+    }
+    window.used += 1;
+    Taken::Granted {
+        used: window.used,
+        window_start_ms: start_ms,
+        window_end_ms: end_ms,
+    }
+}
+
+/// What [`SendBudget::observe`](super::budget::SendBudget::observe) changes: the count of the
+/// current window is raised to `floor` (never lowered), and `block_next`, when set, blocks the
+/// window starting at `.0` until `.1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObservePlan {
+    pub start_ms: u64,
+    pub floor: u64,
+    pub block_next: Option<(u64, u64)>,
+}
+
+/// The plan of an observation of X's headers in a window of `length_ms` at `now_ms` (see
+/// `store::budget`): X's reset matters only when none remain and it lies past our window's
+/// end; it is capped at the next window's end.
+pub fn observe_plan(
+    length_ms: u64,
+    limit: u32,
+    remaining: u32,
+    reset_at_ms: Option<u64>,
+    now_ms: u64,
+) -> ObservePlan {
+    let start_ms = window_start(now_ms, length_ms);
+    let end_ms = start_ms.saturating_add(length_ms.max(1));
+    let next_end = end_ms.saturating_add(length_ms.max(1));
+    ObservePlan {
+        start_ms,
+        floor: u64::from(limit.saturating_sub(remaining)),
+        block_next: reset_at_ms
+            .filter(|&reset| remaining == 0 && reset > end_ms)
+            .map(|reset| (end_ms, reset.min(next_end))),
+    }
+}
+
+/// Applies the parts of an [`ObservePlan`] to a window: its count raised to `floor`, its block
+/// extended to `until`.
+pub fn raise(window: &mut BudgetWindow, floor: u64, until: Option<u64>) {
+    window.used = window.used.max(floor);
+    if let Some(until) = until {
+        window.blocked_until_ms = Some(window.blocked_until_ms.unwrap_or(0).max(until));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +305,72 @@ mod tests {
         assert!(check_new_flow(Some(1), &flow(2)).is_ok());
         assert!(check_new_flow(Some(2), &flow(2)).is_err());
         assert!(is_later(None, 1) && is_later(Some(1), 2) && !is_later(Some(2), 2));
+    }
+
+    #[test]
+    fn budget_windows_align_to_the_epoch_and_grant_up_to_the_limit() {
+        assert_eq!(window_start(1_234, 1_000), 1_000);
+        assert_eq!(window_start(999, 1_000), 0);
+        assert_eq!(
+            window_start(5, 0),
+            5,
+            "a zero length does not divide by zero"
+        );
+        let mut w = BudgetWindow::default();
+        let granted = |used| Taken::Granted {
+            used,
+            window_start_ms: 1_000,
+            window_end_ms: 2_000,
+        };
+        assert_eq!(take(&mut w, 2, 1_100, 1_000, 1_000), granted(1));
+        assert_eq!(take(&mut w, 2, 1_200, 1_000, 1_000), granted(2));
+        let spent = Taken::Spent { reset_at_ms: 2_000 };
+        assert_eq!(take(&mut w, 2, 1_300, 1_000, 1_000), spent);
+        assert_eq!(w.used, 2, "a refused take counts nothing");
+        let mut empty = BudgetWindow::default();
+        assert_eq!(take(&mut empty, 0, 1_100, 1_000, 1_000), spent);
+    }
+
+    #[test]
+    fn an_observation_raises_the_count_and_blocks_the_next_window_until_xs_reset() {
+        // X says 3 of 15 remain: the count becomes at least 12, never lower.
+        let plan = observe_plan(1_000, 15, 3, Some(1_900), 1_100);
+        assert_eq!(
+            (plan.start_ms, plan.floor, plan.block_next),
+            (1_000, 12, None)
+        );
+        let mut w = BudgetWindow {
+            used: 14,
+            blocked_until_ms: None,
+        };
+        raise(&mut w, plan.floor, None);
+        assert_eq!(w.used, 14);
+        // None remain and X resets in the next window: that one is blocked until the reset.
+        let plan = observe_plan(1_000, 15, 0, Some(2_500), 1_100);
+        assert_eq!((plan.floor, plan.block_next), (15, Some((2_000, 2_500))));
+        let mut next = BudgetWindow::default();
+        raise(&mut next, 0, Some(2_500));
+        raise(&mut next, 0, Some(2_100));
+        assert_eq!(
+            next.blocked_until_ms,
+            Some(2_500),
+            "a block is never shortened"
+        );
+        assert_eq!(refused_until(&next, 15, 2_400, 3_000), Some(2_500));
+        assert_eq!(refused_until(&next, 15, 2_500, 3_000), None);
+        // A reset within our window, or far away, or with slots left, blocks no other window.
+        assert_eq!(
+            observe_plan(1_000, 15, 0, Some(1_900), 1_100).block_next,
+            None
+        );
+        assert_eq!(
+            observe_plan(1_000, 15, 1, Some(2_500), 1_100).block_next,
+            None
+        );
+        assert_eq!(
+            observe_plan(1_000, 15, 0, Some(99_000), 1_100).block_next,
+            Some((2_000, 3_000)),
+            "capped at the next window's end"
+        );
     }
 }

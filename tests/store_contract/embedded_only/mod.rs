@@ -7,6 +7,7 @@ use dmbot_shared::store::signin::{PendingSignin, PendingSignins};
 use dmbot_shared::store::{Accounts, Conversations, Flows, Inbox, MediaCache, Outbox, Revocations};
 use tokio::sync::broadcast::error::TryRecvError;
 
+mod budget;
 mod restart;
 mod schema;
 mod sweep;

@@ -18,6 +18,8 @@
 //! | Flow head | `FLOW#<flow id>` | `HEAD` | `flow_head` | `flow_id`, `version` N (the newest version, guards `put_flow`) |
 //! | Media | `MEDIA#<account>` | `<content sha256>` | `media` | `account_id`, `media_id`, `expires_ms` N, `expires_at` N (TTL) |
 //! | Pending removal | `FORGET` | `<account>` | `forget` | `requested_ms` N (the latest revoke) |
+//! | Send budget window | `BUDGET#APP` or `BUDGET#<account>` | `<window name>#<window start ms, 20 digits>` | `budget` | `used` N, `window_end_ms` N, `blocked_until_ms` N?, `expires_at` N (TTL, one window length after the window's end) |
+//! | Usage of a day | `USAGE#APP` or `USAGE#<account>` | `<YYYY-MM-DD>` | `usage` | one N per billable kind (`dm_send`, `dm_event_read`, `dm_received_delivery`, `typing_indicator`, `read_receipt`, `media_upload`), `expires_at` N (TTL, 400 days after the day) |
 //!
 //! The global secondary index [`INDEX_BY_ACCOUNT`] (partition key `account_id`, sort key `pk`,
 //! keys only) lists every item that carries an `account_id`, so that removing a revoked
@@ -41,6 +43,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 
 mod accounts;
+pub(crate) mod budget;
 mod codec;
 mod conversations;
 mod error;
@@ -55,6 +58,7 @@ mod requests;
 mod revocations;
 pub(crate) mod signin;
 mod table;
+pub(crate) mod usage;
 
 pub use codec::{ItemView, decode_inbound_item};
 pub use item::*;

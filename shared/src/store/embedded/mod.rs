@@ -34,6 +34,8 @@
 //! | `invites` | the invite id (SHA-256 of the token, hex) | the invite |
 //! | `forgets` | `<account>` | when its revoke came (ms, u64): data still to remove |
 //! | `health` | `WEBHOOK` | the webhook's health record (created on first use) |
+//! | `budget` | `(scope, window name, window start ms)` | a send budget window's count and block (a budget's ended windows go at its next take) |
+//! | `usage` | `(owner, day)` | billable calls by kind name (kept for good) |
 //! | `inbound_pending` | `(received ms, event id, inbound key)` | (none): the pending messages, oldest first |
 //! | `inbound_failed` | `(event id, inbound key)` | (none): the failed messages |
 //! | `expiry` | `(expires at, seconds; table; key)` | (none): when an item is due to go |
@@ -69,6 +71,7 @@ use schema::{INBOUND, PENDING, StoredInbound, prepare};
 use writer::{Job, WriteJob, writer_loop};
 
 mod accounts;
+mod budget;
 mod conversations;
 mod error;
 mod expiry;
@@ -83,6 +86,7 @@ mod schema;
 mod signin;
 #[cfg(test)]
 mod tests;
+mod usage;
 mod writer;
 
 /// How many notifications a slow subscriber may fall behind before it misses some (it then

@@ -48,6 +48,12 @@ pub(super) const SCHEMA: u64 = 2;
 /// Webhook health: one JSON record (see `crate::store::health`). Created on first use.
 pub(super) const HEALTH: TableDefinition<&str, &str> = TableDefinition::new("health");
 pub(super) const HEALTH_KEY: &str = "WEBHOOK";
+/// Send budget windows: (scope: `APP` or account id, window name, window start ms) to JSON
+/// [`BudgetWindow`](crate::store::rules::BudgetWindow). No schema change: opening creates it.
+pub(super) const BUDGET: TableDefinition<(&str, &str, u64), &str> = TableDefinition::new("budget");
+/// Billable calls: (owner: `APP` or account id, day `YYYY-MM-DD`) to JSON counts by kind name.
+/// No schema change: opening creates it.
+pub(super) const USAGE: TableDefinition<(&str, &str), &str> = TableDefinition::new("usage");
 
 /// An inbound record with its dispatch lease.
 #[derive(Serialize, Deserialize)]
@@ -140,6 +146,8 @@ pub(super) fn prepare(txn: &WriteTransaction, path: &Path) -> Result<(), StoreEr
     txn.open_table(SIGNINS).db(path)?;
     txn.open_table(FORGETS).db(path)?;
     txn.open_table(INVITES).db(path)?;
+    txn.open_table(BUDGET).db(path)?;
+    txn.open_table(USAGE).db(path)?;
     txn.open_table(PENDING).db(path)?;
     txn.open_table(FAILED).db(path)?;
     txn.open_table(EXPIRY).db(path)?;
