@@ -10,8 +10,9 @@ use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::{MediaId, MessageText};
 use crate::twitter::oauth1::TokenCredentials;
 
-/// The fields asked for on each event of a lookup.
-const DM_EVENT_FIELDS: &str = "id,event_type,text,sender_id,created_at,dm_conversation_id";
+/// The fields asked for on each event of a lookup, beyond the defaults (`id`, `event_type`,
+/// `text`), which X always returns (the simulator refuses them as named fields).
+const DM_EVENT_FIELDS: &str = "sender_id,created_at,dm_conversation_id";
 
 /// What a v2 send returns. Keep `dm_event_id`: it is how the bot recognises its own message
 /// when a delivery echoes it back (X Activity API `dm.sent` has no app id).
