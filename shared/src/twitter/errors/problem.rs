@@ -205,3 +205,125 @@ pub fn classify_v2(status: u16, body: &[u8], ctx: V2ErrorContext<'_>) -> Twitter
         message,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn ctx(dm_send: bool) -> V2ErrorContext<'static> {
+        V2ErrorContext {
+            endpoint: "POST /2/x",
+            dm_send,
+            rate_limit: Some(RateLimit {
+                limit: Some(15),
+                remaining: Some(0),
+                reset_at: Some(1_700_000_900),
+            }),
+        }
+    }
+
+    fn problem(status: u16, kind: &str, detail: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({"title": "T", "detail": detail, "type": kind, "status": status}))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_429_is_rate_limited_with_the_headers_reset() {
+        let e = classify_v2(
+            429,
+            &problem(429, "about:blank", "Too Many Requests"),
+            ctx(true),
+        );
+        assert_eq!(
+            e.retry_after(1_700_000_000),
+            Some(std::time::Duration::from_secs(900))
+        );
+    }
+
+    #[test]
+    fn a_403_on_a_dm_send_means_the_person_has_not_written_first() {
+        let body = problem(403, "about:blank", "You are not allowed to DM this user");
+        let e = classify_v2(403, &body, ctx(true));
+        assert!(matches!(e, TwitterError::NotAllowedToDm { .. }), "{e:?}");
+        assert!(!e.is_retryable());
+        let other = classify_v2(403, &body, ctx(false));
+        assert!(matches!(other, TwitterError::Forbidden { .. }), "{other:?}");
+    }
+
+    #[test]
+    fn unsupported_authentication_and_client_forbidden_say_which_credentials() {
+        let kind = "https://api.twitter.com/2/problems/unsupported-authentication";
+        let e = classify_v2(403, &problem(403, kind, "not supported"), ctx(true));
+        assert!(matches!(e, TwitterError::Forbidden { .. }), "{e:?}");
+        assert!(e.to_string().contains("bearer token"), "{e}");
+        let kind = "https://api.twitter.com/2/problems/client-forbidden";
+        let e = classify_v2(403, &problem(403, kind, "no project"), ctx(false));
+        assert!(
+            e.to_string().contains("Project with X API v2 access"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_401_is_bad_credentials_and_a_5xx_is_transient() {
+        let e = classify_v2(
+            401,
+            &problem(401, "about:blank", "Unauthorized"),
+            ctx(false),
+        );
+        assert!(
+            matches!(e, TwitterError::BadCredentials { code: 32, .. }),
+            "{e:?}"
+        );
+        let e = classify_v2(503, b"<html>busy</html>", ctx(false));
+        assert!(e.is_transient());
+        assert!(e.to_string().contains("busy"), "{e}");
+    }
+
+    #[test]
+    fn a_400_names_the_parameter_and_a_reason_says_what_to_do() {
+        let body = json!({"errors": [{"parameters": {"text": [""]}, "message": "text must be a non-empty string"}],
+            "title": "Invalid Request", "status": 400});
+        let e = classify_v2(400, body.to_string().as_bytes(), ctx(true));
+        let TwitterError::Permanent {
+            status: 400,
+            message,
+            ..
+        } = &e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(message, "parameter `text`: text must be a non-empty string");
+
+        let reason = |r: &str| {
+            let body = json!({"errors": [{"reason": r, "message": "m"}], "status": 400});
+            classify_v2(400, body.to_string().as_bytes(), ctx(false))
+        };
+        assert!(matches!(
+            reason("CrcValidationFailed"),
+            TwitterError::CrcFailed { .. }
+        ));
+        assert!(matches!(
+            reason("WebhookIdInvalid"),
+            TwitterError::NotFound { .. }
+        ));
+        let e = reason("DuplicateUrlFailed");
+        assert!(
+            e.to_string()
+                .contains("DuplicateUrlFailed (m): a webhook with this URL"),
+            "{e}"
+        );
+        assert!(reason("SomethingNew").to_string().contains("SomethingNew"));
+    }
+
+    #[test]
+    fn an_empty_or_foreign_body_still_reads() {
+        assert_eq!(Problem::parse(b""), Problem::default());
+        let e = classify_v2(418, b"", ctx(false));
+        assert!(e.to_string().contains("HTTP 418"), "{e}");
+        let e = classify_v2(404, br#"{"unexpected": true}"#, ctx(false));
+        assert!(matches!(e, TwitterError::NotFound { .. }), "{e:?}");
+    }
+}
