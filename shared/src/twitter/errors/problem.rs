@@ -160,7 +160,9 @@ pub fn classify_v2(status: u16, body: &[u8], ctx: V2ErrorContext<'_>) -> Twitter
         };
     }
     if status == 403 {
-        if ctx.dm_send && !problem.is_type("unsupported-authentication") {
+        let credentials =
+            problem.is_type("unsupported-authentication") || problem.is_type("client-forbidden");
+        if ctx.dm_send && !credentials {
             return TwitterError::NotAllowedToDm {
                 endpoint,
                 message: summary,
@@ -259,7 +261,7 @@ mod tests {
         assert!(matches!(e, TwitterError::Forbidden { .. }), "{e:?}");
         assert!(e.to_string().contains("bearer token"), "{e}");
         let kind = "https://api.twitter.com/2/problems/client-forbidden";
-        let e = classify_v2(403, &problem(403, kind, "no project"), ctx(false));
+        let e = classify_v2(403, &problem(403, kind, "no project"), ctx(true));
         assert!(
             e.to_string().contains("Project with X API v2 access"),
             "{e}"
