@@ -106,7 +106,7 @@ async fn activity_subscription_refusals_say_what_is_wrong() {
         .unwrap_err();
     assert!(matches!(err, TwitterError::NotFound { .. }), "{err:?}");
     let err = client
-        .delete_activity_subscription_v2("../webhooks")
+        .delete_activity_subscription_v2("1%2F2")
         .await
         .unwrap_err();
     assert!(
