@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::super::api_types::BearerToken;
-use super::super::errors::{ErrorContext, RateLimit, TwitterError, classify};
+use super::super::errors::{
+    ErrorContext, RateLimit, TwitterError, V2ErrorContext, classify, classify_v2,
+};
 use super::super::oauth1::{SignatureRequest, TokenCredentials, bearer_credentials_header};
 use super::endpoint::endpoint_method;
 use super::{Endpoint, TwitterClient};
@@ -152,15 +154,21 @@ impl TwitterClient {
         if (200..300).contains(&response.status) {
             return Ok(response);
         }
-        let error = classify(
-            response.status,
-            &response.body,
-            ErrorContext {
+        let error = if call.endpoint.is_v2() {
+            let ctx = V2ErrorContext {
+                endpoint: call.endpoint.name(),
+                dm_send: call.endpoint == Endpoint::SendDmV2,
+                rate_limit,
+            };
+            classify_v2(response.status, &response.body, ctx)
+        } else {
+            let ctx = ErrorContext {
                 endpoint: call.endpoint.name(),
                 webhook_call: call.endpoint.is_webhook_call(),
                 rate_limit,
-            },
-        );
+            };
+            classify(response.status, &response.body, ctx)
+        };
         tracing::debug!(endpoint = call.endpoint.name(), status = response.status, code = ?error.code(), "Twitter call failed");
         Err(error)
     }

@@ -44,6 +44,23 @@ pub enum Endpoint {
     AccessToken,
     VerifyCredentials,
     LookupUsers,
+    // X API v2 (`client/v2/`).
+    SendDmV2,
+    DmEventsV2,
+    MediaInitializeV2,
+    MediaAppendV2,
+    MediaFinalizeV2,
+    MediaStatusV2,
+    CreateWebhookV2,
+    ListWebhooksV2,
+    ValidateWebhookV2,
+    DeleteWebhookV2,
+    SubscribeActivityV2,
+    ListActivitySubscriptionsV2,
+    DeleteActivitySubscriptionV2,
+    SubscribeAccountActivityV2,
+    ListAccountActivitySubscriptionsV2,
+    DeleteAccountActivitySubscriptionV2,
 }
 
 impl Endpoint {
@@ -89,12 +106,40 @@ impl Endpoint {
             AccessToken => "POST oauth/access_token",
             VerifyCredentials => "GET account/verify_credentials",
             LookupUsers => "GET users/lookup",
+            SendDmV2 => "POST /2/dm_conversations/with/:participant_id/messages",
+            DmEventsV2 => "GET /2/dm_conversations/with/:participant_id/dm_events",
+            MediaInitializeV2 => "POST /2/media/upload/initialize",
+            MediaAppendV2 => "POST /2/media/upload/:id/append",
+            MediaFinalizeV2 => "POST /2/media/upload/:id/finalize",
+            MediaStatusV2 => "GET /2/media/upload (STATUS)",
+            CreateWebhookV2 => "POST /2/webhooks",
+            ListWebhooksV2 => "GET /2/webhooks",
+            ValidateWebhookV2 => "PUT /2/webhooks/:webhook_id",
+            DeleteWebhookV2 => "DELETE /2/webhooks/:webhook_id",
+            SubscribeActivityV2 => "POST /2/activity/subscriptions",
+            ListActivitySubscriptionsV2 => "GET /2/activity/subscriptions",
+            DeleteActivitySubscriptionV2 => "DELETE /2/activity/subscriptions/:subscription_id",
+            SubscribeAccountActivityV2 => {
+                "POST /2/account_activity/webhooks/:webhook_id/subscriptions/all"
+            }
+            ListAccountActivitySubscriptionsV2 => {
+                "GET /2/account_activity/webhooks/:webhook_id/subscriptions/all/list"
+            }
+            DeleteAccountActivitySubscriptionV2 => {
+                "DELETE /2/account_activity/webhooks/:webhook_id/subscriptions/:user_id/all"
+            }
         }
     }
 
     /// Calls on which Twitter runs a CRC against the webhook, where code 214 means it failed.
     pub(super) fn is_webhook_call(self) -> bool {
         matches!(self, Self::RegisterWebhook | Self::TriggerCrc)
+    }
+
+    /// X API v2 calls (a `/2/` path), whose errors are problem documents
+    /// (`errors::classify_v2`).
+    pub fn is_v2(self) -> bool {
+        self.name().contains(" /2/")
     }
 }
 
@@ -108,20 +153,58 @@ impl std::fmt::Display for Endpoint {
 pub(super) fn endpoint_method(endpoint: Endpoint) -> Method {
     use Endpoint::*;
     match endpoint {
-        ShowDirectMessage | ListDirectMessages | MediaStatus | ListWelcomeMessages
-        | ShowWelcomeMessage | ListWelcomeRules | ShowWelcomeRule | ShowCustomProfile
-        | ListCustomProfiles | ListWebhooks | ListAllWebhooks | CheckSubscription
-        | ListSubscriptions | CountSubscriptions | VerifyCredentials | LookupUsers => Method::GET,
+        ShowDirectMessage
+        | ListDirectMessages
+        | MediaStatus
+        | ListWelcomeMessages
+        | ShowWelcomeMessage
+        | ListWelcomeRules
+        | ShowWelcomeRule
+        | ShowCustomProfile
+        | ListCustomProfiles
+        | ListWebhooks
+        | ListAllWebhooks
+        | CheckSubscription
+        | ListSubscriptions
+        | CountSubscriptions
+        | VerifyCredentials
+        | LookupUsers
+        | DmEventsV2
+        | MediaStatusV2
+        | ListWebhooksV2
+        | ListActivitySubscriptionsV2
+        | ListAccountActivitySubscriptionsV2 => Method::GET,
         DestroyDirectMessage
         | DestroyWelcomeMessage
         | DestroyWelcomeRule
         | DestroyCustomProfile
         | DeleteWebhook
-        | Unsubscribe => Method::DELETE,
-        UpdateWelcomeMessage | TriggerCrc => Method::PUT,
-        SendDirectMessage | IndicateTyping | MarkRead | MediaInit | MediaAppend | MediaFinalize
-        | NewWelcomeMessage | NewWelcomeRule | NewCustomProfile | RegisterWebhook | Subscribe
-        | BearerToken | RequestToken | AccessToken => Method::POST,
+        | Unsubscribe
+        | DeleteWebhookV2
+        | DeleteActivitySubscriptionV2
+        | DeleteAccountActivitySubscriptionV2 => Method::DELETE,
+        UpdateWelcomeMessage | TriggerCrc | ValidateWebhookV2 => Method::PUT,
+        SendDirectMessage
+        | IndicateTyping
+        | MarkRead
+        | MediaInit
+        | MediaAppend
+        | MediaFinalize
+        | NewWelcomeMessage
+        | NewWelcomeRule
+        | NewCustomProfile
+        | RegisterWebhook
+        | Subscribe
+        | BearerToken
+        | RequestToken
+        | AccessToken
+        | SendDmV2
+        | MediaInitializeV2
+        | MediaAppendV2
+        | MediaFinalizeV2
+        | CreateWebhookV2
+        | SubscribeActivityV2
+        | SubscribeAccountActivityV2 => Method::POST,
     }
 }
 
@@ -134,5 +217,13 @@ mod tests {
         assert!(Endpoint::RegisterWebhook.is_webhook_call());
         assert!(Endpoint::TriggerCrc.is_webhook_call());
         assert!(!Endpoint::SendDirectMessage.is_webhook_call());
+    }
+
+    #[test]
+    fn v2_calls_are_the_ones_with_a_2_path() {
+        assert!(Endpoint::SendDmV2.is_v2());
+        assert!(Endpoint::DeleteAccountActivitySubscriptionV2.is_v2());
+        assert!(!Endpoint::LookupUsers.is_v2());
+        assert!(!Endpoint::BearerToken.is_v2());
     }
 }

@@ -13,7 +13,8 @@
 //!
 //! Endpoints, one file per area: [`dm`] (send, show, list, destroy, typing, mark read),
 //! [`media`] (chunked upload), [`welcome`] (welcome messages and rules), [`profiles`] (custom
-//! profiles), [`activity`] (webhooks and subscriptions), [`signin`] (3-legged OAuth), [`users`].
+//! profiles), [`activity`] (webhooks and subscriptions), [`signin`] (3-legged OAuth), [`users`];
+//! [`v2`]: the X API v2 calls (DMs, media, webhooks, subscriptions) under the same `api_base`.
 //! The plumbing: [`config`] (where Twitter is), [`endpoint`] (every call's name and method),
 //! [`call`] (one request: signing, bodies, rate limits, errors); this file the client itself.
 
@@ -26,6 +27,7 @@ pub mod media;
 pub mod profiles;
 pub mod signin;
 pub mod users;
+pub mod v2;
 pub mod welcome;
 
 use std::collections::HashMap;
@@ -40,6 +42,10 @@ pub(crate) use call::{Auth, Body, Call, page_query};
 pub use config::ClientConfig;
 pub use endpoint::Endpoint;
 pub use media::{MAX_CHUNK_BYTES, MediaUpload, UploadOptions};
+pub use v2::{
+    AccountActivitySubscriptionsV2, ActivitySubscriptionV2, DmEventPageV2, DmEventV2, SentDmV2,
+    V2_CHUNK_BYTES, WebhookV2,
+};
 
 struct Inner {
     http: reqwest::Client,

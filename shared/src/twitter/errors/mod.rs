@@ -10,6 +10,7 @@
 //! variant.
 
 mod classify;
+mod problem;
 mod rate_limit;
 #[cfg(test)]
 mod tests;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use super::limits::LimitError;
 
 pub use classify::{ApiErrorEntry, ErrorContext, classify, parse_error_body};
+pub use problem::{Problem, ProblemEntry, V2ErrorContext, classify_v2, reason_advice};
 pub use rate_limit::RateLimit;
 
 /// Everything a Twitter call can fail with.
@@ -61,9 +63,15 @@ pub enum TwitterError {
 
     /// Code 200: forbidden.
     #[error(
-        "Twitter refused access on {endpoint} ({message}): the app lacks Account Activity access or the environment name is wrong (it is case-sensitive)"
+        "Twitter refused access on {endpoint} ({message}): the app lacks access to this product (Account Activity for v1.1, a Project with v2 access for /2/ endpoints), or the environment name is wrong (it is case-sensitive)"
     )]
     Forbidden { endpoint: String, message: String },
+
+    /// X API v2: a 403 on a DM send. A business may only DM a person who wrote to it first.
+    #[error(
+        "X refused the Direct Message on {endpoint} ({message}): a business may only DM a person who wrote to it first; do not retry, answer once the customer writes"
+    )]
+    NotAllowedToDm { endpoint: String, message: String },
 
     /// Code 34 or a 404 without a code: the thing (or the page) does not exist.
     #[error(

@@ -14,16 +14,28 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// Reads the three headers; `None` when none of them is present (or readable).
+    /// Reads the three headers; `None` when none of them is present (or readable). X API v2
+    /// also reports its 24-hour windows (`x-user-limit-24hour-*`, `x-app-limit-24hour-*`): an
+    /// exhausted one binds, so it wins when it resets later than the main window.
     pub fn from_headers(headers: &http::HeaderMap) -> Option<Self> {
         fn num<T: std::str::FromStr>(headers: &http::HeaderMap, name: &str) -> Option<T> {
             headers.get(name)?.to_str().ok()?.trim().parse().ok()
         }
-        let rate = Self {
-            limit: num(headers, "x-rate-limit-limit"),
-            remaining: num(headers, "x-rate-limit-remaining"),
-            reset_at: num(headers, "x-rate-limit-reset"),
+        let read = |prefix: &str| Self {
+            limit: num(headers, &format!("{prefix}-limit")),
+            remaining: num(headers, &format!("{prefix}-remaining")),
+            reset_at: num(headers, &format!("{prefix}-reset")),
         };
+        let mut rate = read("x-rate-limit");
+        for prefix in ["x-user-limit-24hour", "x-app-limit-24hour"] {
+            let day = read(prefix);
+            let binds = day.is_exhausted()
+                && day.reset_at.is_some()
+                && (!rate.is_exhausted() || day.reset_at > rate.reset_at);
+            if binds {
+                rate = day;
+            }
+        }
         (rate != Self::default()).then_some(rate)
     }
 

@@ -144,3 +144,33 @@ fn plain_text_error_bodies_are_kept_short_and_printable() {
     assert_eq!(entries[0].message.chars().count(), 300);
     assert!(!entries[0].message.contains('\n'));
 }
+
+#[test]
+fn an_exhausted_v2_24_hour_window_binds_over_the_15_minute_one() {
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (http::HeaderName::from_static(k), v.parse().unwrap()))
+            .collect()
+    }
+    let mut pairs = vec![
+        ("x-rate-limit-limit", "15"),
+        ("x-rate-limit-remaining", "14"),
+        ("x-rate-limit-reset", "1700000900"),
+        ("x-app-limit-24hour-limit", "1440"),
+        ("x-app-limit-24hour-remaining", "3"),
+        ("x-app-limit-24hour-reset", "1700080000"),
+    ];
+    let r = RateLimit::from_headers(&headers(&pairs)).unwrap();
+    assert_eq!(r.reset_at, Some(1_700_000_900));
+    pairs.extend([
+        ("x-user-limit-24hour-limit", "1440"),
+        ("x-user-limit-24hour-remaining", "0"),
+        ("x-user-limit-24hour-reset", "1700086400"),
+    ]);
+    let r = RateLimit::from_headers(&headers(&pairs)).unwrap();
+    assert_eq!(
+        (r.limit, r.remaining, r.reset_at),
+        (Some(1440), Some(0), Some(1_700_086_400))
+    );
+}
