@@ -21,6 +21,7 @@
 //! secret's field, never a value.
 
 #[cfg(feature = "dynamodb")]
+mod api;
 pub mod aws;
 #[cfg(feature = "client")]
 mod client;
@@ -32,6 +33,7 @@ pub mod vars;
 
 use std::path::PathBuf;
 
+pub use api::{ApiVersion, V2_BASE_URL};
 pub use credentials::{CREDENTIAL_VARS, ConsumerSecret, TwitterAppCredentials};
 pub use functions::{CrcFnConfig, SigninFnConfig, WebhookFnConfig};
 #[cfg(feature = "client")]

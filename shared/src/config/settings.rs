@@ -2,10 +2,12 @@
 
 use url::Url;
 
+use super::api::{ApiVersion, V2_BASE_URL};
 use super::{ConfigError, non_empty, process_env, vars};
 use crate::twitter::api_types::BearerToken;
 
-/// Where Twitter's REST API lives unless `TWITTER_API_BASE_URL` says otherwise.
+/// Where Twitter's REST API lives unless `TWITTER_API_BASE_URL` says otherwise (v1.1; v2 uses
+/// [`V2_BASE_URL`] for both).
 pub const DEFAULT_API_BASE_URL: &str = "https://api.twitter.com";
 /// Where media uploads go unless `TWITTER_UPLOAD_BASE_URL` says otherwise.
 pub const DEFAULT_UPLOAD_BASE_URL: &str = "https://upload.twitter.com";
@@ -13,6 +15,8 @@ pub const DEFAULT_UPLOAD_BASE_URL: &str = "https://upload.twitter.com";
 /// Settings other than the credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// Which X API to speak (`TWITTER_API`, default v1.1).
+    pub api: ApiVersion,
     /// The Account Activity environment's name (`TWITTER_ENV_NAME`, case-sensitive).
     pub env_name: Option<String>,
     /// `TWITTER_API_BASE_URL` without a trailing slash.
@@ -90,10 +94,19 @@ impl Settings {
                 ),
             });
         }
+        let api = match non_empty(&lookup, vars::API) {
+            Some(v) => ApiVersion::parse(&v)?,
+            None => ApiVersion::default(),
+        };
+        let (api_default, upload_default) = match api {
+            ApiVersion::V1_1 => (DEFAULT_API_BASE_URL, DEFAULT_UPLOAD_BASE_URL),
+            ApiVersion::V2 => (V2_BASE_URL, V2_BASE_URL),
+        };
         Ok(Self {
+            api,
             env_name: non_empty(&lookup, vars::ENV_NAME),
-            api_base_url: base_url(&lookup, vars::API_BASE_URL, DEFAULT_API_BASE_URL)?,
-            upload_base_url: base_url(&lookup, vars::UPLOAD_BASE_URL, DEFAULT_UPLOAD_BASE_URL)?,
+            api_base_url: base_url(&lookup, vars::API_BASE_URL, api_default)?,
+            upload_base_url: base_url(&lookup, vars::UPLOAD_BASE_URL, upload_default)?,
             bearer_token: non_empty(&lookup, vars::BEARER_TOKEN).map(BearerToken::new),
             app_id,
             table_name: non_empty(&lookup, vars::TABLE_NAME),
@@ -152,6 +165,25 @@ mod tests {
         assert_eq!(s.bearer_token, None);
         assert!(s.require_table_name().is_err());
         assert!(s.require_env_name().is_err());
+    }
+
+    #[test]
+    fn v2_speaks_to_api_x_com_for_everything_unless_told_otherwise() {
+        let s = Settings::from_lookup(env(&[])).unwrap();
+        assert_eq!(s.api, ApiVersion::V1_1);
+        let s = Settings::from_lookup(env(&[("TWITTER_API", "v2")])).unwrap();
+        assert_eq!(s.api, ApiVersion::V2);
+        assert_eq!(s.api_base_url, "https://api.x.com");
+        assert_eq!(s.upload_base_url, "https://api.x.com");
+        let s = Settings::from_lookup(env(&[
+            ("TWITTER_API", "v2"),
+            ("TWITTER_API_BASE_URL", "http://127.0.0.1:9000"),
+        ]))
+        .unwrap();
+        assert_eq!(s.api_base_url, "http://127.0.0.1:9000");
+        assert_eq!(s.upload_base_url, "https://api.x.com");
+        let error = Settings::from_lookup(env(&[("TWITTER_API", "3")])).unwrap_err();
+        assert!(error.to_string().contains("TWITTER_API"), "{error}");
     }
 
     #[test]

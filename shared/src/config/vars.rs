@@ -13,6 +13,8 @@ pub const TOKEN_ENCRYPTION_KEY: &str = "TWITTER_TOKEN_ENCRYPTION_KEY";
 pub const SECRET_ARN: &str = "TWITTER_SECRET_ARN";
 
 // Where Twitter is, and which app and environment we are.
+/// Which X API to speak: `v1.1` (default) or `v2` (`config::ApiVersion`).
+pub const API: &str = "TWITTER_API";
 /// The API base URL (default `https://api.twitter.com`).
 pub const API_BASE_URL: &str = "TWITTER_API_BASE_URL";
 /// The media upload base URL (default `https://upload.twitter.com`).
