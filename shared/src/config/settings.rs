@@ -98,15 +98,25 @@ impl Settings {
             Some(v) => ApiVersion::parse(&v)?,
             None => ApiVersion::default(),
         };
-        let (api_default, upload_default) = match api {
-            ApiVersion::V1_1 => (DEFAULT_API_BASE_URL, DEFAULT_UPLOAD_BASE_URL),
-            ApiVersion::V2 => (V2_BASE_URL, V2_BASE_URL),
+        // v2 serves media from the API's own host, so its upload URL follows the API's.
+        let api_base_url = base_url(
+            &lookup,
+            vars::API_BASE_URL,
+            match api {
+                ApiVersion::V1_1 => DEFAULT_API_BASE_URL,
+                ApiVersion::V2 => V2_BASE_URL,
+            },
+        )?;
+        let upload_default = match api {
+            ApiVersion::V1_1 => DEFAULT_UPLOAD_BASE_URL,
+            ApiVersion::V2 => api_base_url.as_str(),
         };
+        let upload_base_url = base_url(&lookup, vars::UPLOAD_BASE_URL, upload_default)?;
         Ok(Self {
             api,
             env_name: non_empty(&lookup, vars::ENV_NAME),
-            api_base_url: base_url(&lookup, vars::API_BASE_URL, api_default)?,
-            upload_base_url: base_url(&lookup, vars::UPLOAD_BASE_URL, upload_default)?,
+            api_base_url,
+            upload_base_url,
             bearer_token: non_empty(&lookup, vars::BEARER_TOKEN).map(BearerToken::new),
             app_id,
             table_name: non_empty(&lookup, vars::TABLE_NAME),
@@ -181,7 +191,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(s.api_base_url, "http://127.0.0.1:9000");
-        assert_eq!(s.upload_base_url, "https://api.x.com");
+        assert_eq!(s.upload_base_url, "http://127.0.0.1:9000");
         let error = Settings::from_lookup(env(&[("TWITTER_API", "3")])).unwrap_err();
         assert!(error.to_string().contains("TWITTER_API"), "{error}");
     }
