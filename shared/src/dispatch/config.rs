@@ -69,6 +69,9 @@ pub struct DispatchConfig {
     pub save_attempts: u32,
     /// Opens connected accounts' stored tokens (sealed when a token encryption key is set).
     pub sealer: crate::tokens::TokenSealer,
+    /// Which X API answers (`TWITTER_API`): v1.1 sends the plan as it is; v2 writes it out as
+    /// text (`dispatch/x_api.rs`).
+    pub api: crate::config::ApiVersion,
 }
 
 impl DispatchConfig {
@@ -88,6 +91,7 @@ impl DispatchConfig {
             busy_defer: Duration::from_secs(90),
             save_attempts: 5,
             sealer: crate::tokens::TokenSealer::plaintext(),
+            api: crate::config::ApiVersion::V1_1,
         }
     }
 }

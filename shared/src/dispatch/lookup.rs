@@ -86,6 +86,11 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             .message
             .created_ms
             .max(sending_ms.saturating_sub(recovery::CLOCK_SKEW_MS));
+        if self.text_only() {
+            return self
+                .find_unrecorded_reply_v2(account, key, event, since, receipts, budget)
+                .await;
+        }
         let count = PageSize::new(PageSize::MAX).ok();
         let mut cursor: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
@@ -137,6 +142,66 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         );
         None
     }
+}
+
+impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
+    /// [`Dispatcher::find_unrecorded_reply`] on X API v2: the conversation's own events
+    /// (`/2/dm_conversations/with/:customer/dm_events`, newest first), at most [`LOOKUP_PAGES`]
+    /// pages of 50. A message from the account after `since` that no other message claims is
+    /// taken for ours: v2 events do not say which app sent them.
+    async fn find_unrecorded_reply_v2(
+        &self,
+        account: &ResolvedAccount,
+        key: &ConversationKey,
+        event: &EventId,
+        since: u64,
+        receipts: &[crate::store::Receipt],
+        budget: Instant,
+    ) -> Option<(EventId, bool)> {
+        let mut cursor: Option<String> = None;
+        for _ in 0..LOOKUP_PAGES {
+            if Instant::now() >= budget {
+                return None;
+            }
+            let call = self.client.dm_events_with_v2(
+                &account.tokens,
+                &key.customer,
+                Some(50),
+                cursor.as_deref(),
+            );
+            let page = match self.bounded(budget, call).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not look for an earlier reply; sending");
+                    return None;
+                }
+            };
+            let found = page.events.iter().find(|e| {
+                e.sender_id.as_ref() == Some(&key.account)
+                    && snowflake_ms(&e.id) > since
+                    && !recovery::claimed_elsewhere(receipts, &e.id, event)
+            });
+            if let Some(found) = found {
+                return Some((found.id.clone(), true));
+            }
+            let reached_it = page
+                .events
+                .last()
+                .is_none_or(|oldest| snowflake_ms(&oldest.id) <= since);
+            match page.next_token {
+                Some(next) if !reached_it => cursor = Some(next),
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+/// When a message was created, read from its id: X's ids are snowflakes whose top bits are
+/// milliseconds since 2010-11-04T01:42:54.657Z.
+pub(super) fn snowflake_ms(id: &EventId) -> u64 {
+    const TWITTER_EPOCH_MS: u128 = 1_288_834_974_657;
+    u64::try_from((id.numeric() >> 22) + TWITTER_EPOCH_MS).unwrap_or(u64::MAX)
 }
 
 /// Whether `event` is a message from the conversation's account to its customer, created after

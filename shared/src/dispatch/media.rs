@@ -72,10 +72,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             &self.config.retry,
             &TokioTimer,
             tokio::time::Instant::from_std(budget),
-            || {
-                self.client
-                    .upload_media(&account.tokens, &upload, &options, |_, _| {})
-            },
+            || self.upload_once(&account.tokens, &upload, &options),
         )
         .await?;
         let usable_ms = uploaded

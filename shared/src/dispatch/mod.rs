@@ -47,6 +47,7 @@ mod pipeline;
 pub mod recovery;
 mod send;
 mod writes;
+mod x_api;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -64,7 +64,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                 at_ms: now_ms(),
             }));
         }
-        let input = EngineInput::from_message(message, conversation.agent_last_active_ms);
+        let input = EngineInput::from_message(message, conversation.agent_last_active_ms)
+            .on_text_only_surface(self.text_only());
         let first = step(&flow, &conversation.state, &input);
 
         // 4. An earlier attempt's reply, recorded on the message right after Twitter took it:
@@ -114,14 +115,15 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             }
         }
 
-        // 6. Read receipt and typing indicator: cosmetic, never worth failing the reply for.
-        if plan.mark_read {
+        // 6. Read receipt and typing indicator: cosmetic, never worth failing the reply for
+        //    (and absent from X API v2's DMs).
+        if plan.mark_read && !self.text_only() {
             let call = self.client.mark_read(&account.tokens, &key.customer, event);
             if let Err(e) = self.bounded(budget, call).await {
                 tracing::warn!(error = %e, "mark read failed; replying anyway");
             }
         }
-        if plan.typing {
+        if plan.typing && !self.text_only() {
             let call = self.client.indicate_typing(&account.tokens, &key.customer);
             if let Err(e) = self.bounded(budget, call).await {
                 tracing::warn!(error = %e, "typing indicator failed; replying anyway");

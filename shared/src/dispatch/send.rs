@@ -46,17 +46,13 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         budget: Instant,
     ) -> Result<Sent, Failure> {
         let key = &record.message.conversation;
-        let profile = plan
-            .custom_profile
-            .as_ref()
-            .and_then(|name| flow.custom_profile_id(name));
-        let dm = plan.direct_message(key.customer.clone(), media, profile);
+        let reply = self.reply_for(key, plan, flow, media)?;
         let timer = TokioTimer;
         let mut attempt = 1;
         loop {
-            let call = self.client.send_direct_message(&account.tokens, &dm);
+            let call = self.send_once(&account.tokens, &reply);
             let error = match self.bounded(budget, call).await {
-                Ok(event) => return Ok(Sent::New(event.id)),
+                Ok(id) => return Ok(Sent::New(id)),
                 Err(e) => e,
             };
             let unknown_outcome = matches!(&error, TwitterError::Transient { status: None, .. });

@@ -35,7 +35,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         let state = match record {
             Some(r) => {
                 let input =
-                    EngineInput::from_message(&r.message, conversation.agent_last_active_ms);
+                    EngineInput::from_message(&r.message, conversation.agent_last_active_ms)
+                        .on_text_only_surface(self.text_only());
                 step(flow, &conversation.state, &input).state
             }
             None => conversation.state.clone(),
@@ -109,7 +110,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                             let input = EngineInput::from_message(
                                 &r.message,
                                 conversation.agent_last_active_ms,
-                            );
+                            )
+                            .on_text_only_surface(self.text_only());
                             step(flow, &conversation.state, &input).state
                         }
                         None => conversation.state.clone(),
