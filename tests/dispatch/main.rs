@@ -12,5 +12,4 @@ mod deferral;
 mod delivery;
 mod env;
 mod recovery;
-mod span;
 mod support;
