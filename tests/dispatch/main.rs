@@ -13,3 +13,4 @@ mod delivery;
 mod env;
 mod recovery;
 mod support;
+mod x_api_v2;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use dmbot_shared::config::{ConfigError, Settings, aws, process_env, vars};
+use dmbot_shared::config::{ApiVersion, ConfigError, Settings, aws, process_env, vars};
 use dmbot_shared::domain::{AccountId, UserId};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::embedded::EmbeddedStore;
@@ -54,8 +54,21 @@ pub fn sealer() -> Result<TokenSealer, OpsError> {
 }
 
 /// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).
+/// The commands that call Twitter speak v1.1; with `TWITTER_API=v2` they refuse rather than
+/// call v1.1 paths on X's v2 host.
 pub fn client() -> Result<TwitterClient, OpsError> {
-    let config = Settings::from_env()?.client_config(consumer()?)?;
+    let settings = Settings::from_env()?;
+    if settings.api == ApiVersion::V2 {
+        return Err(OpsError::Usage(
+            "TWITTER_API=v2: this command speaks the v1.1 API for now. On X API v2, register \
+             the webhook and the X Activity API subscriptions (dm.received, dm.sent) in the \
+             developer console or with xurl (docs/X-API-V2.md sections 2 and 3); welcome \
+             messages and custom profiles do not exist there. `dmbot flow check --api v2` \
+             checks a flow for v2."
+                .into(),
+        ));
+    }
+    let config = settings.client_config(consumer()?)?;
     Ok(TwitterClient::new(config)?)
 }
 

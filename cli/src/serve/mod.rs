@@ -130,6 +130,7 @@ impl LocalStack {
             DispatchConfig {
                 sealer,
                 app_id: mode.app_id.clone(),
+                api: config.settings.api,
                 ..DispatchConfig::new(mode.owner, FlowSource::Fixed(Arc::new(flow)))
             },
         ));

@@ -25,6 +25,7 @@ async fn main() -> Result<(), Error> {
     dispatch.sealer = TokenSealer::from_optional_key(credentials.token_encryption_key.as_deref())?
         .requiring_sealed(config.settings.require_sealed_tokens)?;
     dispatch.app_id = config.settings.app_id.clone();
+    dispatch.api = config.settings.api;
     let store = aws::dynamo_store(&sdk, config.table_name);
     let dispatcher = &Dispatcher::new(store, client, dispatch);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
