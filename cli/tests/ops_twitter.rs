@@ -261,3 +261,24 @@ async fn webhook_status_should_say_when_twitter_stopped_delivering_and_how_to_fi
         text.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_twitter_api_v2_the_v1_commands_refuse_before_any_call_and_say_what_to_do() {
+    let mut env = Env::start().await;
+    env.extra.push(("TWITTER_API".into(), "v2".into()));
+    for args in [
+        ["webhook", "list", "--json"],
+        ["subscription", "list", "--json"],
+        ["welcome", "list", "--json"],
+        ["profile", "list", "--json"],
+    ] {
+        let run = env.run(&args).await;
+        assert!(!run.ok, "{args:?} must refuse");
+        let json = run.json();
+        assert_eq!(json["code"], "usage", "{args:?}: {json}");
+        let error = json["error"].as_str().unwrap_or_default();
+        assert!(error.contains("TWITTER_API=v2"), "{error}");
+        assert!(error.contains("developer console"), "{error}");
+    }
+    assert!(env.fake.requests().is_empty(), "nothing reached Twitter");
+}
