@@ -39,6 +39,7 @@ mod workers;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use dmbot_shared::config::ApiVersion;
 use dmbot_shared::dispatch::{DispatchConfig, Dispatcher, FlowSource};
 pub(crate) use dmbot_shared::domain::now_ms;
 use dmbot_shared::flow::Flow;
@@ -208,9 +209,22 @@ async fn set_up(
 ) -> Result<(String, TokenSealer), ServeError> {
     let mut sync_note = String::new();
     if let Some(sim) = simulator {
-        sync_note =
-            simulator::register_with_simulator(sim, &mode.client, &mode.owner, flow, webhook_url)
-                .await?;
+        sync_note = match config.settings.api {
+            ApiVersion::V1_1 => {
+                simulator::register_with_simulator(
+                    sim,
+                    &mode.client,
+                    &mode.owner,
+                    flow,
+                    webhook_url,
+                )
+                .await?
+            }
+            ApiVersion::V2 => {
+                simulator::register_with_simulator_v2(sim, &mode.client, &mode.owner, webhook_url)
+                    .await?
+            }
+        };
     }
     let sealer = TokenSealer::from_optional_key(mode.credentials.token_encryption_key.as_deref())?
         .requiring_sealed(config.settings.require_sealed_tokens)?;

@@ -1,6 +1,8 @@
 //! Simulator mode: what an operator does against Twitter, done against the simulator at start
-//! (flow sync, webhook registration with its CRC, the account's subscription).
+//! (flow sync, webhook registration with its CRC, the account's subscription), on the API that
+//! `TWITTER_API` names.
 
+use dmbot_shared::domain::UserId;
 use dmbot_shared::flow::Flow;
 use dmbot_shared::flow::sync::{Silent, sync_to_twitter};
 use dmbot_shared::twitter::api_types::{EnvName, WebhookUrl};
@@ -47,4 +49,38 @@ pub(crate) async fn register_with_simulator(
         .await
         .map_err(|e| ServeError::Sync(format!("subscription: {e}")))?;
     Ok(note)
+}
+
+/// The same on X API v2: nothing to sync (v2 has no welcome messages or custom profiles, and
+/// media is uploaded when a reply needs it), the webhook registered on `/2/webhooks` (the
+/// simulator runs the CRC against it), and the account subscribed on the X Activity API to
+/// `dm.received` and `dm.sent`, so the chat page's messages arrive as XAA deliveries.
+pub(crate) async fn register_with_simulator_v2(
+    sim: &Simulator,
+    client: &TwitterClient,
+    owner: &TokenCredentials,
+    webhook_url: &str,
+) -> Result<String, ServeError> {
+    sim.api().set_crc_check(true);
+    let url =
+        WebhookUrl::new_allowing_http(webhook_url).map_err(|e| ServeError::Sync(e.to_string()))?;
+    let webhook = client
+        .register_webhook_v2(&url)
+        .await
+        .map_err(|e| ServeError::Sync(format!("webhook registration on /2/webhooks (CRC): {e}")))?;
+    let account =
+        UserId::parse(&sim.api().owner().user_id).map_err(|e| ServeError::Sync(e.to_string()))?;
+    for event_type in ["dm.received", "dm.sent"] {
+        client
+            .subscribe_activity_v2(owner, event_type, &account, &webhook.id, Some("dmbot"))
+            .await
+            .map_err(|e| {
+                ServeError::Sync(format!("X Activity API subscription {event_type}: {e}"))
+            })?;
+    }
+    Ok(
+        "X API v2: webhook on /2/webhooks, X Activity API subscriptions dm.received and dm.sent \
+        (no welcome messages or custom profiles on v2)"
+            .to_string(),
+    )
 }
