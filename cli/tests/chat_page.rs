@@ -7,7 +7,9 @@
 //! (set `DMBOT_REQUIRE_BROWSER=1` to make a missing browser a failure, as CI does).
 //!
 //! The local stack runs in this process ([`support::InProcess`]); its log is captured
-//! ([`capture_log`]: this binary has one test, so every line is that stack's).
+//! ([`capture_log`], once per process). The second test, the same page on X API v2, runs its
+//! own stack alongside; it never logs an agent message, the one line the first test looks for.
+//! Both walk the example flow: by tapping chips on v1.1, by typing numbers on v2.
 
 mod support;
 
@@ -326,6 +328,82 @@ async fn the_chat_page_walks_the_example_flow_and_an_agent_takes_over() {
         || async { log.text().contains("agent_messages=1").then_some(()) },
     )
     .await;
+
+    browser.close().await;
+    served.stop().await;
+}
+
+/// The same page on X API v2 (`TWITTER_API=v2`): no welcome message and no chips; the bot's
+/// options arrive as a numbered list in the text, links as `Label: URL` lines, and the customer
+/// answers by typing. (No log capture here: the other test owns this process's subscriber.)
+#[tokio::test]
+async fn on_x_api_v2_the_chat_page_shows_numbered_options_and_takes_typed_answers() {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var_os("DMBOT_REQUIRE_BROWSER").is_none(),
+            "{CHROMIUM} and {CHROMEDRIVER} are required (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("skipped: {CHROMIUM} or {CHROMEDRIVER} is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = InProcess::start(
+        &dir.path().join("data"),
+        &[("TWITTER_API", "v2".to_string())],
+        &["--sim-retry-secs", "1"],
+    )
+    .await;
+    let browser = Browser::start(&dir.path().join("chromium-profile")).await;
+    browser.goto(&format!("{}/", served.base_url)).await;
+    browser
+        .wait_for(
+            "the page to load",
+            "return document.body.dataset.ready === '1'",
+        )
+        .await;
+    let input = browser
+        .find("css selector", "#customer-input")
+        .await
+        .expect("the customer's input");
+    let send = browser
+        .find("css selector", "#customer-send")
+        .await
+        .expect("the send button");
+    let say = |text: &'static str| {
+        let (browser, input, send) = (&browser, input.clone(), send.clone());
+        async move {
+            browser.type_into(&input, text).await;
+            browser.click(&send).await;
+        }
+    };
+
+    say("good morning").await;
+    browser
+        .wait_for(
+            "the greeting with its options numbered in the text",
+            "return [...document.querySelectorAll('.row.bot .text')].some(e => e.textContent.includes('Welcome to Acme Outdoor') && e.textContent.includes('3. Size guide'))",
+        )
+        .await;
+    browser
+        .wait_for(
+            "no chips and no welcome message on v2",
+            "return document.querySelectorAll('#chips .chip').length === 0 && document.querySelectorAll('.row.welcome').length === 0",
+        )
+        .await;
+
+    say("4").await;
+    browser
+        .wait_for(
+            "the FAQ, its buttons written as links in the text",
+            "return [...document.querySelectorAll('.row.bot .text')].some(e => e.textContent.includes(': https://acme-outdoor.example/')) && document.querySelectorAll('.row.bot a.cta').length === 0",
+        )
+        .await;
+    browser
+        .wait_for(
+            "no typing indicator on v2",
+            "return document.getElementById('typing').dataset.seen !== '1'",
+        )
+        .await;
 
     browser.close().await;
     served.stop().await;
