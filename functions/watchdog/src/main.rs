@@ -2,7 +2,7 @@
 //! data of revoked accounts (see `dmbot_watchdog`).
 //!
 //! Configuration ([`WatchdogFnConfig`]): `TWITTER_SECRET_ARN` (or the `TWITTER_*` variables
-//! locally), `TABLE_NAME`, `TWITTER_ENV_NAME`, `WEBHOOK_URL` (ours; optional) and
+//! locally), `TABLE_NAME`, `TWITTER_API` (v1.1 or v2 webhooks), `TWITTER_ENV_NAME`, `WEBHOOK_URL` (ours; optional) and
 //! `WATCHDOG_SILENCE_MINUTES`. Its client uses the secret's `bearer_token` when it has one.
 
 use dmbot_shared::config::{WatchdogFnConfig, aws};

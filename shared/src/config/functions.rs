@@ -139,8 +139,9 @@ mod with_client {
         }
     }
 
-    /// λ watchdog: the table, the credentials, and what it watches: `TWITTER_ENV_NAME`
-    /// (required), `WEBHOOK_URL` (optional) and `WATCHDOG_SILENCE_MINUTES` (default 360).
+    /// λ watchdog: the table, the credentials, and what it watches: `TWITTER_API` (which
+    /// webhooks: v1.1 or `/2/webhooks`), `TWITTER_ENV_NAME` (required), `WEBHOOK_URL`
+    /// (optional) and `WATCHDOG_SILENCE_MINUTES` (default 360).
     #[derive(Debug, Clone)]
     pub struct WatchdogFnConfig {
         pub settings: Settings,
@@ -166,10 +167,12 @@ mod with_client {
                 });
             }
             let env = env_name(&settings)?;
+            let api = settings.api;
             Ok(Self {
                 table_name: settings.require_table_name()?.to_string(),
                 settings,
                 watchdog: WatchdogConfig {
+                    api,
                     env,
                     webhook_url,
                     silence_after_ms: minutes.saturating_mul(60_000),
@@ -249,6 +252,11 @@ mod tests {
         let c = WatchdogFnConfig::from_lookup(env(&base)).unwrap();
         assert_eq!(c.watchdog.silence_after_ms, 360 * 60_000);
         assert_eq!(c.watchdog.webhook_url, None);
+        assert_eq!(c.watchdog.api, crate::config::ApiVersion::V1_1);
+        let mut v2 = base.to_vec();
+        v2.push(("TWITTER_API", "v2"));
+        let c = WatchdogFnConfig::from_lookup(env(&v2)).unwrap();
+        assert_eq!(c.watchdog.api, crate::config::ApiVersion::V2);
         let err = WatchdogFnConfig::from_lookup(env(&[("TABLE_NAME", "t")])).unwrap_err();
         assert_eq!(
             err.to_string(),

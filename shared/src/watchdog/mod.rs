@@ -4,28 +4,34 @@
 //! one fails it marks the webhook `valid: false` and stops sending events, without telling
 //! anyone. The watchdog runs on a schedule (`template.yaml`, every few minutes) and:
 //!
-//! 1. lists the environment's webhooks (`GET account_activity/all/:env/webhooks.json`) and finds
-//!    ours (by URL when [`WatchdogConfig::webhook_url`] is set, else the environment's only one);
-//! 2. when it is `valid: false`, triggers a CRC (`PUT .../webhooks/:id.json`); Twitter re-enables
-//!    the webhook when the CRC passes;
+//! 1. lists the environment's webhooks (`GET account_activity/all/:env/webhooks.json`; on X API
+//!    v2 `GET /2/webhooks`) and finds ours (by URL when [`WatchdogConfig::webhook_url`] is set,
+//!    else the only one);
+//! 2. when it is `valid: false`, triggers a CRC (`PUT .../webhooks/:id.json`; on v2
+//!    `PUT /2/webhooks/:id`); X re-enables the webhook when the CRC passes;
 //! 3. notices silence: no delivery for [`WatchdogConfig::silence_after_ms`] while accounts are
-//!    subscribed (informational: many quiet hours are normal for a small account);
+//!    subscribed (on v2: X Activity API subscriptions deliver to our webhook; informational:
+//!    many quiet hours are normal for a small account);
 //! 4. records the run in the store ([`Health`]) and returns metrics, which the function prints as
 //!    one CloudWatch Embedded Metric Format line ([`WatchdogReport::emf_line`]): no CloudWatch
 //!    SDK, no extra API call.
 //!
-//! Rate limits: both webhook calls allow 15 requests per 15-minute window (per app), shared with
+//! The calls that differ by version are in [`webhooks`]; everything else is shared.
+//!
+//! Rate limits: both webhook calls allow 15 requests per 15-minute window (per app; v2: 450), shared with
 //! the operator's `dmbot webhook ...` commands. The watchdog keeps one call of every window for
 //! the operator ([`OPERATOR_RESERVE`]) and remembers the last known window in its run record, so
 //! a new Lambda container does not start blind.
 
+use crate::config::ApiVersion;
 use crate::store::health::{Health, StoredRateLimit, WatchdogOutcome, WatchdogRun};
 use crate::twitter::api_types::{EnvName, Webhook};
-use crate::twitter::client::{Endpoint, TwitterClient};
+use crate::twitter::client::TwitterClient;
 use crate::twitter::errors::{RateLimit, TwitterError};
 use crate::twitter::oauth1::TokenCredentials;
 
 pub mod report;
+mod webhooks;
 
 pub use report::{WatchdogMetrics, WatchdogReport};
 
@@ -38,6 +44,8 @@ pub const METRIC_NAMESPACE: &str = "dmbot";
 /// What the watchdog watches (read by [`crate::config::WatchdogFnConfig`]).
 #[derive(Debug, Clone)]
 pub struct WatchdogConfig {
+    /// Which X API the webhook is registered with (`TWITTER_API`).
+    pub api: ApiVersion,
     /// The Account Activity environment (`TWITTER_ENV_NAME`).
     pub env: EnvName,
     /// Our webhook's URL (`WEBHOOK_URL`); `None`: the environment's only webhook is ours.
@@ -120,24 +128,26 @@ pub async fn run_once<S: Health>(
     let previous = health.last_watchdog.clone();
     let prev_list = previous.as_ref().and_then(|r| r.list_rate_limit);
     let prev_crc = previous.as_ref().and_then(|r| r.crc_rate_limit);
-    let mut list_limit = stored(client.rate_limit(Endpoint::ListWebhooks), prev_list);
-    let mut crc_limit = stored(client.rate_limit(Endpoint::TriggerCrc), prev_crc);
+    let (list_endpoint, crc_endpoint) = (
+        webhooks::list_endpoint(config.api),
+        webhooks::revalidate_endpoint(config.api),
+    );
+    let mut list_limit = stored(client.rate_limit(list_endpoint), prev_list);
+    let mut crc_limit = stored(client.rate_limit(crc_endpoint), prev_crc);
 
     let mut metrics = WatchdogMetrics::default();
-    let (outcome, detail) = if !has_budget(
-        client.rate_limit(Endpoint::ListWebhooks),
-        prev_list,
-        now_s,
-    ) {
+    let mut ours = None;
+    let (outcome, detail) = if !has_budget(client.rate_limit(list_endpoint), prev_list, now_s) {
         (
             WatchdogOutcome::RateLimited,
             format!(
-                "skipped: the webhook list's rate limit (15 per 15 minutes) is used up until epoch second {}",
+                "skipped: the webhook list's rate limit ({}) is used up until epoch second {}",
+                webhooks::limit_text(config.api),
                 list_limit.map(|l| l.reset_at).unwrap_or(0)
             ),
         )
     } else {
-        match client.list_webhooks(&config.env).await {
+        match webhooks::list(client, config).await {
             Err(e) => {
                 if let Some(l) = exhausted(&e) {
                     list_limit = Some(l);
@@ -148,22 +158,23 @@ pub async fn run_once<S: Health>(
                 }
             }
             Ok(webhooks) => {
-                list_limit = stored(client.rate_limit(Endpoint::ListWebhooks), list_limit);
-                match find_ours(&webhooks, config.webhook_url.as_deref()) {
+                list_limit = stored(client.rate_limit(list_endpoint), list_limit);
+                let found = find_ours(&webhooks, config.webhook_url.as_deref());
+                ours = found.map(|h| h.id.clone());
+                match found {
                     None => {
                         metrics.failures = 1;
                         (
                             WatchdogOutcome::Missing,
                             match &config.webhook_url {
                                 Some(url) => format!(
-                                    "no webhook with URL {url} in environment {} ({} other(s) registered)",
-                                    config.env.as_str(),
+                                    "no webhook with URL {url} {} ({} other(s) registered)",
+                                    webhooks::place(config),
                                     webhooks.len()
                                 ),
-                                None => format!(
-                                    "no webhook registered in environment {}",
-                                    config.env.as_str()
-                                ),
+                                None => {
+                                    format!("no webhook registered {}", webhooks::place(config))
+                                }
                             },
                         )
                     }
@@ -172,7 +183,7 @@ pub async fn run_once<S: Health>(
                         format!("webhook {} is valid", hook.id.as_str()),
                     ),
                     Some(hook) => {
-                        if !has_budget(client.rate_limit(Endpoint::TriggerCrc), prev_crc, now_s) {
+                        if !has_budget(client.rate_limit(crc_endpoint), prev_crc, now_s) {
                             metrics.failures = 1;
                             (
                                 WatchdogOutcome::StillInvalid,
@@ -182,15 +193,26 @@ pub async fn run_once<S: Health>(
                                 ),
                             )
                         } else {
-                            let result = client.trigger_crc(owner, &config.env, &hook.id).await;
-                            crc_limit = stored(client.rate_limit(Endpoint::TriggerCrc), crc_limit);
+                            let result =
+                                webhooks::revalidate(client, owner, config, &hook.id).await;
+                            crc_limit = stored(client.rate_limit(crc_endpoint), crc_limit);
                             match result {
-                                Ok(()) => {
+                                Ok(true) => {
                                     metrics.revalidations = 1;
                                     (
                                         WatchdogOutcome::Revalidated,
                                         format!(
                                             "webhook {} was invalid; the CRC passed and it is valid again",
+                                            hook.id.as_str()
+                                        ),
+                                    )
+                                }
+                                Ok(false) => {
+                                    metrics.failures = 1;
+                                    (
+                                        WatchdogOutcome::StillInvalid,
+                                        format!(
+                                            "webhook {} is invalid; X answered the re-validation with valid: false",
                                             hook.id.as_str()
                                         ),
                                     )
@@ -228,8 +250,8 @@ pub async fn run_once<S: Health>(
         .last_delivery_ms
         .is_none_or(|t| now_ms.saturating_sub(t) >= config.silence_after_ms);
     let silent = if overdue {
-        match client.count_subscriptions().await {
-            Ok(count) => Some(count.subscriptions_count_all > 0),
+        match webhooks::deliveries_expected(client, config, ours.as_ref()).await {
+            Ok(expected) => Some(expected),
             Err(e) => {
                 tracing::info!(error = %e, "could not count subscriptions; silence not checked");
                 None
