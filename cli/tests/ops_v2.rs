@@ -111,6 +111,11 @@ async fn v2_subscription_add_list_remove_on_the_x_activity_api() {
         assert_eq!(s.webhook_id.as_deref(), Some(hook.as_str()));
         assert_eq!(s.tag.as_deref(), Some("dmbot"));
     }
+    let paths = v2_paths(&env);
+    assert!(
+        !paths.iter().any(|p| p.contains("verify_credentials")),
+        "the owner's id comes from its access token: {paths:?}"
+    );
     // Adding again creates nothing new.
     env.json(&["subscription", "add", "--webhook-id", &hook])
         .await;
