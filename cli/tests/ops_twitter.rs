@@ -263,14 +263,15 @@ async fn webhook_status_should_say_when_twitter_stopped_delivering_and_how_to_fi
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn with_twitter_api_v2_the_v1_commands_refuse_before_any_call_and_say_what_to_do() {
+async fn with_twitter_api_v2_the_commands_without_a_v2_equivalent_refuse_before_any_call() {
     let mut env = Env::start().await;
     env.extra.push(("TWITTER_API".into(), "v2".into()));
-    for args in [
-        ["webhook", "list", "--json"],
-        ["subscription", "list", "--json"],
-        ["welcome", "list", "--json"],
-        ["profile", "list", "--json"],
+    let flow = ops_support::flows_dir().join("support.toml");
+    let flow = flow.to_str().expect("utf-8");
+    for (args, missing) in [
+        (vec!["welcome", "list", "--json"], "welcome messages"),
+        (vec!["profile", "list", "--json"], "custom profiles"),
+        (vec!["flow", "sync", flow, "--json"], "welcome messages"),
     ] {
         let run = env.run(&args).await;
         assert!(!run.ok, "{args:?} must refuse");
@@ -278,7 +279,8 @@ async fn with_twitter_api_v2_the_v1_commands_refuse_before_any_call_and_say_what
         assert_eq!(json["code"], "usage", "{args:?}: {json}");
         let error = json["error"].as_str().unwrap_or_default();
         assert!(error.contains("TWITTER_API=v2"), "{error}");
-        assert!(error.contains("developer console"), "{error}");
+        assert!(error.contains(missing), "{error}");
+        assert!(error.contains("do not exist on X API v2"), "{error}");
     }
     assert!(env.fake.requests().is_empty(), "nothing reached Twitter");
 }

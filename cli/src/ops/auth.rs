@@ -9,7 +9,7 @@ use dmbot_shared::store::{AccountRecord, AccountTokens, Accounts};
 use dmbot_shared::twitter::api_types::Callback;
 use serde_json::json;
 
-use super::context::{client, env_name, sealer, store, with_store};
+use super::context::{self, client, env_name, sealer, store, with_store};
 use super::{Common, OpsError, Output, invites};
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +66,12 @@ pub async fn run(opts: &Common, cmd: AuthCmd) -> Result<Output, OpsError> {
 }
 
 async fn login(opts: &Common, no_subscribe: bool, force_login: bool) -> Result<Output, OpsError> {
+    if !no_subscribe {
+        context::v1_only(
+            "`auth login` subscribes the account on the v1.1 API: run `dmbot auth login \
+             --no-subscribe`, then `dmbot subscription add --account <user id>`",
+        )?;
+    }
     let client = client()?;
     // A bad key is reported now, not after the PIN dance.
     let sealer = sealer()?;

@@ -53,23 +53,29 @@ pub fn sealer() -> Result<TokenSealer, OpsError> {
     )
 }
 
-/// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`).
-/// The commands that call Twitter speak v1.1; with `TWITTER_API=v2` they refuse rather than
-/// call v1.1 paths on X's v2 host.
+/// A client for the configured API (`TWITTER_API_BASE_URL`, `TWITTER_UPLOAD_BASE_URL`). The
+/// commands choose their calls by [`api`]; those with no v2 equivalent call [`v1_only`] first.
 pub fn client() -> Result<TwitterClient, OpsError> {
     let settings = Settings::from_env()?;
-    if settings.api == ApiVersion::V2 {
-        return Err(OpsError::Usage(
-            "TWITTER_API=v2: this command speaks the v1.1 API for now. On X API v2, register \
-             the webhook and the X Activity API subscriptions (dm.received, dm.sent) in the \
-             developer console or with xurl (docs/X-API-V2.md sections 2 and 3); welcome \
-             messages and custom profiles do not exist there. `dmbot flow check --api v2` \
-             checks a flow for v2."
-                .into(),
-        ));
-    }
     let config = settings.client_config(consumer()?)?;
     Ok(TwitterClient::new(config)?)
+}
+
+/// The API the deployment speaks (`TWITTER_API`: v1.1 or v2).
+pub fn api() -> Result<ApiVersion, OpsError> {
+    Ok(Settings::from_env()?.api)
+}
+
+/// Refuses, before any call, a command that has no X API v2 equivalent when `TWITTER_API=v2`:
+/// `why` says what is missing on v2 and what to do instead.
+pub fn v1_only(why: &str) -> Result<(), OpsError> {
+    if api()? == ApiVersion::V2 {
+        return Err(OpsError::Usage(format!(
+            "TWITTER_API=v2: {why} (docs/X-API-V2.md; with TWITTER_API=v1.1 the command speaks \
+             the v1.1 API)"
+        )));
+    }
+    Ok(())
 }
 
 /// The Account Activity environment (`TWITTER_ENV_NAME`).
@@ -170,6 +176,21 @@ pub async fn acting_user_id(client: &TwitterClient, acting: &Acting) -> Result<U
     }
     let user = client.verify_credentials(&acting.tokens).await?;
     Ok(user.id)
+}
+
+/// The acting account's user id without a call when the access token says it: Twitter's
+/// OAuth 1.0a access tokens are `<user id>-<random>`. Otherwise as [`acting_user_id`].
+pub async fn acting_user_id_cheaply(
+    client: &TwitterClient,
+    acting: &Acting,
+) -> Result<UserId, OpsError> {
+    if acting.user_id.is_none()
+        && let Some((prefix, _)) = acting.tokens.token().split_once('-')
+        && let Ok(id) = UserId::parse(prefix)
+    {
+        return Ok(id);
+    }
+    acting_user_id(client, acting).await
 }
 
 pub fn parse_user(s: &str) -> Result<UserId, OpsError> {

@@ -23,7 +23,7 @@ use dmbot_shared::store::{Accounts, FlowRecord, Flows};
 use dmbot_shared::twitter::api_types::{WelcomeMessageId, welcome_message_deep_link};
 use serde_json::json;
 
-use super::context::{acting, acting_user_id, client, store, with_store};
+use super::context::{self, acting, acting_user_id, client, store, with_store};
 use super::media::Bar;
 use super::{Common, OpsError, Output};
 
@@ -140,6 +140,10 @@ fn stored_flow_id(flow_id: &str, account: Option<&UserId>) -> String {
 }
 
 async fn sync(opts: &Common, file: PathBuf) -> Result<Output, OpsError> {
+    context::v1_only(
+        "`dmbot flow sync` creates welcome messages and custom profiles, which do not exist on \
+         X API v2; `dmbot flow check --api v2` checks a flow for v2",
+    )?;
     let mut flow = Flow::load(&file)?;
     // `acting` opens (and closes) the store itself for `--account`: the embedded store can be
     // open once per process, so it runs before the store is opened for the sync.

@@ -10,7 +10,9 @@ use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::oauth1::TokenCredentials;
 use serde_json::json;
 
-use super::context::{acting, client};
+use dmbot_shared::config::ApiVersion;
+
+use super::context::{acting, api, client};
 use super::{Common, OpsError, Output};
 
 #[derive(Subcommand, Debug)]
@@ -29,6 +31,16 @@ pub async fn run(opts: &Common, cmd: MediaCmd) -> Result<Output, OpsError> {
     let client = client()?;
     let who = acting(opts).await?;
     match cmd {
+        MediaCmd::Upload { file, .. } if api()? == ApiVersion::V2 => {
+            let (bytes, media_type, category) = read_media(&file).await?;
+            let id = client
+                .upload_media_v2(&who.tokens, &bytes, media_type, category)
+                .await?;
+            Ok(Output::new(
+                json!({ "media_id": id.as_str(), "api": "v2" }),
+                format!("media id {} (attach it within 24 hours)", id.as_str()),
+            ))
+        }
         MediaCmd::Upload { file, not_shared } => {
             let up = upload_file(&client, &who.tokens, &file, !not_shared, opts.json).await?;
             Ok(Output::new(
@@ -58,14 +70,8 @@ pub fn media_type_for(path: &Path) -> Option<&'static str> {
     })
 }
 
-/// Uploads a file with a progress bar on stderr (hidden with `--json` or without a terminal).
-pub async fn upload_file(
-    client: &TwitterClient,
-    tokens: &TokenCredentials,
-    path: &Path,
-    shared: bool,
-    quiet: bool,
-) -> Result<UploadedMedia, OpsError> {
+/// A media file's bytes, MIME type and Direct Message category.
+async fn read_media(path: &Path) -> Result<(Vec<u8>, &'static str, MediaCategory), OpsError> {
     let media_type = media_type_for(path).ok_or_else(|| {
         OpsError::Usage(format!(
             "{}: Twitter takes .png, .jpg, .jpeg, .webp, .gif and .mp4 in Direct Messages",
@@ -76,6 +82,18 @@ pub async fn upload_file(
     let bytes = tokio::fs::read(path)
         .await
         .map_err(|e| OpsError::Io(format!("cannot read {}: {e}", path.display())))?;
+    Ok((bytes, media_type, category))
+}
+
+/// Uploads a file with a progress bar on stderr (hidden with `--json` or without a terminal).
+pub async fn upload_file(
+    client: &TwitterClient,
+    tokens: &TokenCredentials,
+    path: &Path,
+    shared: bool,
+    quiet: bool,
+) -> Result<UploadedMedia, OpsError> {
+    let (bytes, media_type, category) = read_media(path).await?;
     upload_bytes(client, tokens, &bytes, media_type, category, shared, quiet).await
 }
 

@@ -26,7 +26,9 @@ mod profile;
 mod run;
 mod secrets;
 mod subscription;
+mod subscription_v2;
 mod webhook;
+mod webhook_v2;
 mod welcome;
 
 use clap::{Args, Subcommand};

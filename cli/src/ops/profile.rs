@@ -8,7 +8,7 @@ use dmbot_shared::twitter::api_types::CustomProfile;
 use dmbot_shared::twitter::limits::{CustomProfileId, CustomProfileName};
 use serde_json::{Value, json};
 
-use super::context::{acting, client, parse_id};
+use super::context::{self, acting, client, parse_id};
 use super::media::upload_file;
 use super::{Common, OpsError, Output};
 
@@ -41,6 +41,9 @@ fn profile_json(p: &CustomProfile) -> Value {
 }
 
 pub async fn run(opts: &Common, cmd: ProfileCmd) -> Result<Output, OpsError> {
+    context::v1_only(
+        "custom profiles do not exist on X API v2; messages are sent as the account itself",
+    )?;
     let client = client()?;
     let who = acting(opts).await?;
     let tokens = &who.tokens;

@@ -1,13 +1,14 @@
-//! `webhook register|list|validate|delete|status`: the Account Activity webhook.
+//! `webhook register|list|validate|delete|status`: the Account Activity webhook (v1.1; with
+//! `TWITTER_API=v2`, `webhook_v2`).
 
 use clap::Subcommand;
-use dmbot_shared::config::vars;
+use dmbot_shared::config::{ApiVersion, vars};
 use dmbot_shared::twitter::api_types::{EnvName, Webhook, WebhookId, WebhookUrl};
 use dmbot_shared::twitter::client::TwitterClient;
 use serde_json::{Value, json};
 
 use super::context::{self, client, env_name, parse_id};
-use super::{Common, OpsError, Output};
+use super::{Common, OpsError, Output, webhook_v2};
 
 #[derive(Subcommand, Debug)]
 pub enum WebhookCmd {
@@ -70,6 +71,9 @@ async fn pick_webhook(
 
 pub async fn run(opts: &Common, cmd: WebhookCmd) -> Result<Output, OpsError> {
     let client = client()?;
+    if context::api()? == ApiVersion::V2 {
+        return webhook_v2::run(&client, cmd).await;
+    }
     let env = env_name()?;
     match cmd {
         WebhookCmd::Register { url, allow_http } => {

@@ -11,7 +11,7 @@ use dmbot_shared::twitter::limits::{
 };
 use serde_json::{Value, json};
 
-use super::context::{acting, acting_user_id, client, parse_id};
+use super::context::{self, acting, acting_user_id, client, parse_id};
 use super::{Common, OpsError, Output};
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +67,10 @@ fn welcome_data(text: String, media_id: Option<String>) -> Result<WelcomeMessage
 }
 
 pub async fn run(opts: &Common, cmd: WelcomeCmd) -> Result<Output, OpsError> {
+    context::v1_only(
+        "welcome messages do not exist on X API v2; the bot's flow greets a customer when \
+         their first message arrives",
+    )?;
     let client = client()?;
     let who = acting(opts).await?;
     let tokens = &who.tokens;
