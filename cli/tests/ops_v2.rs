@@ -197,3 +197,31 @@ async fn v2_media_upload_should_use_the_v2_upload() {
         "{paths:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v2_webhook_status_reads_the_v2_webhook_and_says_how_to_fix_an_invalid_one() {
+    let env = v2_env().await;
+    let id = register(&env).await;
+
+    let healthy = env.json_local(&["webhook", "status"]).await;
+    assert_eq!(healthy["webhook"]["state"], "valid", "{healthy}");
+    assert!(
+        v2_paths(&env).contains(&"GET /2/webhooks".to_string()),
+        "{:?}",
+        v2_paths(&env)
+    );
+
+    // X marks the webhook invalid after a failed CRC.
+    assert!(env.fake.set_webhook_valid(&id, false));
+    let broken = env.json_local(&["webhook", "status"]).await;
+    assert_eq!(broken["webhook"]["state"], "invalid", "{broken}");
+    assert!(
+        broken.to_string().contains("dmbot webhook validate"),
+        "{broken}"
+    );
+    assert!(
+        !v2_paths(&env).iter().any(|p| p.contains("/1.1/")),
+        "no v1.1 call: {:?}",
+        v2_paths(&env)
+    );
+}

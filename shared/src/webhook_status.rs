@@ -286,5 +286,38 @@ pub async fn gather<S: crate::store::health::Health>(
     WebhookStatusReport::build(env.as_str(), our_url, webhooks, health, now_ms)
 }
 
+/// [`gather`] on X API v2: the app's webhooks from `GET /2/webhooks` (no environment there; the
+/// report names the API instead).
+pub async fn gather_v2<S: crate::store::health::Health>(
+    client: &crate::twitter::client::TwitterClient,
+    our_url: Option<&str>,
+    store: &S,
+    now_ms: u64,
+) -> WebhookStatusReport {
+    let webhooks = client
+        .list_webhooks_v2()
+        .await
+        .map(|hooks| {
+            hooks
+                .into_iter()
+                .map(|h| Webhook {
+                    id: h.id,
+                    url: h.url,
+                    valid: h.valid,
+                    created_at: h.created_at,
+                })
+                .collect()
+        })
+        .map_err(|e| e.to_string());
+    let health = match store.get_health().await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the health record");
+            HealthRecord::default()
+        }
+    };
+    WebhookStatusReport::build("X API v2", our_url, webhooks, health, now_ms)
+}
+
 #[cfg(test)]
 mod tests;

@@ -72,7 +72,7 @@ async fn pick_webhook(
 pub async fn run(opts: &Common, cmd: WebhookCmd) -> Result<Output, OpsError> {
     let client = client()?;
     if context::api()? == ApiVersion::V2 {
-        return webhook_v2::run(&client, cmd).await;
+        return webhook_v2::run(opts, &client, cmd).await;
     }
     let env = env_name()?;
     match cmd {

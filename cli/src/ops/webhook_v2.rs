@@ -1,4 +1,4 @@
-//! `webhook register|list|validate|delete` on X API v2 (`TWITTER_API=v2`): the app's webhook
+//! `webhook register|list|validate|delete|status` on X API v2 (`TWITTER_API=v2`): the app's webhook
 //! under `/2/webhooks`, with the app's bearer token and no environment name. Same output as the
 //! v1.1 commands.
 
@@ -7,9 +7,9 @@ use dmbot_shared::twitter::client::TwitterClient;
 use dmbot_shared::twitter::client::v2::WebhookV2;
 use serde_json::{Value, json};
 
-use super::context::parse_id;
+use super::context::{self, parse_id};
 use super::webhook::WebhookCmd;
-use super::{OpsError, Output};
+use super::{Common, OpsError, Output};
 
 fn webhook_json(w: &WebhookV2) -> Value {
     json!({ "id": w.id.as_str(), "url": w.url, "valid": w.valid, "created_at": w.created_at })
@@ -34,7 +34,11 @@ pub async fn pick(client: &TwitterClient, id: Option<&str>) -> Result<WebhookId,
     }
 }
 
-pub async fn run(client: &TwitterClient, cmd: WebhookCmd) -> Result<Output, OpsError> {
+pub async fn run(
+    opts: &Common,
+    client: &TwitterClient,
+    cmd: WebhookCmd,
+) -> Result<Output, OpsError> {
     match cmd {
         WebhookCmd::Register { url, allow_http } => {
             let url = if allow_http {
@@ -87,10 +91,13 @@ pub async fn run(client: &TwitterClient, cmd: WebhookCmd) -> Result<Output, OpsE
                 format!("deleted webhook {id} (its subscriptions went with it)"),
             ))
         }
-        WebhookCmd::Status { .. } => Err(OpsError::Usage(
-            "TWITTER_API=v2: `dmbot webhook status` reads the v1.1 webhook for now; \
-             `dmbot webhook list` shows whether X considers the v2 webhook valid"
-                .into(),
-        )),
+        WebhookCmd::Status { url } => {
+            let store = context::store(opts).await?;
+            let now = dmbot_shared::domain::now_ms();
+            let report = context::with_store!(store, s => {
+                dmbot_shared::webhook_status::gather_v2(client, url.as_deref(), &s, now).await
+            });
+            Ok(Output::new(report.to_json(), report.render_text()))
+        }
     }
 }
