@@ -148,6 +148,39 @@ async fn a_completed_sign_in_should_store_the_tokens_and_subscribe_the_account()
 }
 
 #[tokio::test]
+async fn on_x_api_v2_a_completed_sign_in_subscribes_the_account_on_the_x_activity_api() {
+    let (fake, mut deps) = setup().await;
+    deps.config.api = dmbot_shared::config::ApiVersion::V2;
+    let url = dmbot_shared::twitter::api_types::WebhookUrl::new_allowing_http(&fake.crc_ok_url())
+        .expect("url");
+    let hook = deps
+        .client
+        .register_webhook_v2(&url)
+        .await
+        .expect("v2 webhook");
+    let account = fake.add_account("acme_outdoor");
+    let (token, cookie) = start(&deps).await;
+    let verifier = fake.approve(&token, &account).expect("approve");
+
+    let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
+
+    assert_eq!(r.status(), 200, "{}", r.body());
+    let mut events: Vec<String> = fake
+        .xaa_subscriptions()
+        .into_iter()
+        .filter(|s| s.user_id == account.user_id)
+        .inspect(|s| assert_eq!(s.webhook_id.as_deref(), Some(hook.id.as_str())))
+        .map(|s| s.event_type)
+        .collect();
+    events.sort();
+    assert_eq!(events, ["dm.received", "dm.sent"]);
+    assert!(
+        !fake.subscriptions().contains(&account.user_id),
+        "no v1.1 subscription"
+    );
+}
+
+#[tokio::test]
 async fn with_a_token_encryption_key_the_stored_tokens_are_sealed() {
     const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     let (fake, mut deps) = setup().await;

@@ -79,6 +79,7 @@ async fn an_invite_is_stored_as_a_hash_listed_and_its_link_starts_a_sign_in() {
             callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
             env_name: dmbot_shared::twitter::api_types::EnvName::new("env").expect("env"),
             sealer: Default::default(),
+            api: Default::default(),
         },
     };
     let now = dmbot_shared::domain::now_ms();

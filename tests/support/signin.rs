@@ -27,6 +27,7 @@ pub async fn signin_deps(fake: &TwitterApi) -> SigninDeps<MemoryStore> {
             callback_url: url::Url::parse("https://bot.example.com/auth/callback").expect("url"),
             env_name: env,
             sealer: Default::default(),
+            api: Default::default(),
         },
     }
 }

@@ -29,6 +29,7 @@ async fn main() -> Result<(), Error> {
             callback_url: config.callback_url,
             env_name: config.env_name,
             sealer: TokenSealer::from_optional_key(creds.token_encryption_key.as_deref())?,
+            api: config.settings.api,
         },
     };
     lambda_http::run(service_fn(move |request: Request| async move {

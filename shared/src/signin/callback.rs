@@ -187,11 +187,7 @@ async fn finish<S: Accounts + Invites>(
         return pages::unavailable();
     }
     tracing::info!(invite = invite.short(), %account, screen_name = %access.screen_name, "account connected");
-    if let Err(e) = deps
-        .client
-        .subscribe(&access.token, &deps.config.env_name)
-        .await
-    {
+    if let Err(e) = subscribe(deps, &access.token, &account).await {
         tracing::error!(error = %e, %account, "sign-in: subscription failed; retry with `dmbot subscription add --account {account}`");
         return page(
             502,
@@ -211,4 +207,42 @@ async fn finish<S: Accounts + Invites>(
             access.screen_name
         ),
     )
+}
+
+/// Subscribes a newly connected account so that its messages reach the webhook: in the Account
+/// Activity environment (v1.1), or on X API v2 to `dm.received` and `dm.sent` on the X Activity
+/// API, delivered to the app's v2 webhook (the only one: Pay-Per-Use allows one).
+async fn subscribe<S>(
+    deps: &SigninDeps<S>,
+    tokens: &crate::twitter::oauth1::TokenCredentials,
+    account: &crate::domain::UserId,
+) -> Result<(), String> {
+    match deps.config.api {
+        crate::config::ApiVersion::V1_1 => deps
+            .client
+            .subscribe(tokens, &deps.config.env_name)
+            .await
+            .map_err(|e| e.to_string()),
+        crate::config::ApiVersion::V2 => {
+            let hooks = deps
+                .client
+                .list_webhooks_v2()
+                .await
+                .map_err(|e| e.to_string())?;
+            let [hook] = hooks.as_slice() else {
+                return Err(format!(
+                    "the app has {} v2 webhooks, so the account's subscriptions cannot be placed; \
+                     register one with `dmbot webhook register <url>`",
+                    hooks.len()
+                ));
+            };
+            for event_type in ["dm.received", "dm.sent"] {
+                deps.client
+                    .subscribe_activity_v2(tokens, event_type, account, &hook.id, Some("dmbot"))
+                    .await
+                    .map_err(|e| format!("{event_type}: {e}"))?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -77,6 +77,9 @@ pub struct SigninConfig {
     pub env_name: EnvName,
     /// Seals the account's tokens before they are stored (when a token encryption key is set).
     pub sealer: crate::tokens::TokenSealer,
+    /// Which X API the account is subscribed on (`TWITTER_API`): v1.1's Account Activity
+    /// environment, or on v2 the X Activity API on the app's webhook.
+    pub api: crate::config::ApiVersion,
 }
 
 /// What the handlers need.
