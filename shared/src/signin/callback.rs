@@ -187,7 +187,7 @@ async fn finish<S: Accounts + Invites>(
         return pages::unavailable();
     }
     tracing::info!(invite = invite.short(), %account, screen_name = %access.screen_name, "account connected");
-    if let Err(e) = subscribe(deps, &access.token, &account).await {
+    if let Err(e) = subscribe(deps, &access.token, account).await {
         tracing::error!(error = %e, %account, "sign-in: subscription failed; retry with `dmbot subscription add --account {account}`");
         return page(
             502,
