@@ -14,6 +14,7 @@ use dmbot_shared::domain::{
 };
 use dmbot_shared::flow::Flow;
 use dmbot_shared::store::dynamodb::DynamoStore;
+use dmbot_shared::store::usage::{BillableKind, DayUsage, Usage, UsageDay};
 use dmbot_shared::store::{
     AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, Conversations, FlowRecord,
     Flows, ForgetStep, Inbox, MediaCache, MediaRef, Outbox, PendingForget, PutOutcome, Receipt,
@@ -185,6 +186,26 @@ impl MediaCache for FailureNotRecorded {
     }
     async fn put_media(&self, a: &AccountId, sha: &str, m: &MediaRef) -> Result<(), StoreError> {
         self.inner.put_media(a, sha, m).await
+    }
+}
+
+impl Usage for FailureNotRecorded {
+    async fn record(
+        &self,
+        a: Option<&AccountId>,
+        day: &UsageDay,
+        kind: BillableKind,
+        n: u32,
+    ) -> Result<(), StoreError> {
+        self.inner.record(a, day, kind, n).await
+    }
+    async fn usage(
+        &self,
+        a: Option<&AccountId>,
+        from: &UsageDay,
+        to: &UsageDay,
+    ) -> Result<Vec<DayUsage>, StoreError> {
+        self.inner.usage(a, from, to).await
     }
 }
 

@@ -13,4 +13,5 @@ mod delivery;
 mod env;
 mod recovery;
 mod support;
+mod usage;
 mod x_api_v2;

@@ -88,6 +88,18 @@ async fn a_new_customer_is_greeted_with_the_welcome_node_written_out_then_a_type
     assert!(env.fake.requests_to("indicate_typing").is_empty());
     assert!(env.fake.requests_to("mark_read").is_empty());
     assert_eq!(env.fake.v2_usage().dm_create, 2);
+    // Both sends counted for `dmbot usage`; nothing else was billable.
+    let today = dmbot_shared::store::usage::UsageDay::from_ms(now_ms());
+    let days =
+        dmbot_shared::store::usage::Usage::usage(&env.store, Some(&key.account), &today, &today)
+            .await
+            .unwrap();
+    let counts: Vec<_> = days[0]
+        .counts
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .collect();
+    assert_eq!(counts, [("dm_send", 2)]);
 }
 
 #[tokio::test]

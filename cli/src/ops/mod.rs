@@ -27,6 +27,7 @@ mod run;
 mod secrets;
 mod subscription;
 mod subscription_v2;
+mod usage;
 mod webhook;
 mod webhook_v2;
 mod welcome;
@@ -139,4 +140,9 @@ pub enum OpsCommand {
         after_help = "Examples:\n  dmbot conversation show 4337869213 9876543210\n  dmbot conversation resume 4337869213 9876543210"
     )]
     Conversation(ConversationArgs),
+    /// The billable X calls made for an account, per day and kind, and what they cost.
+    #[command(
+        after_help = "Examples:\n  dmbot usage\n  dmbot usage --days 30 --account 4337869213 --json"
+    )]
+    Usage(usage::UsageArgs),
 }

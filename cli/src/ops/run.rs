@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     Common, OpsCommand, OpsError, auth, conversation, failures, flow, media, profile, secrets,
-    subscription, webhook, welcome,
+    subscription, usage, webhook, welcome,
 };
 
 /// What a command produced: a JSON value for `--json`, and text for people.
@@ -39,6 +39,7 @@ fn common(cmd: &OpsCommand) -> &Common {
         OpsCommand::Secrets(a) => &a.common,
         OpsCommand::Failures(a) => &a.common,
         OpsCommand::Conversation(a) => &a.common,
+        OpsCommand::Usage(a) => &a.common,
     }
 }
 
@@ -62,6 +63,7 @@ pub async fn main(cmd: OpsCommand, dotenv: Result<Option<PathBuf>, ConfigError>)
         OpsCommand::Secrets(a) => secrets::run(&opts, a.cmd).await,
         OpsCommand::Failures(a) => failures::run(&opts, a.cmd).await,
         OpsCommand::Conversation(a) => conversation::run(&opts, a.cmd).await,
+        OpsCommand::Usage(a) => usage::run(&opts, a.days).await,
     };
     report(&opts, result)
 }

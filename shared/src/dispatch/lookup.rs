@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::recovery::{self, Verdict};
 use super::{Dispatcher, Failure, ResolvedAccount, Store};
 use crate::domain::{ConversationKey, EventId, InboundRecord, now_ms};
+use crate::store::usage::BillableKind;
 use crate::twitter::api_types::{DmEvent, PageSize};
 /// How often the receipts are read again while an echo is waited for.
 const ECHO_POLL_MS: u64 = 250;
@@ -109,6 +110,9 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                     return None;
                 }
             };
+            let read = u32::try_from(page.events.len()).unwrap_or(u32::MAX);
+            self.count(&key.account, BillableKind::DmEventRead, read)
+                .await;
             let found = page.events.iter().find(|e| {
                 is_reply_after(e, key, since)
                     && !recovery::claimed_elsewhere(receipts, &e.id, event)
@@ -176,6 +180,9 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                     return None;
                 }
             };
+            let read = u32::try_from(page.events.len()).unwrap_or(u32::MAX);
+            self.count(&key.account, BillableKind::DmEventRead, read)
+                .await;
             let found = page.events.iter().find(|e| {
                 e.sender_id.as_ref() == Some(&key.account)
                     && snowflake_ms(&e.id) > since

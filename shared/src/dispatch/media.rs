@@ -18,6 +18,7 @@ use super::{Dispatcher, ResolvedAccount, Store};
 use crate::domain::now_ms;
 use crate::flow::{Flow, MEDIA_ID_USABLE_MS, MediaFile, hex};
 use crate::store::MediaRef;
+use crate::store::usage::BillableKind;
 use crate::twitter::client::{MediaUpload, UploadOptions};
 use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::MediaId;
@@ -75,6 +76,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             || self.upload_once(&account.tokens, &upload, &options),
         )
         .await?;
+        self.count(&account.id, BillableKind::MediaUpload, 1).await;
         let usable_ms = uploaded
             .expires_after_secs
             .map(|s| s.saturating_mul(1000).min(MEDIA_ID_USABLE_MS))

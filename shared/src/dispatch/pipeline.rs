@@ -8,6 +8,7 @@ use super::recovery::Verdict;
 use super::{Dispatcher, Failure, Handled, Store};
 use crate::domain::{InboundRecord, InboundStatus, now_ms};
 use crate::flow::{EngineInput, Outcome, step};
+use crate::store::usage::BillableKind;
 use crate::store::{AttemptMark, ClaimOutcome};
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
@@ -119,14 +120,19 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         //    (and absent from X API v2's DMs).
         if plan.mark_read && !self.text_only() {
             let call = self.client.mark_read(&account.tokens, &key.customer, event);
-            if let Err(e) = self.bounded(budget, call).await {
-                tracing::warn!(error = %e, "mark read failed; replying anyway");
+            match self.bounded(budget, call).await {
+                Ok(_) => self.count(&key.account, BillableKind::ReadReceipt, 1).await,
+                Err(e) => tracing::warn!(error = %e, "mark read failed; replying anyway"),
             }
         }
         if plan.typing && !self.text_only() {
             let call = self.client.indicate_typing(&account.tokens, &key.customer);
-            if let Err(e) = self.bounded(budget, call).await {
-                tracing::warn!(error = %e, "typing indicator failed; replying anyway");
+            match self.bounded(budget, call).await {
+                Ok(_) => {
+                    self.count(&key.account, BillableKind::TypingIndicator, 1)
+                        .await
+                }
+                Err(e) => tracing::warn!(error = %e, "typing indicator failed; replying anyway"),
             }
         }
 

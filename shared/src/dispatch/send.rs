@@ -8,6 +8,7 @@ use super::recovery::Verdict;
 use super::{Dispatcher, Failure, ResolvedAccount, Store};
 use crate::domain::{InboundRecord, now_ms};
 use crate::flow::{Flow, ReplyPlan};
+use crate::store::usage::BillableKind;
 use crate::twitter::errors::TwitterError;
 use crate::twitter::retry::{Decision, Timer, TokioTimer};
 
@@ -52,7 +53,10 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         loop {
             let call = self.send_once(&account.tokens, &reply);
             let error = match self.bounded(budget, call).await {
-                Ok(id) => return Ok(Sent::New(id)),
+                Ok(id) => {
+                    self.count(&key.account, BillableKind::DmSend, 1).await;
+                    return Ok(Sent::New(id));
+                }
                 Err(e) => e,
             };
             let unknown_outcome = matches!(&error, TwitterError::Transient { status: None, .. });

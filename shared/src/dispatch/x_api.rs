@@ -15,8 +15,9 @@
 
 use super::{Dispatcher, Failure, Store};
 use crate::config::ApiVersion;
-use crate::domain::{ConversationKey, EventId};
+use crate::domain::{AccountId, ConversationKey, EventId, now_ms};
 use crate::flow::{Flow, ReplyPlan, surface};
+use crate::store::usage::{BillableKind, UsageDay};
 use crate::twitter::api_types::UploadedMedia;
 use crate::twitter::client::{MediaUpload, UploadOptions};
 use crate::twitter::errors::TwitterError;
@@ -34,6 +35,18 @@ pub(super) enum Reply {
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
+    /// Counts `n` billable calls of `kind` made for `account` today (UTC), for `dmbot usage`.
+    /// Best effort: a failed count is logged and never costs the reply.
+    pub(super) async fn count(&self, account: &AccountId, kind: BillableKind, n: u32) {
+        if n == 0 {
+            return;
+        }
+        let day = UsageDay::from_ms(now_ms());
+        if let Err(e) = self.store.record(Some(account), &day, kind, n).await {
+            tracing::warn!(error = %e, kind = %kind, "could not count a billable call; the reply is unaffected");
+        }
+    }
+
     /// Whether the customer sees text only (X API v2): options as a numbered list they answer
     /// by typing, no welcome messages, no typing indicator or read receipt.
     pub(super) fn text_only(&self) -> bool {

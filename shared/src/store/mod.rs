@@ -127,7 +127,10 @@ pub enum ClaimOutcome {
 
 /// Everything a full deployment needs, for code (the local stack, tests) that uses all of it.
 pub trait Store:
-    Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache
+    Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache + usage::Usage
 {
 }
-impl<T: Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache> Store for T {}
+impl<T: Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache + usage::Usage>
+    Store for T
+{
+}

@@ -132,6 +132,26 @@ pub fn owner_key(account: Option<&AccountId>) -> String {
 }
 
 /// Where billable calls are counted. See the module documentation for the semantics.
+/// X's Pay-Per-Use list price of one call of `kind`, in US dollars (`docs/X-API-V2.md` §7,
+/// "Prices are subject to change"): a DM send $0.015, a DM event read $0.010, an X Activity API
+/// `dm.received` delivery $0.010. Calls X lists no price for (media upload, and the v1.1
+/// typing indicator and read receipt, billed by Enterprise contract) count as 0.
+pub fn list_price_usd(kind: BillableKind) -> f64 {
+    match kind {
+        BillableKind::DmSend => 0.015,
+        BillableKind::DmEventRead | BillableKind::DmReceivedDelivery => 0.010,
+        _ => 0.0,
+    }
+}
+
+/// The estimated spend of one day's counts at [`list_price_usd`].
+pub fn estimated_spend_usd(day: &DayUsage) -> f64 {
+    day.counts
+        .iter()
+        .map(|(kind, n)| list_price_usd(*kind) * *n as f64)
+        .sum()
+}
+
 pub trait Usage: Send + Sync {
     /// Adds `count` calls of `kind` on `day` for `account` (`None`: the app).
     fn record(
