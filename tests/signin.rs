@@ -7,13 +7,11 @@ use dmbot_shared::domain::{AccountId, UserId};
 use dmbot_shared::ingest::{HeaderText, Request};
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{STATE_COOKIE, SigninDeps, SigninResponse, handle_request};
-use dmbot_shared::store::embedded::EmbeddedStore;
 use dmbot_shared::store::invites::{InviteRecord, Invites};
 use dmbot_shared::store::memory::MemoryStore;
 use dmbot_shared::store::signin::{PENDING_SIGNIN_TTL_MS, PendingSignin, PendingSignins};
 use dmbot_shared::store::{AccountRecord, Accounts, StoreError};
 use dmbot_shared::tokens::TokenSealer;
-use dmbot_tests::moto::Moto;
 use dmbot_tests::signin::signin_deps;
 use dmbot_tests::simulator::{Fault, SimAccount, TwitterApi};
 

@@ -180,3 +180,33 @@ async fn account_activity_v2_stops_at_the_subscription_limit() {
     );
     assert!(err.to_string().contains("delete subscriptions"), "{err}");
 }
+
+#[tokio::test]
+async fn dm_events_are_subscribed_once_whatever_the_repeats() {
+    let fake = TwitterApi::start().await;
+    let client = client(&fake);
+    let hook = webhook(&fake, &client).await;
+    let me = business(&fake);
+    // One of the two exists already (an earlier, interrupted attempt).
+    let received = client
+        .subscribe_activity_v2(
+            &owner_tokens(&fake),
+            "dm.received",
+            &me,
+            &hook,
+            Some("dmbot"),
+        )
+        .await
+        .unwrap();
+
+    for _ in 0..2 {
+        let subs = client
+            .subscribe_dm_events_v2(&owner_tokens(&fake), &me, &hook, "dmbot")
+            .await
+            .unwrap();
+        let kinds: Vec<&str> = subs.iter().map(|s| s.event_type.as_str()).collect();
+        assert_eq!(kinds, DM_EVENT_TYPES);
+        assert_eq!(subs[0], received);
+    }
+    assert_eq!(fake.xaa_subscriptions().len(), 2);
+}

@@ -3,7 +3,7 @@
 
 pub(crate) use crate::support::*;
 pub(crate) use dmbot_shared::twitter::api_types::WebhookId;
-pub(crate) use dmbot_shared::twitter::client::{DmEventPageV2, V2_CHUNK_BYTES};
+pub(crate) use dmbot_shared::twitter::client::{DM_EVENT_TYPES, DmEventPageV2, V2_CHUNK_BYTES};
 pub(crate) use dmbot_shared::twitter::limits::{MediaId, MessageText};
 pub(crate) use dmbot_simulator::api::V2Config;
 

@@ -2,7 +2,6 @@
 //! invalid, a missing one, silence, the webhook endpoints' rate limit (15 per 15 minutes), and
 //! the health record in every store (memory, embedded, DynamoDB on moto); the same on X API v2.
 
-mod health_record;
 mod rate_limit;
 mod status;
 mod support;

@@ -2,17 +2,12 @@
 
 pub(crate) use dmbot_shared::config::ApiVersion;
 pub(crate) use dmbot_shared::domain::now_ms;
-pub(crate) use dmbot_shared::store::dynamodb::DynamoStore;
-pub(crate) use dmbot_shared::store::embedded::EmbeddedStore;
-pub(crate) use dmbot_shared::store::health::{
-    Health, StoredRateLimit, WatchdogOutcome, WatchdogRun,
-};
+pub(crate) use dmbot_shared::store::health::{Health, StoredRateLimit, WatchdogOutcome};
 pub(crate) use dmbot_shared::store::memory::MemoryStore;
 pub(crate) use dmbot_shared::twitter::api_types::{EnvName, WebhookId, WebhookUrl};
 pub(crate) use dmbot_shared::twitter::oauth1::TokenCredentials;
 pub(crate) use dmbot_shared::watchdog::{WatchdogConfig, WatchdogReport, run_once};
 pub(crate) use dmbot_shared::webhook_status::{WebhookState, WebhookStatusReport};
-pub(crate) use dmbot_tests::moto::Moto;
 pub(crate) use dmbot_tests::simulator::{
     AuthSeen, Fault, RecordedRequest, TwitterApi, client, tokens,
 };

@@ -14,8 +14,6 @@ use super::{Common, OpsError, Output, webhook_v2};
 
 /// The tag of the subscriptions dmbot creates (and the only ones `remove` deletes).
 const TAG: &str = "dmbot";
-/// The X Activity API events that carry an account's Direct Messages.
-const DM_EVENTS: [&str; 2] = ["dm.received", "dm.sent"];
 
 pub async fn run(
     opts: &Common,
@@ -98,24 +96,9 @@ async fn add_activity(
     user: &UserId,
     hook: &WebhookId,
 ) -> Result<Output, OpsError> {
-    let existing = client.list_activity_subscriptions_v2().await?;
-    let mut subs = Vec::new();
-    for event in DM_EVENTS {
-        let have = existing.iter().find(|s| {
-            s.event_type == event
-                && s.filter.user_id.as_ref() == Some(user)
-                && s.webhook_id.as_ref() == Some(hook)
-        });
-        let sub = match have {
-            Some(s) => s.clone(),
-            None => {
-                client
-                    .subscribe_activity_v2(tokens, event, user, hook, Some(TAG))
-                    .await?
-            }
-        };
-        subs.push(sub);
-    }
+    let subs = client
+        .subscribe_dm_events_v2(tokens, user, hook, TAG)
+        .await?;
     Ok(Output::new(
         json!({ "subscribed": true, "user_id": user.as_str(), "webhook_id": hook.as_str(),
                 "via": "activity", "subscriptions": subs.iter().map(sub_json).collect::<Vec<_>>() }),

@@ -70,14 +70,10 @@ pub(crate) async fn register_with_simulator_v2(
         .map_err(|e| ServeError::Sync(format!("webhook registration on /2/webhooks (CRC): {e}")))?;
     let account =
         UserId::parse(&sim.api().owner().user_id).map_err(|e| ServeError::Sync(e.to_string()))?;
-    for event_type in ["dm.received", "dm.sent"] {
-        client
-            .subscribe_activity_v2(owner, event_type, &account, &webhook.id, Some("dmbot"))
-            .await
-            .map_err(|e| {
-                ServeError::Sync(format!("X Activity API subscription {event_type}: {e}"))
-            })?;
-    }
+    client
+        .subscribe_dm_events_v2(owner, &account, &webhook.id, "dmbot")
+        .await
+        .map_err(|e| ServeError::Sync(format!("X Activity API subscriptions: {e}")))?;
     Ok(
         "X API v2: webhook on /2/webhooks, X Activity API subscriptions dm.received and dm.sent \
         (no welcome messages or custom profiles on v2)"

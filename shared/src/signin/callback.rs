@@ -236,13 +236,11 @@ async fn subscribe<S>(
                     hooks.len()
                 ));
             };
-            for event_type in ["dm.received", "dm.sent"] {
-                deps.client
-                    .subscribe_activity_v2(tokens, event_type, account, &hook.id, Some("dmbot"))
-                    .await
-                    .map_err(|e| format!("{event_type}: {e}"))?;
-            }
-            Ok(())
+            deps.client
+                .subscribe_dm_events_v2(tokens, account, &hook.id, "dmbot")
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
         }
     }
 }

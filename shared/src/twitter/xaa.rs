@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::envelope::{DirectMessageEvent, Envelope, EnvelopeError, Item, User, truncate};
+use super::envelope::{DirectMessageEvent, Envelope, EnvelopeError, Item, User};
 use crate::domain::UserId;
 
 /// A webhook delivery of either product.
@@ -30,28 +30,15 @@ impl<'a> Delivery<'a> {
     /// Reads a delivery from the raw body. An object with a `data` object is an XAA event; any
     /// other object is an Account Activity envelope (checked by [`Envelope::parse`]).
     pub fn parse(body: &'a [u8]) -> Result<Self, EnvelopeError> {
-        #[derive(Deserialize)]
-        struct Probe<'a> {
-            #[serde(default, borrow)]
-            data: Option<&'a RawValue>,
-        }
-        let probe: Probe<'a> = serde_json::from_slice(body).map_err(|e| from_json(&e))?;
-        match probe.data {
-            Some(data) if data.get().trim_start().starts_with('{') => {
-                let event: ActivityEvent<'a> =
-                    serde_json::from_str(data.get()).map_err(|e| from_json(&e))?;
+        let envelope = Envelope::parse(body)?;
+        match envelope.activity {
+            Some(data) if data.raw_json().trim_start().starts_with('{') => {
+                let event: ActivityEvent<'a> = serde_json::from_str(data.raw_json())
+                    .map_err(|e| EnvelopeError::from_json(&e))?;
                 Ok(Delivery::Activity(event))
             }
-            _ => Envelope::parse(body).map(Delivery::AccountActivity),
+            _ => Ok(Delivery::AccountActivity(envelope)),
         }
-    }
-}
-
-fn from_json(e: &serde_json::Error) -> EnvelopeError {
-    let detail = truncate(e.to_string(), 300);
-    match e.classify() {
-        serde_json::error::Category::Data => EnvelopeError::WrongShape { detail },
-        _ => EnvelopeError::NotJson { detail },
     }
 }
 
@@ -134,7 +121,9 @@ impl<'a> ActivityEvent<'a> {
 
     fn read_dm_payload(&self) -> Result<Envelope<'a>, EnvelopeError> {
         let payload: DmPayload<'a> = match self.payload {
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| from_json(&e))?,
+            Some(raw) => {
+                serde_json::from_str(raw.get()).map_err(|e| EnvelopeError::from_json(&e))?
+            }
             None => DmPayload::default(),
         };
         let Some(account) = self.filter.user_id.clone() else {
@@ -158,7 +147,7 @@ impl<'a> ActivityEvent<'a> {
         Some(
             serde_json::from_str::<RevokePayload>(raw)
                 .map(|p| p.user_id)
-                .map_err(|e| from_json(&e)),
+                .map_err(|e| EnvelopeError::from_json(&e)),
         )
     }
 }

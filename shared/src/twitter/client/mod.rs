@@ -43,8 +43,8 @@ pub use config::ClientConfig;
 pub use endpoint::Endpoint;
 pub use media::{MAX_CHUNK_BYTES, MediaUpload, UploadOptions};
 pub use v2::{
-    AccountActivitySubscriptionsV2, ActivitySubscriptionV2, DmEventPageV2, DmEventV2, SentDmV2,
-    V2_CHUNK_BYTES, WebhookV2,
+    AccountActivitySubscriptionsV2, ActivitySubscriptionV2, DM_EVENT_TYPES, DmEventPageV2,
+    DmEventV2, SentDmV2, V2_CHUNK_BYTES, WebhookV2,
 };
 
 struct Inner {

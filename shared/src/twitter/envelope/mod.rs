@@ -50,7 +50,7 @@ pub enum EnvelopeError {
 }
 
 impl EnvelopeError {
-    fn from_json(e: &serde_json::Error) -> Self {
+    pub(crate) fn from_json(e: &serde_json::Error) -> Self {
         let detail = truncate(e.to_string(), 300);
         match e.classify() {
             serde_json::error::Category::Data => EnvelopeError::WrongShape { detail },
@@ -145,6 +145,10 @@ pub struct Envelope<'a> {
     /// Account-level events; today only `revoke`.
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
     pub user_event: Option<Item<'a, UserEvent>>,
+    /// `data`: the event of an X Activity API delivery (`twitter::xaa`), kept unparsed. Read in
+    /// the same pass as the rest, so that a body is parsed once whichever product sent it.
+    #[serde(default, borrow, rename = "data", skip_serializing)]
+    pub activity: Option<Item<'a, serde_json::Value>>,
 }
 
 impl<'a> Envelope<'a> {

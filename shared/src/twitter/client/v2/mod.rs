@@ -20,7 +20,7 @@ use crate::twitter::errors::TwitterError;
 
 pub use dm::{DmEventPageV2, DmEventV2, SentDmV2};
 pub use media::V2_CHUNK_BYTES;
-pub use subscriptions::{AccountActivitySubscriptionsV2, ActivitySubscriptionV2};
+pub use subscriptions::{AccountActivitySubscriptionsV2, ActivitySubscriptionV2, DM_EVENT_TYPES};
 pub use webhooks::WebhookV2;
 
 /// v2 success answers: the object under `data` (absent on an empty list).

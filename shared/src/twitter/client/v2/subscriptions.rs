@@ -74,7 +74,41 @@ struct AaaUser {
     user_id: UserId,
 }
 
+/// The X Activity API event types that carry an account's Direct Messages: the ones it
+/// receives (customers writing) and the ones it sends (the bot's echoes, a person answering).
+pub const DM_EVENT_TYPES: [&str; 2] = ["dm.received", "dm.sent"];
+
 impl TwitterClient {
+    /// Subscribes `user_id` to [`DM_EVENT_TYPES`] on `webhook_id`, tagged `tag`, creating only
+    /// the subscriptions it does not have yet (so running it again creates nothing). Returns
+    /// one subscription per event type. Used by `dmbot subscription add`, Twitter Sign-in and
+    /// `dmbot serve`'s simulator set-up.
+    pub async fn subscribe_dm_events_v2(
+        &self,
+        account: &TokenCredentials,
+        user_id: &UserId,
+        webhook_id: &WebhookId,
+        tag: &str,
+    ) -> Result<Vec<ActivitySubscriptionV2>, TwitterError> {
+        let existing = self.list_activity_subscriptions_v2().await?;
+        let mut subscriptions = Vec::new();
+        for event_type in DM_EVENT_TYPES {
+            let have = existing.iter().find(|s| {
+                s.event_type == event_type
+                    && s.filter.user_id.as_ref() == Some(user_id)
+                    && s.webhook_id.as_ref() == Some(webhook_id)
+            });
+            subscriptions.push(match have {
+                Some(s) => s.clone(),
+                None => {
+                    self.subscribe_activity_v2(account, event_type, user_id, webhook_id, Some(tag))
+                        .await?
+                }
+            });
+        }
+        Ok(subscriptions)
+    }
+
     /// `POST /2/activity/subscriptions`: delivers `event_type` events of `user_id` to the
     /// webhook, tagged `tag`. As the account itself (`account` must be `user_id`'s token).
     pub async fn subscribe_activity_v2(
