@@ -76,6 +76,13 @@ impl Inbox for FailureNotRecorded {
         }
         self.inner.set_inbound_status(c, e, status).await
     }
+    async fn pending_in_conversation(
+        &self,
+        c: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.pending_in_conversation(c, limit).await
+    }
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
         self.inner.list_failed(limit).await
     }

@@ -245,6 +245,7 @@ async fn failures_list_should_show_a_message_put_off_with_its_next_attempt_and_w
             until_ms: until,
             reason: "rate limited by Twitter until the window resets".into(),
             release_lease: true,
+            slot_ms: None,
         };
         assert!(
             store

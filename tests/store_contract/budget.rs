@@ -195,3 +195,71 @@ pub async fn budgets_of_the_app_and_of_each_account_are_separate<S: SendBudget>(
         Taken::Granted { used: 2, .. }
     ));
 }
+
+pub async fn the_block_from_x_is_read_until_its_reset<S: SendBudget>(store: &S) {
+    let reset = T0 + 20 * MIN;
+    let key = &account("10");
+    let blocked = |now| store.blocked_until(key, now);
+    assert_eq!(
+        blocked(T0 + 16 * MIN).await.expect("read"),
+        None,
+        "nothing observed yet"
+    );
+    assert_eq!(take(store, key, 15, T0).await, granted(1, T0));
+    assert_eq!(
+        blocked(T0 + 16 * MIN).await.expect("read"),
+        None,
+        "a take blocks nothing"
+    );
+    // None remain and X resets 5 minutes into our next window.
+    store
+        .observe(key, 15, 0, Some(reset), T0 + 4 * MIN)
+        .await
+        .expect("observe");
+    assert_eq!(
+        blocked(T0 + 5 * MIN).await.expect("read"),
+        None,
+        "our window is spent, not blocked"
+    );
+    assert_eq!(blocked(T0 + 15 * MIN).await.expect("read"), Some(reset));
+    assert_eq!(blocked(reset - 1).await.expect("read"), Some(reset));
+    assert_eq!(blocked(reset).await.expect("read"), None, "after the reset");
+    assert_eq!(
+        blocked(T0 + 31 * MIN).await.expect("read"),
+        None,
+        "the window after"
+    );
+    assert_eq!(
+        store
+            .blocked_until(&account("11"), T0 + 16 * MIN)
+            .await
+            .expect("blocked_until"),
+        None,
+        "another account"
+    );
+    // Reading changes nothing: the next window is still refused until the reset.
+    assert_eq!(
+        take(store, key, 15, T0 + 16 * MIN).await,
+        Taken::Spent { reset_at_ms: reset }
+    );
+}
+
+pub async fn a_take_at_a_later_time_reserves_a_slot_in_that_window<S: SendBudget>(store: &S) {
+    let key = account("10");
+    let later = T0 + 15 * MIN;
+    assert_eq!(take(store, &key, 2, later).await, granted(1, later));
+    assert_eq!(take(store, &key, 2, later + MIN).await, granted(2, later));
+    assert_eq!(
+        take(store, &key, 2, later).await,
+        Taken::Spent {
+            reset_at_ms: later + 15 * MIN
+        },
+        "the later window is spent"
+    );
+    assert_eq!(
+        take(store, &key, 2, T0 + MIN).await,
+        granted(1, T0),
+        "the current window still grants"
+    );
+    assert_eq!(take(store, &key, 2, T0 + 2 * MIN).await, granted(2, T0));
+}

@@ -154,6 +154,72 @@ async fn a_redrive_is_marked_for_the_stream_until_the_next_claim() {
 }
 
 #[tokio::test]
+async fn deferred_entries_sort_by_event_id_and_entries_in_the_old_format_are_still_taken() {
+    let store = Moto::shared().await.fresh_table().await;
+    let (a, b) = (conv("10", "20"), conv("10", "30"));
+    for (c, id) in [(&a, "1002"), (&b, "1001")] {
+        store.put_inbound(&plain_inbound(c, id)).await.unwrap();
+    }
+    let mark = AttemptMark::Deferred {
+        until_ms: 5_000,
+        reason: "send budget spent".into(),
+        release_lease: false,
+        slot_ms: Some(6_000),
+    };
+    assert!(store.mark_inbound(&b, &event("1001"), &mark).await.unwrap());
+    let sk = "00000000000000005000#00000000000000001001#CONV#10#30";
+    assert_eq!(layout::deferred_sk(5_000, &b, &event("1001")), sk);
+    let entry = raw_item(&store, layout::PK_DEFERRED, sk).await;
+    assert_eq!(entry.string_attr(layout::ATTR_INBOUND_SK), Some("EVT#1001"));
+    let message = raw_item(&store, "CONV#10#30", "EVT#1001").await;
+    assert_eq!(message.number_attr(layout::ATTR_SLOT_MS), Some("6000"));
+    // A message put off by an older version: its entry is `<due>#<inbound pk>#<event id>`.
+    store.mark_inbound(&a, &event("1002"), &mark).await.unwrap();
+    let new_sk = layout::deferred_sk(5_000, &a, &event("1002"));
+    let old_sk = "00000000000000005000#CONV#10#20#1002";
+    let old = HashMap::from([
+        (
+            "pk".to_string(),
+            AttributeValue::S(layout::PK_DEFERRED.into()),
+        ),
+        ("sk".to_string(), AttributeValue::S(old_sk.into())),
+        (
+            "kind".to_string(),
+            AttributeValue::S(layout::KIND_DEFERRED.into()),
+        ),
+        (
+            layout::ATTR_INBOUND_PK.to_string(),
+            AttributeValue::S("CONV#10#20".into()),
+        ),
+        (
+            layout::ATTR_INBOUND_SK.to_string(),
+            AttributeValue::S("EVT#1002".into()),
+        ),
+    ]);
+    let client = store.client();
+    let table = store.table_name();
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(old))
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(layout::PK_DEFERRED.into()))
+        .key("sk", AttributeValue::S(new_sk))
+        .send()
+        .await
+        .unwrap();
+    let due = store.take_due_deferred(5_000, 10).await.unwrap();
+    let ids: Vec<String> = due.iter().map(|r| r.message.event_id.to_string()).collect();
+    assert_eq!(ids, ["1001", "1002"]);
+    assert!(store.take_due_deferred(5_000, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_corrupt_item_is_reported_as_corrupt() {
     let store = Moto::shared().await.fresh_table().await;
     let c = conv("10", "20");

@@ -69,6 +69,7 @@ mod inbox;
 mod invites;
 mod media;
 mod outbox;
+mod pending;
 mod revocations;
 mod signin;
 mod usage;
@@ -126,6 +127,11 @@ contract!(
     attempts::attempt_marks_are_kept_on_a_pending_message_only,
     attempts::unfinished_messages_are_the_pending_ones_received_before_a_time,
     attempts::messages_put_off_are_taken_once_when_due_and_never_when_answered,
+    attempts::a_deferral_stores_its_reserved_slot_or_removes_it,
+    attempts::messages_due_at_one_time_are_taken_in_event_id_order_across_conversations,
+    pending::a_conversation_without_pending_messages_has_none,
+    pending::the_pending_messages_of_a_conversation_come_oldest_event_first,
+    pending::only_the_latest_messages_up_to_the_limit_are_looked_at,
     conversations::an_unknown_conversation_loads_as_new,
     conversations::each_save_bumps_the_version,
     conversations::a_save_on_a_stale_version_is_a_conflict,
@@ -152,6 +158,8 @@ contract!(
     budget::a_slot_given_back_is_granted_again_and_the_count_never_goes_below_zero,
     budget::x_saying_none_remain_refuses_takes_until_its_reset,
     budget::budgets_of_the_app_and_of_each_account_are_separate,
+    budget::the_block_from_x_is_read_until_its_reset,
+    budget::a_take_at_a_later_time_reserves_a_slot_in_that_window,
     usage::counts_add_up_by_kind_day_and_owner,
     usage::concurrent_recorders_lose_no_count,
 );

@@ -24,6 +24,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             until_ms,
             reason: reason.clone(),
             release_lease,
+            slot_ms: None,
         };
         match self
             .store_retry(budget, || self.store.mark_inbound(key, event, &mark))

@@ -54,6 +54,11 @@ pub struct DispatchAttempt {
     /// How many times it was put off.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub deferrals: u32,
+    /// A send slot reserved for it in the budget windows containing this time (ms since
+    /// epoch), written by its latest deferral ([`AttemptMark::Deferred`](crate::store::AttemptMark::Deferred));
+    /// `None`: no reservation. Finishing the message does not clear it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_ms: Option<u64>,
 }
 
 impl DispatchAttempt {

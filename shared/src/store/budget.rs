@@ -21,6 +21,13 @@
 //!   next window is blocked until X's reset (capped at that window's end): takes in it are
 //!   [`Taken::Spent`] with `reset_at_ms` the reset. So once X says 0 remain, no take is granted
 //!   before both our window and X's have ended.
+//! - [`SendBudget::blocked_until`] reads (never writes) the block `observe` put on the window
+//!   containing `now_ms`: its end when it lies past `now_ms`, otherwise `None`.
+//! - `now_ms` need not be the present: [`SendBudget::try_take`] called with a FUTURE `now_ms`
+//!   reserves a slot in the later window containing it (counted there, refused when that
+//!   window is spent or blocked at that time), which is how a deferred message holds its place.
+//!   No store forgets a window a take for the present may still count in because a later
+//!   window was taken from.
 //!
 //! Implementations: [`crate::store::memory::MemoryStore`], `embedded/budget.rs` (table
 //! `budget`, key `(scope, window name, window start)`; a budget's take removes its windows that
@@ -29,7 +36,7 @@
 //! `kind = budget`, `used` N, `window_end_ms` N, `blocked_until_ms` N (only when `observe`
 //! blocked it) and the TTL attribute `expires_at` (N, seconds: one window length after the
 //! window's end). A take is one UpdateItem (`ADD used :one` on the condition that the count is
-//! below the limit and the window is not blocked).
+//! below the limit and the window is not blocked); `blocked_until` is one consistent GetItem.
 
 use std::future::Future;
 
@@ -103,7 +110,8 @@ pub enum Taken {
 /// Where send budgets are counted. See the module documentation for the exact semantics.
 pub trait SendBudget: Send + Sync {
     /// Takes one slot of the window of `key` containing `now_ms` if fewer than `limit` are used
-    /// and the window is not blocked. Atomic across processes.
+    /// and the window is not blocked. Atomic across processes. `now_ms` may lie in the future:
+    /// that reserves a slot in the later window containing it.
     fn try_take(
         &self,
         key: &BudgetKey,
@@ -130,6 +138,13 @@ pub trait SendBudget: Send + Sync {
         reset_at_ms: Option<u64>,
         now_ms: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// When the window of `key` containing `now_ms` is blocked by `observe` past `now_ms`: until when.
+    fn blocked_until(
+        &self,
+        key: &BudgetKey,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 }
 
 #[cfg(feature = "dynamodb")]

@@ -20,11 +20,15 @@ pub enum AttemptMark {
     Replied { reply: EventId },
     /// Not before `until_ms`, for `reason`; counts a deferral. `release_lease`: the caller
     /// holds the claim and gives it up (never set by a caller that does not hold it: another
-    /// dispatcher's live lease must stay).
+    /// dispatcher's live lease must stay). `slot_ms`: a send slot reserved in the budget
+    /// windows containing `slot_ms` (ms since epoch); `None`: no reservation. Stored on the
+    /// message as [`DispatchAttempt::slot_ms`](crate::domain::DispatchAttempt::slot_ms) (set
+    /// when `Some`, removed when `None`).
     Deferred {
         until_ms: u64,
         reason: String,
         release_lease: bool,
+        slot_ms: Option<u64>,
     },
 }
 
@@ -63,6 +67,18 @@ pub trait Inbox: Send + Sync {
         event: &EventId,
         status: &InboundStatus,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The pending (not answered, not failed) messages of `conversation`, oldest first (by numeric
+    /// event id), looking only at its `limit` most recently stored messages.
+    ///
+    /// "Most recently stored" is the highest event ids ([`rules::pending_of_latest`](super::rules::pending_of_latest));
+    /// DynamoDB reads them in its key order (`EVT#<event id>`, not padded), which is the same
+    /// for event ids of one length (X's snowflakes: 19 digits).
+    fn pending_in_conversation(
+        &self,
+        conversation: &ConversationKey,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InboundRecord>, StoreError>> + Send;
 
     /// Messages that failed permanently, newest first, at most `limit`.
     fn list_failed(

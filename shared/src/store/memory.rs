@@ -144,6 +144,21 @@ impl Inbox for MemoryStore {
         Ok(())
     }
 
+    async fn pending_in_conversation(
+        &self,
+        conversation: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let g = self.lock()?;
+        let records = g
+            .inbound
+            .iter()
+            .filter(|((c, _), _)| c == conversation)
+            .map(|(_, (r, _))| r.clone())
+            .collect();
+        Ok(rules::pending_of_latest(records, limit))
+    }
+
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
         let g = self.lock()?;
         let mut failed: Vec<InboundRecord> = g

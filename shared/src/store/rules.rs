@@ -72,11 +72,15 @@ pub fn apply_mark(attempt: &mut DispatchAttempt, mark: &AttemptMark) {
         }
         AttemptMark::Replied { reply } => attempt.reply_event_id = Some(reply.clone()),
         AttemptMark::Deferred {
-            until_ms, reason, ..
+            until_ms,
+            reason,
+            slot_ms,
+            ..
         } => {
             attempt.not_before_ms = Some(*until_ms);
             attempt.defer_reason = Some(reason.clone());
             attempt.deferrals = attempt.deferrals.saturating_add(1);
+            attempt.slot_ms = *slot_ms;
         }
     }
 }
@@ -90,6 +94,17 @@ pub fn is_due(record: &InboundRecord, now_ms: u64) -> bool {
 /// Due messages in the order they are taken: the earliest due time first, then by event id.
 pub fn sort_due(records: &mut [InboundRecord]) {
     records.sort_by_key(|r| (r.attempt.not_before_ms, r.message.event_id.numeric()));
+}
+
+/// What [`Inbox::pending_in_conversation`](super::Inbox::pending_in_conversation) returns of
+/// one conversation's `records`: of the `limit` with the highest event ids, the pending ones,
+/// oldest (lowest event id) first.
+pub fn pending_of_latest(mut records: Vec<InboundRecord>, limit: usize) -> Vec<InboundRecord> {
+    records.sort_by_key(|r| Reverse(r.message.event_id.numeric()));
+    records.truncate(limit);
+    records.retain(|r| r.status == InboundStatus::Pending);
+    records.reverse();
+    records
 }
 
 /// Failed messages as listed: newest (highest event id) first.
@@ -158,6 +173,11 @@ pub fn refused_until(window: &BudgetWindow, limit: u32, now_ms: u64, end_ms: u64
     if window.used >= u64::from(limit) {
         return Some(end_ms);
     }
+    blocked_at(window, now_ms)
+}
+
+/// The end of the block on `window` when it lies past `now_ms` (`SendBudget::blocked_until`).
+pub fn blocked_at(window: &BudgetWindow, now_ms: u64) -> Option<u64> {
     window.blocked_until_ms.filter(|&until| until > now_ms)
 }
 
@@ -276,6 +296,7 @@ mod tests {
             until_ms: 900,
             reason: "rate limit".into(),
             release_lease: false,
+            slot_ms: None,
         };
         assert!(mark(&mut record, &mut lease, &deferred));
         assert_eq!(lease, Some(500), "the lease is kept unless released");

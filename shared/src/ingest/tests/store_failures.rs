@@ -75,6 +75,13 @@ impl Inbox for FailsOnce {
     ) -> Result<(), StoreError> {
         self.inner.set_inbound_status(c, e, s).await
     }
+    async fn pending_in_conversation(
+        &self,
+        c: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        self.inner.pending_in_conversation(c, limit).await
+    }
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {
         self.inner.list_failed(limit).await
     }

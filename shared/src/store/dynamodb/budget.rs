@@ -197,4 +197,11 @@ impl SendBudget for DynamoStore {
         }
         Ok(())
     }
+
+    /// One GetItem (consistent) of the window containing `now_ms`.
+    async fn blocked_until(&self, key: &BudgetKey, now_ms: u64) -> Result<Option<u64>, StoreError> {
+        let start = rules::window_start(now_ms, key.window.length_ms);
+        let window = self.budget_window(key, start).await?;
+        Ok(rules::blocked_at(&window, now_ms))
+    }
 }

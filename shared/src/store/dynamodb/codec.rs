@@ -175,6 +175,7 @@ pub fn decode_inbound_item(item: &impl ItemView) -> Result<InboundRecord, StoreE
         defer_reason: item.string_attr(ATTR_DEFER_REASON).map(str::to_string),
         deferrals: opt_n(item, WHAT, ATTR_DEFERRALS)?
             .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        slot_ms: opt_n(item, WHAT, ATTR_SLOT_MS)?,
     };
     Ok(InboundRecord {
         message,
@@ -256,6 +257,9 @@ pub(super) fn encode_inbound(
     }
     if a.deferrals > 0 {
         item.insert(ATTR_DEFERRALS.to_string(), n(u64::from(a.deferrals)));
+    }
+    if let Some(at) = a.slot_ms {
+        item.insert(ATTR_SLOT_MS.to_string(), n(at));
     }
     match &record.status {
         InboundStatus::Pending => {

@@ -160,6 +160,37 @@ impl Inbox for DynamoStore {
         }
     }
 
+    /// One Query of the conversation's partition: its `EVT#` items, highest key first, at most
+    /// `limit`; then the shared rule (pending only, oldest event id first). Undecodable items
+    /// are logged and left out.
+    async fn pending_in_conversation(
+        &self,
+        conversation: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(self.table_name())
+            .consistent_read(true)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :evt)")
+            .expression_attribute_names("#pk", ATTR_PK)
+            .expression_attribute_names("#sk", ATTR_SK)
+            .expression_attribute_values(":pk", s(conversation_pk(conversation)))
+            .expression_attribute_values(":evt", s(INBOUND_SK_PREFIX))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .sdk(self, "Query")?;
+        let items = out.items.unwrap_or_default();
+        let records = decode_listed_inbound(&items, "pending in conversation");
+        Ok(rules::pending_of_latest(records, limit))
+    }
+
     /// A Scan of the whole table with a filter: this backs the operator command
     /// `dmbot failures list`, not a hot path, so no index is kept for it. Items that cannot be
     /// decoded are logged and left out rather than hiding every other failure.
@@ -209,23 +240,36 @@ impl Inbox for DynamoStore {
                 until_ms,
                 reason,
                 release_lease,
+                slot_ms,
             } => {
-                let set = "SET #nb = :until, #reason = :reason, \
-                           #count = if_not_exists(#count, :zero) + :one";
-                let req = req
+                let mut set = "SET #nb = :until, #reason = :reason, \
+                               #count = if_not_exists(#count, :zero) + :one"
+                    .to_string();
+                let mut remove = Vec::new();
+                let mut req = req
                     .expression_attribute_names("#nb", ATTR_NOT_BEFORE_MS)
                     .expression_attribute_names("#reason", ATTR_DEFER_REASON)
                     .expression_attribute_names("#count", ATTR_DEFERRALS)
+                    .expression_attribute_names("#slot", ATTR_SLOT_MS)
                     .expression_attribute_values(":until", n(*until_ms))
                     .expression_attribute_values(":reason", s(reason.as_str()))
                     .expression_attribute_values(":zero", n(0))
                     .expression_attribute_values(":one", n(1));
-                if *release_lease {
-                    req.update_expression(format!("{set} REMOVE #lease"))
-                        .expression_attribute_names("#lease", ATTR_LEASE_UNTIL_MS)
-                } else {
-                    req.update_expression(set)
+                match slot_ms {
+                    Some(at) => {
+                        set.push_str(", #slot = :slot");
+                        req = req.expression_attribute_values(":slot", n(*at));
+                    }
+                    None => remove.push("#slot"),
                 }
+                if *release_lease {
+                    remove.push("#lease");
+                    req = req.expression_attribute_names("#lease", ATTR_LEASE_UNTIL_MS);
+                }
+                if !remove.is_empty() {
+                    set = format!("{set} REMOVE {}", remove.join(", "));
+                }
+                req.update_expression(set)
             }
         };
         match req.send().await {

@@ -53,6 +53,9 @@ pub const ATTR_SENT_REPLY_ID: &str = "sent_reply_id";
 pub const ATTR_NOT_BEFORE_MS: &str = "not_before_ms";
 pub const ATTR_DEFER_REASON: &str = "defer_reason";
 pub const ATTR_DEFERRALS: &str = "deferrals";
+/// On a pending inbound message: a send slot is reserved for it in the budget windows
+/// containing this time (ms, number; set or removed by each deferral).
+pub const ATTR_SLOT_MS: &str = "slot_ms";
 /// The account as JSON ([`AccountRecord`](crate::store::AccountRecord)).
 pub const ATTR_ACCOUNT: &str = "account";
 pub const ATTR_FLOW_ID: &str = "flow_id";
@@ -123,9 +126,12 @@ pub fn account_conversations_prefix(account: &AccountId) -> String {
     format!("CONV#{account}#")
 }
 
+/// What every inbound message's sort key begins with.
+pub const INBOUND_SK_PREFIX: &str = "EVT#";
+
 /// `EVT#<event id>`.
 pub fn inbound_sk(event: &EventId) -> String {
-    format!("EVT#{event}")
+    format!("{INBOUND_SK_PREFIX}{event}")
 }
 
 /// `OUT#<event id, 32 digits>`: zero-padded so that a conversation's receipts sort by event id
@@ -139,10 +145,18 @@ pub(super) fn legacy_sent_sk(event: &EventId) -> String {
     format!("OUT#{event}")
 }
 
-/// `<due ms, 20 digits>#<conversation pk>#<event id>`: a deferred message's entry in the
-/// `DEFERRED` partition, in due order, so the scheduled re-drive reads only what is due.
+/// `<due ms, 20 digits>#<event id, zero-padded to 20 digits>#<conversation pk>`: a deferred
+/// message's entry in the `DEFERRED` partition, in due order, so the scheduled re-drive reads
+/// only what is due, and within one due time in event-id order (snowflakes grow with time), so
+/// messages put off until the same time are redriven first come, first served across
+/// conversations. Entries written before (`<due>#<conversation pk>#<event id>`) sort after the
+/// new ones of their due time and are read the same way (through `inbound_pk`/`inbound_sk`).
 pub fn deferred_sk(until_ms: u64, conversation: &ConversationKey, event: &EventId) -> String {
-    format!("{until_ms:020}#{}#{event}", conversation_pk(conversation))
+    format!(
+        "{until_ms:020}#{:0>20}#{}",
+        event.as_str(),
+        conversation_pk(conversation)
+    )
 }
 
 /// `ACCOUNT#<account>`.
@@ -179,6 +193,22 @@ mod tests {
     fn flow_sort_keys_sort_like_their_versions() {
         assert!(flow_sk(9) < flow_sk(10));
         assert!(flow_sk(99) < flow_sk(u64::MAX));
+    }
+
+    #[test]
+    fn deferred_entries_sort_by_due_time_then_event_id_across_conversations() {
+        let id = |s: &str| UserId::parse(s).unwrap();
+        let event = |s: &str| EventId::parse(s).unwrap();
+        let (a, b) = (
+            ConversationKey::new(id("10"), id("10")),
+            ConversationKey::new(id("10"), id("99")),
+        );
+        assert!(deferred_sk(5, &b, &event("9")) < deferred_sk(5, &a, &event("10")));
+        assert!(deferred_sk(5, &a, &event("99")) < deferred_sk(6, &b, &event("1")));
+        assert_eq!(
+            deferred_sk(5, &a, &event("123")),
+            "00000000000000000005#00000000000000000123#CONV#10#10"
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The send budget port on the embedded store: table `budget`, key `(scope, window name,
 //! window start)`, value the window's [`BudgetWindow`] as JSON. A take removes the budget's
 //! windows that ended a whole window or more before it (the one just ended is kept for a
-//! taker whose clock is a little behind), so the table holds two or three rows per budget.
+//! taker whose clock is a little behind), so the table holds two or three rows per budget, plus
+//! the later windows slots are reserved in. "Before it" is before the take's time or the
+//! present, whichever is earlier: a reservation in a later window keeps the present one.
 
 use std::path::Path;
 
-use redb::{ReadableTable, Table};
+use redb::{ReadableDatabase, ReadableTable, Table};
 
 use super::error::Db;
 use super::schema::BUDGET;
@@ -14,11 +16,12 @@ use crate::store::StoreError;
 use crate::store::budget::{BudgetKey, SendBudget, Taken};
 use crate::store::rules::{self, BudgetWindow};
 
-type BudgetTable<'t> = Table<'t, (&'static str, &'static str, u64), &'static str>;
+type BudgetKeyParts = (&'static str, &'static str, u64);
+type BudgetTable<'t> = Table<'t, BudgetKeyParts, &'static str>;
 
 /// The window `(scope, name, start)`, empty when it was never written.
 fn read(
-    table: &BudgetTable<'_>,
+    table: &impl ReadableTable<BudgetKeyParts, &'static str>,
     path: &Path,
     (scope, name, start): (&str, &str, u64),
 ) -> Result<BudgetWindow, StoreError> {
@@ -52,7 +55,10 @@ impl SendBudget for EmbeddedStore {
     ) -> Result<Taken, StoreError> {
         let (scope, name, length) = (key.scope.key_part(), key.window.name, key.window.length_ms);
         let start = rules::window_start(now_ms, length);
-        let keep_from = start.saturating_sub(length);
+        // A take for a later window (a reservation) must not forget the present one: windows
+        // are kept from the one before the present's, whichever of the two times is earlier.
+        let present = now_ms.min(crate::domain::now_ms());
+        let keep_from = rules::window_start(present, length).saturating_sub(length);
         self.write(move |txn, path| {
             let mut table = txn.open_table(BUDGET).db(path)?;
             let ended: Vec<u64> = {
@@ -123,5 +129,16 @@ impl SendBudget for EmbeddedStore {
             Ok(())
         })
         .await
+    }
+
+    async fn blocked_until(&self, key: &BudgetKey, now_ms: u64) -> Result<Option<u64>, StoreError> {
+        let (scope, name) = (key.scope.key_part(), key.window.name);
+        let start = rules::window_start(now_ms, key.window.length_ms);
+        self.lookup(|db, path| {
+            let txn = db.begin_read().db(path)?;
+            let table = txn.open_table(BUDGET).db(path)?;
+            let window = read(&table, path, (scope.as_str(), name, start))?;
+            Ok(rules::blocked_at(&window, now_ms))
+        })
     }
 }

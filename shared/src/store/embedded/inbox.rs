@@ -2,7 +2,9 @@
 
 use super::error::Db;
 use super::expiry::{add_expiry, event_expiry};
-use super::schema::{FAILED, INBOUND, StoredInbound, event_key, index_order, index_status};
+use super::schema::{
+    FAILED, INBOUND, StoredInbound, conversation_key, event_key, index_order, index_status,
+};
 use super::{EmbeddedStore, decode, encode};
 use crate::domain::{ConversationKey, EventId, InboundRecord, InboundStatus};
 use crate::store::{AttemptMark, ClaimOutcome, Inbox, PutOutcome, StoreError, rules};
@@ -119,6 +121,34 @@ impl Inbox for EmbeddedStore {
             Ok(())
         })
         .await
+    }
+
+    /// A range read of the conversation's keys (`<account>/<customer>/<event id>`), all of
+    /// them (a conversation's messages expire with their TTL), then the shared rule.
+    async fn pending_in_conversation(
+        &self,
+        conversation: &ConversationKey,
+        limit: usize,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let from = format!("{}/", conversation_key(conversation));
+        // `0` follows `/`: every key with the prefix sorts before it.
+        let to = format!("{}0", conversation_key(conversation));
+        let records = self
+            .read(move |db, path| {
+                let txn = db.begin_read().db(path)?;
+                let table = txn.open_table(INBOUND).db(path)?;
+                let mut records = Vec::new();
+                for entry in table.range(from.as_str()..to.as_str()).db(path)? {
+                    let (k, v) = entry.db(path)?;
+                    match decode::<StoredInbound>("inbound message", k.value(), v.value()) {
+                        Ok(stored) => records.push(stored.record),
+                        Err(e) => tracing::warn!(error = %e, "skipping an undecodable message"),
+                    }
+                }
+                Ok(records)
+            })
+            .await?;
+        Ok(rules::pending_of_latest(records, limit))
     }
 
     async fn list_failed(&self, limit: usize) -> Result<Vec<InboundRecord>, StoreError> {

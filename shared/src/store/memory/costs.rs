@@ -46,6 +46,14 @@ impl SendBudget for MemoryStore {
         }
         Ok(())
     }
+
+    async fn blocked_until(&self, key: &BudgetKey, now_ms: u64) -> Result<Option<u64>, StoreError> {
+        let start = rules::window_start(now_ms, key.window.length_ms);
+        let g = self.lock()?;
+        Ok(g.budget
+            .get(&(key.clone(), start))
+            .and_then(|w| rules::blocked_at(w, now_ms)))
+    }
 }
 
 impl Usage for MemoryStore {
