@@ -41,6 +41,11 @@ pub struct FlowFile {
     /// Mark the customer's message read before replying (default true; nodes may override).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark_read: Option<bool>,
+    /// Several messages of a customer waiting at once get one reply, to the latest (default
+    /// true); every message still walks the flow in order. Absent in flows stored before it
+    /// existed, which therefore coalesce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coalesce: Option<bool>,
     /// Global keywords: they apply at every node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<KeywordFile>,
@@ -180,6 +185,7 @@ const TOP_KEYS: &[&str] = &[
     "customer_name_fallback",
     "typing",
     "mark_read",
+    "coalesce",
     "keywords",
     "handoff",
     "welcome_messages",

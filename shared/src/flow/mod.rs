@@ -188,6 +188,13 @@ impl Flow {
         self.v2_signature
     }
 
+    /// Whether several messages of a customer waiting at once get one reply, to the latest
+    /// (`coalesce`, default true): the engine still walks every message in order. `false`:
+    /// each message is answered.
+    pub fn coalesce(&self) -> bool {
+        self.definition.coalesce.unwrap_or(true)
+    }
+
     pub fn profiles(&self) -> &[Profile] {
         &self.profiles
     }

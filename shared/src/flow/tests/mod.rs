@@ -129,4 +129,8 @@ fn a_minimal_flow_is_valid_and_defaults_apply() {
     assert_eq!(flow.fallback, "menu");
     assert_eq!(flow.customer_name_fallback, "there");
     assert!(flow.default_welcome().is_none());
+    assert!(
+        flow.coalesce(),
+        "waiting messages get one reply unless told otherwise"
+    );
 }

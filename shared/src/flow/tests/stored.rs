@@ -54,6 +54,33 @@ fn a_tampered_stored_flow_is_refused_with_the_problem() {
 }
 
 #[test]
+fn coalesce_survives_the_stored_form_and_an_older_stored_flow_coalesces() {
+    let off = Flow::from_toml_str(&format!("coalesce = false\n{MINIMAL}"), ".").unwrap();
+    assert!(!off.coalesce());
+    let back: Flow = serde_json::from_str(&serde_json::to_string(&off).unwrap()).unwrap();
+    assert!(!back.coalesce());
+    assert_eq!(back.content_hash(), off.content_hash());
+    let on = Flow::from_toml_str(&format!("coalesce = true\n{MINIMAL}"), ".").unwrap();
+    assert!(on.coalesce());
+    assert_ne!(on.content_hash(), off.content_hash(), "it is content");
+    // Stored before the key existed: no `coalesce` in the JSON.
+    let mut json = serde_json::to_value(&off).unwrap();
+    json["definition"]
+        .as_object_mut()
+        .unwrap()
+        .remove("coalesce")
+        .expect("stored when set");
+    let older: Flow = serde_json::from_value(json).unwrap();
+    assert!(older.coalesce());
+    let unset = Flow::from_toml_str(MINIMAL, ".").unwrap();
+    assert_eq!(
+        older.content_hash(),
+        unset.content_hash(),
+        "a flow without the key keeps its hash"
+    );
+}
+
+#[test]
 fn the_content_hash_ignores_formatting_and_follows_content() {
     let a = Flow::from_toml_str(MINIMAL, ".").unwrap();
     let reformatted = format!("# a comment\n{}", MINIMAL.replace("text = ", "text    =  "));
