@@ -13,6 +13,7 @@ use dmbot_shared::domain::{
     InboundMessage, InboundRecord, InboundStatus, UserId, now_ms,
 };
 use dmbot_shared::flow::Flow;
+use dmbot_shared::store::budget::{BudgetKey, SendBudget, Taken};
 use dmbot_shared::store::dynamodb::DynamoStore;
 use dmbot_shared::store::usage::{BillableKind, DayUsage, Usage, UsageDay};
 use dmbot_shared::store::{
@@ -213,6 +214,30 @@ impl Usage for FailureNotRecorded {
         to: &UsageDay,
     ) -> Result<Vec<DayUsage>, StoreError> {
         self.inner.usage(a, from, to).await
+    }
+}
+
+impl SendBudget for FailureNotRecorded {
+    async fn try_take(&self, key: &BudgetKey, limit: u32, now: u64) -> Result<Taken, StoreError> {
+        self.inner.try_take(key, limit, now).await
+    }
+    async fn give_back(&self, key: &BudgetKey, start: u64) -> Result<(), StoreError> {
+        self.inner.give_back(key, start).await
+    }
+    async fn observe(
+        &self,
+        key: &BudgetKey,
+        limit: u32,
+        remaining: u32,
+        reset_at_ms: Option<u64>,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .observe(key, limit, remaining, reset_at_ms, now)
+            .await
+    }
+    async fn blocked_until(&self, key: &BudgetKey, now: u64) -> Result<Option<u64>, StoreError> {
+        self.inner.blocked_until(key, now).await
     }
 }
 

@@ -127,20 +127,35 @@ async fn server_errors_then_success_give_one_reply() {
     assert_eq!(env.fake.requests_to(SEND).len(), 3);
 }
 
+/// A 429 on a send (the budget believed X had room) is not waited out in the invocation, even
+/// when it resets soon: the message is put off until the reset and answered when it comes back.
 #[tokio::test]
-async fn a_rate_limit_that_resets_within_the_deadline_is_waited_out() {
+async fn a_rate_limited_send_is_put_off_until_the_reset_not_waited_out() {
     let env = env().await;
     let key = env.owner_key(CUSTOMER);
     let record = env.inbound(&key, 1_600_000_000_000_000_001, "hello").await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let reset = now_ms() / 1000 + 1;
     env.fake
-        .fail_next(SEND, 1, Fault::RateLimited { reset_at: now });
+        .fail_next(SEND, 1, Fault::RateLimited { reset_at: reset });
 
     let handled = env.dispatcher().handle(&record, deadline()).await.unwrap();
 
-    assert!(matches!(handled, Handled::Replied { .. }));
+    let Handled::Deferred { until_ms, .. } = handled else {
+        panic!("{handled:?}");
+    };
+    assert!(until_ms >= reset * 1000, "{until_ms} is before the reset");
+    assert!(env.texts_to(CUSTOMER).is_empty());
+    tokio::time::sleep(Duration::from_millis(
+        until_ms.saturating_sub(now_ms()) + 20,
+    ))
+    .await;
+    let back = env
+        .store
+        .get_inbound(&key, &record.message.event_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let handled = env.dispatcher().handle(&back, deadline()).await.unwrap();
+    assert!(matches!(handled, Handled::Replied { .. }), "{handled:?}");
     assert_eq!(env.texts_to(CUSTOMER), vec!["Menu for Jane"]);
 }

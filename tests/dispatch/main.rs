@@ -6,6 +6,7 @@
 //! is a sample of the shape.
 
 mod accounts;
+mod budget;
 mod conversation;
 mod crash;
 mod deferral;

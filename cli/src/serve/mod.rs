@@ -132,6 +132,7 @@ impl LocalStack {
                 sealer,
                 app_id: mode.app_id.clone(),
                 api: config.settings.api,
+                limits: config.settings.limits,
                 ..DispatchConfig::new(mode.owner, FlowSource::Fixed(Arc::new(flow)))
             },
         ));

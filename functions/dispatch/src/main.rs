@@ -26,6 +26,7 @@ async fn main() -> Result<(), Error> {
         .requiring_sealed(config.settings.require_sealed_tokens)?;
     dispatch.app_id = config.settings.app_id.clone();
     dispatch.api = config.settings.api;
+    dispatch.limits = config.settings.limits;
     let store = aws::dynamo_store(&sdk, config.table_name);
     let dispatcher = &Dispatcher::new(store, client, dispatch);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {

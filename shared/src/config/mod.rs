@@ -27,6 +27,7 @@ pub mod aws;
 mod client;
 mod credentials;
 mod functions;
+mod limits;
 mod secret;
 mod settings;
 pub mod vars;
@@ -38,6 +39,7 @@ pub use credentials::{CREDENTIAL_VARS, ConsumerSecret, TwitterAppCredentials};
 pub use functions::{CrcFnConfig, SigninFnConfig, WebhookFnConfig};
 #[cfg(feature = "client")]
 pub use functions::{DispatchFnConfig, WatchdogFnConfig};
+pub use limits::SendLimits;
 pub use secret::SecretDocument;
 pub use settings::{DEFAULT_API_BASE_URL, DEFAULT_UPLOAD_BASE_URL, Settings, parse_base_url};
 

@@ -3,6 +3,7 @@
 use url::Url;
 
 use super::api::{ApiVersion, V2_BASE_URL};
+use super::limits::SendLimits;
 use super::{ConfigError, non_empty, process_env, vars};
 use crate::twitter::api_types::BearerToken;
 
@@ -34,6 +35,9 @@ pub struct Settings {
     /// Refuse connected accounts' stored tokens that are not sealed
     /// (`TWITTER_REQUIRE_SEALED_TOKENS`, `true`/`false`, default false).
     pub require_sealed_tokens: bool,
+    /// X's rate limits the dispatcher's send budget enforces (`X_*` limit settings, defaults
+    /// per API: [`SendLimits::documented`]).
+    pub limits: SendLimits,
 }
 
 fn flag(lookup: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<bool, ConfigError> {
@@ -122,6 +126,7 @@ impl Settings {
             table_name: non_empty(&lookup, vars::TABLE_NAME),
             secret_arn: non_empty(&lookup, vars::SECRET_ARN),
             require_sealed_tokens: flag(&lookup, vars::REQUIRE_SEALED_TOKENS)?,
+            limits: SendLimits::from_lookup(&lookup, api)?,
         })
     }
 

@@ -44,3 +44,21 @@ pub const AWS_LAMBDA_LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
 pub const LOG_FORMAT: &str = "DMBOT_LOG_FORMAT";
 /// The local stack's data directory (`--data-dir`).
 pub const DATA_DIR: &str = "DMBOT_DATA_DIR";
+
+// X's rate limits, as the dispatcher's send budget counts them (`config::SendLimits`). Each
+// limit is a whole number, or `none` for no such limit; unset means X's documented default for
+// the configured API.
+/// The short rate-limit window, in seconds (default 900: X's 15 minutes).
+pub const SEND_WINDOW_SECS: &str = "X_SEND_WINDOW_SECS";
+/// The long rate-limit window, in seconds (default 86400: X's 24 hours).
+pub const DAY_WINDOW_SECS: &str = "X_DAY_WINDOW_SECS";
+/// DM sends per account in the short window (v2: 15; v1.1: none).
+pub const DM_SENDS_PER_WINDOW: &str = "X_DM_SENDS_PER_WINDOW";
+/// DM sends per account in the long window (v2: 1,440; v1.1: 1,000).
+pub const DM_SENDS_PER_DAY: &str = "X_DM_SENDS_PER_DAY";
+/// DM sends for the whole app in the long window (v2: 1,440; v1.1: 15,000).
+pub const APP_DM_SENDS_PER_DAY: &str = "X_APP_DM_SENDS_PER_DAY";
+/// DM event look-ups (the recovery's reads) per account in the short window (15).
+pub const DM_LOOKUPS_PER_WINDOW: &str = "X_DM_LOOKUPS_PER_WINDOW";
+/// Typing indicators and read receipts (v1.1) per account in the short window (1,000 each).
+pub const COSMETIC_CALLS_PER_WINDOW: &str = "X_COSMETIC_CALLS_PER_WINDOW";

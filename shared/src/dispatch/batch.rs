@@ -101,7 +101,8 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     ) -> Result<Handled, DispatchError> {
         let key = &record.message.conversation;
         let event = &record.message.event_id;
-        self.defer(key, event, until_ms, reason, false, deadline)
+        let slot = record.attempt.slot_ms;
+        self.defer(key, event, until_ms, reason, false, slot, deadline)
             .await
     }
 }

@@ -72,6 +72,9 @@ pub struct DispatchConfig {
     /// Which X API answers (`TWITTER_API`): v1.1 sends the plan as it is; v2 writes it out as
     /// text (`dispatch/x_api.rs`).
     pub api: crate::config::ApiVersion,
+    /// X's limits the send budget enforces (`send_budget.rs`); set it with `api`
+    /// ([`crate::config::Settings::limits`]).
+    pub limits: crate::config::SendLimits,
 }
 
 impl DispatchConfig {
@@ -92,6 +95,7 @@ impl DispatchConfig {
             save_attempts: 5,
             sealer: crate::tokens::TokenSealer::plaintext(),
             api: crate::config::ApiVersion::V1_1,
+            limits: crate::config::SendLimits::documented(crate::config::ApiVersion::V1_1),
         }
     }
 }

@@ -11,6 +11,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     /// Writes that the message is put off until `until_ms` (see [`AttemptMark::Deferred`]).
     /// When that write fails nothing would bring the message back, so it is a retryable error
     /// (a batch item failure: the stream delivers it again).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn defer(
         &self,
         key: &ConversationKey,
@@ -18,13 +19,14 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         until_ms: u64,
         reason: String,
         release_lease: bool,
+        slot_ms: Option<u64>,
         budget: Instant,
     ) -> Result<Handled, DispatchError> {
         let mark = AttemptMark::Deferred {
             until_ms,
             reason: reason.clone(),
             release_lease,
-            slot_ms: None,
+            slot_ms,
         };
         match self
             .store_retry(budget, || self.store.mark_inbound(key, event, &mark))
@@ -57,19 +59,32 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         record: &InboundRecord,
         deadline: Instant,
     ) -> Result<Handled, DispatchError> {
-        let key = &record.message.conversation;
-        let event = &record.message.event_id;
         let budget = deadline
             .checked_sub(self.config.deadline_margin)
             .unwrap_or(deadline);
-        let result = self.handle_inner(record, budget).await;
+        let (result, tally) = super::metrics::measured(self.handle_inner(record, budget)).await;
+        let outcome = self.write_down(record, result, budget).await;
+        self.publish(record, &outcome, &tally);
+        outcome
+    }
+
+    /// Writes down what handling `record` came to (put off, failed) and says what it was.
+    async fn write_down(
+        &self,
+        record: &InboundRecord,
+        result: Result<Handled, Failure>,
+        budget: Instant,
+    ) -> Result<Handled, DispatchError> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
         match result {
             Ok(Handled::Busy) => {
                 // If its holder died, nothing would bring the message back: put it off until
                 // that lease must have run out. The holder's lease stays.
                 let until_ms = now_ms() + self.config.busy_defer.as_millis() as u64;
                 let reason = "another dispatcher held it".to_string();
-                self.defer(key, event, until_ms, reason, false, budget)
+                let slot = record.attempt.slot_ms;
+                self.defer(key, event, until_ms, reason, false, slot, budget)
                     .await
             }
             Ok(handled) => {
@@ -78,19 +93,25 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             }
             Err(Failure::Retry(reason)) => {
                 // Not now: back off, doubling with each deferral, and come back by itself.
-                let deferrals = match self.store.get_inbound(key, event).await {
-                    Ok(Some(r)) => r.attempt.deferrals,
-                    _ => 0,
+                let (deferrals, slot) = match self.store.get_inbound(key, event).await {
+                    Ok(Some(r)) => (r.attempt.deferrals, r.attempt.slot_ms),
+                    _ => (0, record.attempt.slot_ms),
                 };
                 let wait = self
                     .config
                     .retry_defer
                     .saturating_mul(1 << deferrals.min(10));
                 let until_ms = now_ms() + wait.min(self.config.max_retry_defer).as_millis() as u64;
-                self.defer(key, event, until_ms, reason, true, budget).await
+                self.defer(key, event, until_ms, reason, true, slot, budget)
+                    .await
             }
-            Err(Failure::Defer { until_ms, reason }) => {
-                self.defer(key, event, until_ms, reason, true, budget).await
+            Err(Failure::Defer {
+                until_ms,
+                reason,
+                slot_ms,
+            }) => {
+                self.defer(key, event, until_ms, reason, true, slot_ms, budget)
+                    .await
             }
             Err(Failure::Permanent(reason)) => {
                 tracing::error!(%reason, "message failed permanently");

@@ -11,11 +11,15 @@ use crate::twitter::api_types::{DmEvent, PageSize};
 /// How often the receipts are read again while an echo is waited for.
 const ECHO_POLL_MS: u64 = 250;
 
-/// The most pages (of 50 events) the look-up for an unrecorded reply reads: the 200 newest events
+/// The most pages (of 50 events on v1.1) the look-up for an unrecorded reply reads: the 200 newest events
 /// of the account. The look-up is rare (only after a crash or an unknown send outcome) but the
 /// list endpoint's rate limit is far lower than the send's, so it is bounded; when it gives up
 /// or is refused, the reply is sent.
 const LOOKUP_PAGES: usize = 4;
+
+/// Events per page of the v2 look-up. X bills every event read ($0.010), and the conversation's
+/// newest events hold the reply if it went out: small pages, read newest first.
+const V2_LOOKUP_PAGE: u8 = 10;
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     /// Whether the reply of an attempt that began sending at `sending_ms` went out: the
@@ -58,7 +62,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         );
         let found = self
             .find_unrecorded_reply(account, record, sending_ms, &receipts, budget)
-            .await;
+            .await?;
         Ok(match found {
             Some((id, ours)) if ours => Verdict::Ours(id),
             Some((id, _)) => Verdict::Person(id),
@@ -80,7 +84,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         sending_ms: u64,
         receipts: &[crate::store::Receipt],
         budget: Instant,
-    ) -> Option<(EventId, bool)> {
+    ) -> Result<Option<(EventId, bool)>, Failure> {
         let key = &record.message.conversation;
         let event = &record.message.event_id;
         let since = record
@@ -89,15 +93,16 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             .max(sending_ms.saturating_sub(recovery::CLOCK_SKEW_MS));
         if self.text_only() {
             return self
-                .find_unrecorded_reply_v2(account, key, event, since, receipts, budget)
+                .find_unrecorded_reply_v2(account, record, since, receipts, budget)
                 .await;
         }
         let count = PageSize::new(PageSize::MAX).ok();
         let mut cursor: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
             if Instant::now() >= budget {
-                return None;
+                return Ok(None);
             }
+            self.lookup_slot(record).await?;
             // One attempt per page, no waiting: the list endpoint has a much lower rate limit
             // than sends, and a backlog must not spend its deadline on a best-effort check.
             let call = self
@@ -107,7 +112,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not look for an earlier reply; sending");
-                    return None;
+                    return Ok(None);
                 }
             };
             let read = u32::try_from(page.events.len()).unwrap_or(u32::MAX);
@@ -128,7 +133,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                     // look-up's behaviour before receipts existed).
                     _ => true,
                 };
-                return Some((found.id.clone(), ours));
+                return Ok(Some((found.id.clone(), ours)));
             }
             // Newest first: once a page reaches back to that time, older pages cannot hold it.
             let reached_it = page
@@ -137,47 +142,49 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                 .is_none_or(|oldest| created_ms(oldest) <= since);
             match page.next_cursor {
                 Some(next) if !reached_it => cursor = Some(next),
-                _ => return None,
+                _ => return Ok(None),
             }
         }
         tracing::warn!(
             pages = LOOKUP_PAGES,
             "the account sent too many messages since this one to look through them all; sending"
         );
-        None
+        Ok(None)
     }
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
     /// [`Dispatcher::find_unrecorded_reply`] on X API v2: the conversation's own events
     /// (`/2/dm_conversations/with/:customer/dm_events`, newest first), at most [`LOOKUP_PAGES`]
-    /// pages of 50. A message from the account after `since` that no other message claims is
+    /// pages of [`V2_LOOKUP_PAGE`] events, each page only with room in the look-up budget. A message from the account after `since` that no other message claims is
     /// taken for ours: v2 events do not say which app sent them.
     async fn find_unrecorded_reply_v2(
         &self,
         account: &ResolvedAccount,
-        key: &ConversationKey,
-        event: &EventId,
+        record: &InboundRecord,
         since: u64,
         receipts: &[crate::store::Receipt],
         budget: Instant,
-    ) -> Option<(EventId, bool)> {
+    ) -> Result<Option<(EventId, bool)>, Failure> {
+        let key = &record.message.conversation;
+        let event = &record.message.event_id;
         let mut cursor: Option<String> = None;
         for _ in 0..LOOKUP_PAGES {
             if Instant::now() >= budget {
-                return None;
+                return Ok(None);
             }
+            self.lookup_slot(record).await?;
             let call = self.client.dm_events_with_v2(
                 &account.tokens,
                 &key.customer,
-                Some(50),
+                Some(V2_LOOKUP_PAGE),
                 cursor.as_deref(),
             );
             let page = match self.bounded(budget, call).await {
                 Ok(p) => p,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not look for an earlier reply; sending");
-                    return None;
+                    return Ok(None);
                 }
             };
             let read = u32::try_from(page.events.len()).unwrap_or(u32::MAX);
@@ -189,7 +196,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                     && !recovery::claimed_elsewhere(receipts, &e.id, event)
             });
             if let Some(found) = found {
-                return Some((found.id.clone(), true));
+                return Ok(Some((found.id.clone(), true)));
             }
             let reached_it = page
                 .events
@@ -197,10 +204,10 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                 .is_none_or(|oldest| snowflake_ms(&oldest.id) <= since);
             match page.next_token {
                 Some(next) if !reached_it => cursor = Some(next),
-                _ => return None,
+                _ => return Ok(None),
             }
         }
-        None
+        Ok(None)
     }
 }
 

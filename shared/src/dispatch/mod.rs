@@ -42,10 +42,13 @@ mod config;
 mod handle;
 mod lookup;
 mod media;
+mod metrics;
+mod order;
 mod outcome;
 mod pipeline;
 pub mod recovery;
 mod send;
+mod send_budget;
 mod writes;
 mod x_api;
 

@@ -16,6 +16,10 @@ pub enum Handled {
     },
     /// The engine chose silence (a hand-over); the state is saved and the message answered.
     Silent,
+    /// The customer wrote again since (`into`, a later message): the engine walked this one
+    /// (its state is saved, it is answered) and the reply goes to the later one (the flow's
+    /// `coalesce`, on by default).
+    Coalesced { into: EventId },
     /// It was already answered or failed (a redelivery): nothing was done.
     AlreadyDone(InboundStatus),
     /// The store has no such message (e.g. the account was forgotten since).
@@ -75,10 +79,12 @@ impl DispatchError {
 pub(super) enum Failure {
     Retry(String),
     Permanent(String),
-    /// Not before `until_ms` (ms since epoch), for `reason`.
+    /// Not before `until_ms` (ms since epoch), for `reason`; `slot_ms`: a send slot reserved
+    /// in the budget windows containing that time (see `send_budget.rs`).
     Defer {
         until_ms: u64,
         reason: String,
+        slot_ms: Option<u64>,
     },
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::order::Place;
 use super::outcome::{Sent, twitter_failure};
 use super::recovery::Verdict;
 use super::{Dispatcher, Failure, Handled, Store};
@@ -44,9 +45,29 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         if let Some(until_ms) = record.attempt.not_before_ms.filter(|t| *t > now_ms()) {
             // Put off by an earlier attempt and back early (a redelivery): not yet.
             let reason = record.attempt.defer_reason.clone().unwrap_or_default();
-            return Err(Failure::Defer { until_ms, reason });
+            let slot_ms = record.attempt.slot_ms;
+            return Err(Failure::Defer {
+                until_ms,
+                reason,
+                slot_ms,
+            });
         }
         let message = &record.message;
+
+        // Behind an earlier message of the conversation that is put off: wait for it (order.rs).
+        let later = match self.place(&record, budget).await? {
+            Place::Behind { earlier, until_ms } => {
+                return Err(Failure::Defer {
+                    until_ms,
+                    reason: format!(
+                        "waits behind an earlier message ({earlier}) of the conversation, which \
+                         is put off"
+                    ),
+                    slot_ms: record.attempt.slot_ms,
+                });
+            }
+            Place::Free { later } => later,
+        };
 
         // 2. Account and flow.
         let account = self.resolve_account(&key.account, budget).await?;
@@ -116,16 +137,33 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             }
         }
 
-        // 6. Read receipt and typing indicator: cosmetic, never worth failing the reply for
-        //    (and absent from X API v2's DMs).
-        if plan.mark_read && !self.text_only() {
+        // 6. Coalescing (order.rs): this message had to wait (it was put off), the customer
+        //    wrote again meanwhile, and no earlier attempt began sending: its effect is saved,
+        //    the later message gets the reply.
+        let waited = record.attempt.deferrals > 0 && record.attempt.sending_ms.is_none();
+        if let Some(later) = later.filter(|_| waited && flow.coalesce()) {
+            tracing::info!(%later, "the customer wrote again since; only the latest message gets a reply");
+            self.save(key, event, &flow, conversation, first.state, budget)
+                .await?;
+            self.finish(key, event, None, budget).await?;
+            self.hand_over_slot(&record, &later).await;
+            return Ok(Handled::Coalesced { into: later });
+        }
+
+        // 7. A send slot (send_budget.rs): now, or put off to the window where one is
+        //    reserved for it. Nothing below costs a call X would refuse.
+        let grant = self.send_slot(&record).await?;
+
+        // 8. Read receipt and typing indicator: cosmetic, never worth failing the reply for,
+        //    only with room in their own budget (and absent from X API v2's DMs).
+        if plan.mark_read && !self.text_only() && self.cosmetic_slot(&key.account).await {
             let call = self.client.mark_read(&account.tokens, &key.customer, event);
             match self.bounded(budget, call).await {
                 Ok(_) => self.count(&key.account, BillableKind::ReadReceipt, 1).await,
                 Err(e) => tracing::warn!(error = %e, "mark read failed; replying anyway"),
             }
         }
-        if plan.typing && !self.text_only() {
+        if plan.typing && !self.text_only() && self.cosmetic_slot(&key.account).await {
             let call = self.client.indicate_typing(&account.tokens, &key.customer);
             match self.bounded(budget, call).await {
                 Ok(_) => {
@@ -136,21 +174,33 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             }
         }
 
-        // 7. Media, the mark that a send begins, and the send.
+        // 9. Media, the mark that a send begins, and the send. The slot goes back if the send
+        //    is not made.
         let media_id = match &plan.media {
-            Some(file) => self
-                .media_id(&account, &flow, file, budget)
-                .await
-                .map_err(|e| twitter_failure("uploading the reply's media", &e))?,
+            Some(file) => match self.media_id(&account, &flow, file, budget).await {
+                Ok(id) => id,
+                Err(e) => {
+                    self.give_back(grant).await;
+                    return Err(twitter_failure("uploading the reply's media", &e));
+                }
+            },
             None => None,
         };
         let sending_ms = now_ms();
         let mark = AttemptMark::Sending { at_ms: sending_ms };
-        let marked = self
+        let marked = match self
             .store_retry(budget, || self.store.mark_inbound(key, event, &mark))
-            .await?;
+            .await
+        {
+            Ok(marked) => marked,
+            Err(e) => {
+                self.give_back(grant).await;
+                return Err(e.into());
+            }
+        };
         if !marked {
             // Finished (or gone) meanwhile, by a dispatcher that outlived our lease.
+            self.give_back(grant).await;
             return Ok(Handled::AlreadyDone(InboundStatus::Pending));
         }
         let sending_ms = record.attempt.sending_ms.unwrap_or(sending_ms);
@@ -175,7 +225,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             }
         };
 
-        // 8. Write it all down: the reply on the message first, so that whatever fails next,
+        // 10. Write it all down: the reply on the message first, so that whatever fails next,
         // a later attempt knows it went out.
         let mark = AttemptMark::Replied {
             reply: sent.clone(),

@@ -53,12 +53,43 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         loop {
             let call = self.send_once(&account.tokens, &reply);
             let error = match self.bounded(budget, call).await {
-                Ok(id) => {
+                Ok(sent) => {
                     self.count(&key.account, BillableKind::DmSend, 1).await;
-                    return Ok(Sent::New(id));
+                    self.observe_send(&key.account, &sent.windows).await;
+                    return Ok(Sent::New(sent.value));
                 }
                 Err(e) => e,
             };
+            if let TwitterError::RateLimited {
+                reset_at,
+                limit,
+                remaining,
+                ..
+            } = &error
+            {
+                // The budget should have prevented it: X counts differently than configured.
+                // Its window is blocked until its reset; the message waits there, no sleeping.
+                let rate = crate::twitter::errors::RateLimit {
+                    limit: *limit,
+                    remaining: *remaining,
+                    reset_at: *reset_at,
+                };
+                self.observe_refusal(&key.account, rate).await;
+                super::metrics::add_rate_limited();
+                tracing::warn!(error = %error, "X refused the send with a 429 despite the send budget");
+                let wait_ms = error
+                    .retry_after(timer.unix_seconds())
+                    .map_or(self.config.retry_defer.as_millis() as u64, |w| {
+                        w.as_millis() as u64
+                    });
+                return Err(Failure::Defer {
+                    until_ms: now_ms()
+                        + wait_ms
+                        + self.config.retry.reset_margin.as_millis() as u64,
+                    reason: format!("rate limited by X: {error}"),
+                    slot_ms: None,
+                });
+            }
             let unknown_outcome = matches!(&error, TwitterError::Transient { status: None, .. });
             let left =
                 tokio::time::Instant::from_std(budget).saturating_duration_since(timer.now());
@@ -82,6 +113,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
                         return Err(Failure::Defer {
                             until_ms,
                             reason: format!("rate limited by Twitter: {error}"),
+                            slot_ms: None,
                         });
                     }
                     return Err(twitter_failure("sending the reply", &error));

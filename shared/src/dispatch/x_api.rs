@@ -20,7 +20,7 @@ use crate::flow::{Flow, ReplyPlan, surface};
 use crate::store::usage::{BillableKind, UsageDay};
 use crate::twitter::api_types::UploadedMedia;
 use crate::twitter::client::{MediaUpload, UploadOptions};
-use crate::twitter::errors::TwitterError;
+use crate::twitter::errors::{Observed, TwitterError};
 use crate::twitter::limits::{DirectMessage, MediaId, MessageText};
 use crate::twitter::oauth1::TokenCredentials;
 
@@ -41,6 +41,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         if n == 0 {
             return;
         }
+        super::metrics::add_call(kind, n);
         let day = UsageDay::from_ms(now_ms());
         if let Err(e) = self.store.record(Some(account), &day, kind, n).await {
             tracing::warn!(error = %e, kind = %kind, "could not count a billable call; the reply is unaffected");
@@ -91,23 +92,31 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         }
     }
 
-    /// One send of `reply`; the id of the message Twitter created.
+    /// One send of `reply`: the id of the message Twitter created, with the rate-limit windows
+    /// X reported on its answer.
     pub(super) async fn send_once(
         &self,
         tokens: &TokenCredentials,
         reply: &Reply,
-    ) -> Result<EventId, TwitterError> {
+    ) -> Result<Observed<EventId>, TwitterError> {
         match reply {
-            Reply::V1(dm) => self
-                .client
-                .send_direct_message(tokens, dm)
-                .await
-                .map(|e| e.id),
-            Reply::V2 { to, text, media } => self
-                .client
-                .send_dm_v2(tokens, to, text, media.as_ref())
-                .await
-                .map(|sent| sent.dm_event_id),
+            Reply::V1(dm) => {
+                let sent = self.client.send_direct_message_observed(tokens, dm).await?;
+                Ok(Observed {
+                    value: sent.value.id,
+                    windows: sent.windows,
+                })
+            }
+            Reply::V2 { to, text, media } => {
+                let sent = self
+                    .client
+                    .send_dm_v2_observed(tokens, to, text, media.as_ref())
+                    .await?;
+                Ok(Observed {
+                    value: sent.value.dm_event_id,
+                    windows: sent.windows,
+                })
+            }
         }
     }
 

@@ -127,10 +127,27 @@ pub enum ClaimOutcome {
 
 /// Everything a full deployment needs, for code (the local stack, tests) that uses all of it.
 pub trait Store:
-    Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache + usage::Usage
+    Inbox
+    + Outbox
+    + Conversations
+    + Accounts
+    + Revocations
+    + Flows
+    + MediaCache
+    + usage::Usage
+    + budget::SendBudget
 {
 }
-impl<T: Inbox + Outbox + Conversations + Accounts + Revocations + Flows + MediaCache + usage::Usage>
-    Store for T
+impl<
+    T: Inbox
+        + Outbox
+        + Conversations
+        + Accounts
+        + Revocations
+        + Flows
+        + MediaCache
+        + usage::Usage
+        + budget::SendBudget,
+> Store for T
 {
 }

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::super::api_types::BearerToken;
 use super::super::errors::{
-    ErrorContext, RateLimit, TwitterError, V2ErrorContext, classify, classify_v2,
+    ErrorContext, Observed, RateLimit, TwitterError, V2ErrorContext, classify, classify_v2,
 };
 use super::super::oauth1::{SignatureRequest, TokenCredentials, bearer_credentials_header};
 use super::endpoint::endpoint_method;
@@ -65,6 +65,8 @@ pub(crate) struct Call<'a> {
 pub(crate) struct RawResponse {
     pub status: u16,
     pub body: Bytes,
+    /// Every rate-limit window the response reported.
+    pub windows: crate::twitter::errors::RateWindows,
 }
 
 impl TwitterClient {
@@ -87,13 +89,25 @@ impl TwitterClient {
         &self,
         call: Call<'_>,
     ) -> Result<T, TwitterError> {
+        self.json_observed(call).await.map(|o| o.value)
+    }
+
+    /// [`Self::json`], with the rate-limit windows the answer reported.
+    pub(crate) async fn json_observed<T: DeserializeOwned>(
+        &self,
+        call: Call<'_>,
+    ) -> Result<Observed<T>, TwitterError> {
         let endpoint = call.endpoint;
         let response = self.execute(call).await?;
-        serde_json::from_slice(&response.body).map_err(|e| {
+        let value = serde_json::from_slice(&response.body).map_err(|e| {
             TwitterError::decode(
                 endpoint.name(),
                 format!("the JSON body did not decode: {e}"),
             )
+        })?;
+        Ok(Observed {
+            value,
+            windows: response.windows,
         })
     }
 
@@ -245,6 +259,7 @@ impl TwitterClient {
             .map_err(|e| self.transport_error(endpoint, e))?;
         let status = response.status().as_u16();
         let rate_limit = RateLimit::from_headers(response.headers());
+        let windows = crate::twitter::errors::RateWindows::from_headers(response.headers());
         if let Some(rate) = rate_limit
             && let Ok(mut map) = self.inner.rate_limits.lock()
         {
@@ -261,7 +276,14 @@ impl TwitterClient {
             remaining = rate_limit.and_then(|r| r.remaining),
             "Twitter call"
         );
-        Ok((RawResponse { status, body }, rate_limit))
+        Ok((
+            RawResponse {
+                status,
+                body,
+                windows,
+            },
+            rate_limit,
+        ))
     }
 
     pub(super) fn transport_error(&self, endpoint: Endpoint, e: reqwest::Error) -> TwitterError {

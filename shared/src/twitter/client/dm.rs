@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::{Auth, Body, Call, Endpoint, TwitterClient, page_query};
 use crate::domain::{EventId, UserId};
 use crate::twitter::api_types::{DmEvent, DmEventPage, PageSize};
-use crate::twitter::errors::TwitterError;
+use crate::twitter::errors::{Observed, TwitterError};
 use crate::twitter::limits::DirectMessage;
 use crate::twitter::oauth1::TokenCredentials;
 
@@ -24,14 +24,29 @@ impl TwitterClient {
         account: &TokenCredentials,
         message: &DirectMessage,
     ) -> Result<DmEvent, TwitterError> {
+        self.send_direct_message_observed(account, message)
+            .await
+            .map(|o| o.value)
+    }
+
+    /// [`Self::send_direct_message`], with the rate-limit windows X reported on the answer
+    /// (for the dispatcher's send budget).
+    pub async fn send_direct_message_observed(
+        &self,
+        account: &TokenCredentials,
+        message: &DirectMessage,
+    ) -> Result<Observed<DmEvent>, TwitterError> {
         let call = Call {
             endpoint: Endpoint::SendDirectMessage,
             url: self.api_url("1.1/direct_messages/events/new.json", &[])?,
             auth: Auth::user(account),
             body: Body::Json(message.to_request_body()),
         };
-        let created: EventEnvelope = self.json(call).await?;
-        Ok(created.event)
+        let created: Observed<EventEnvelope> = self.json_observed(call).await?;
+        Ok(Observed {
+            value: created.value.event,
+            windows: created.windows,
+        })
     }
 
     /// `GET direct_messages/events/show.json?id=`: one event the account sent or received.

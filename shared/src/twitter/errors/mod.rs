@@ -21,7 +21,7 @@ use super::limits::LimitError;
 
 pub use classify::{ApiErrorEntry, ErrorContext, classify, parse_error_body};
 pub use problem::{Problem, ProblemEntry, V2ErrorContext, classify_v2, reason_advice};
-pub use rate_limit::RateLimit;
+pub use rate_limit::{Observed, RateLimit, RateWindows};
 
 /// Everything a Twitter call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::super::{Auth, Body, Call, Endpoint, TwitterClient};
 use crate::domain::{EventId, UserId};
-use crate::twitter::errors::TwitterError;
+use crate::twitter::errors::{Observed, TwitterError};
 use crate::twitter::limits::{MediaId, MessageText};
 use crate::twitter::oauth1::TokenCredentials;
 
@@ -80,6 +80,20 @@ impl TwitterClient {
         text: &MessageText,
         media: Option<&MediaId>,
     ) -> Result<SentDmV2, TwitterError> {
+        self.send_dm_v2_observed(account, participant, text, media)
+            .await
+            .map(|o| o.value)
+    }
+
+    /// [`Self::send_dm_v2`], with the rate-limit windows X reported on the answer (the
+    /// 15-minute one and the 24-hour ones per user and per app, for the send budget).
+    pub async fn send_dm_v2_observed(
+        &self,
+        account: &TokenCredentials,
+        participant: &UserId,
+        text: &MessageText,
+        media: Option<&MediaId>,
+    ) -> Result<Observed<SentDmV2>, TwitterError> {
         let path = format!("2/dm_conversations/with/{participant}/messages");
         let call = Call {
             endpoint: Endpoint::SendDmV2,
@@ -87,7 +101,14 @@ impl TwitterClient {
             auth: Auth::user(account),
             body: Body::Json(send_body(text, media)),
         };
-        self.v2_data(call).await
+        let answer: Observed<super::Data<SentDmV2>> = self.json_observed(call).await?;
+        let value = answer.value.data.ok_or_else(|| {
+            TwitterError::decode(Endpoint::SendDmV2.name(), "the answer has no `data`")
+        })?;
+        Ok(Observed {
+            value,
+            windows: answer.windows,
+        })
     }
 
     /// `GET /2/dm_conversations/with/:participant_id/dm_events`: one page (`max_results` 1 to

@@ -25,8 +25,8 @@ pub use webhooks::WebhookV2;
 
 /// v2 success answers: the object under `data` (absent on an empty list).
 #[derive(Deserialize)]
-struct Data<T> {
-    data: Option<T>,
+pub(crate) struct Data<T> {
+    pub(crate) data: Option<T>,
 }
 
 impl TwitterClient {
