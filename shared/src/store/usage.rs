@@ -1,5 +1,8 @@
 //! Cost accounting: every billable call to X counted by kind, per account (or for the app) and
-//! UTC day, so an operator can see what the bot costs (prices in `docs/X-API-V2.md` §7).
+//! UTC day, so an operator can see what the bot costs (prices in `docs/X-API-V2.md` §7; the
+//! table spend is estimated with: [`PriceTable`], `store/prices.rs`). The dispatcher counts its
+//! calls; the webhook counts the X Activity API `dm.received` deliveries X bills
+//! (`ingest::count_billed_delivery`).
 //!
 //! **Semantics** (pinned by `tests/store_contract/usage.rs`): [`Usage::record`] adds `count` to
 //! the owner's counter of `kind` on `day`, atomically (concurrent recorders never lose a count;
