@@ -49,6 +49,7 @@ async fn usage_shows_each_days_calls_by_kind_and_their_estimated_spend() {
         "3 sends + 2 reads today, 1 send yesterday: {spend}"
     );
     assert_eq!(report["prices_usd"]["dm_send"], 0.015);
+    assert_eq!(report["prices_from"], "list");
 
     let dir = env.data_dir();
     let text = env
@@ -77,4 +78,58 @@ async fn usage_refuses_a_range_it_cannot_read() {
         .run(&["usage", "--days", "0", "--data-dir", dir.to_str().unwrap()])
         .await;
     assert!(!run.ok);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_prices_with_x_prices_usd_and_shows_the_prices_it_used() {
+    let mut env = Env::start().await;
+    let today = UsageDay::from_ms(now_ms());
+    {
+        std::fs::create_dir_all(env.data_dir()).unwrap();
+        let store = EmbeddedStore::open(env.data_dir().join("dmbot.redb")).unwrap();
+        let account = UserId::parse(ACCOUNT).unwrap();
+        for (kind, n) in [
+            (BillableKind::DmSend, 2),
+            (BillableKind::DmReceivedDelivery, 2),
+            (BillableKind::MediaUpload, 1),
+        ] {
+            store.record(Some(&account), &today, kind, n).await.unwrap();
+        }
+    }
+    env.extra.push((
+        "X_PRICES_USD".into(),
+        "dm_send=0.02, media_upload=0.005".into(),
+    ));
+
+    let report = env.json_local(&["usage", "--account", ACCOUNT]).await;
+
+    assert_eq!(report["prices_from"], "X_PRICES_USD");
+    assert_eq!(report["prices_usd"]["dm_send"], 0.02);
+    assert_eq!(report["prices_usd"]["media_upload"], 0.005);
+    assert_eq!(report["prices_usd"]["dm_received_delivery"], 0.01);
+    let spend = report["estimated_spend_usd"].as_f64().expect("spend");
+    assert!(
+        (spend - 0.065).abs() < 1e-9,
+        "2 sends at 0.02, 2 deliveries at 0.01, 1 upload at 0.005: {spend}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_refuses_a_price_setting_it_cannot_read_and_names_the_bad_part() {
+    let mut env = Env::start().await;
+    env.extra
+        .push(("X_PRICES_USD".into(), "dm_send=0.015,dm_sent=0.01".into()));
+    let dir = env.data_dir();
+    let run = env
+        .run(&[
+            "usage",
+            "--account",
+            ACCOUNT,
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .await;
+    assert!(!run.ok, "{}", run.stdout);
+    assert!(run.stderr.contains("X_PRICES_USD"), "{}", run.stderr);
+    assert!(run.stderr.contains("\"dm_sent\""), "{}", run.stderr);
 }

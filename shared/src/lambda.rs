@@ -17,6 +17,7 @@ use crate::domain::now_ms;
 use crate::ingest::{WebhookDeps, edge, handle_crc, handle_webhook_post};
 use crate::store::health::Health;
 use crate::store::recorder::Recorder;
+use crate::store::usage::Usage;
 use crate::store::{Conversations, Inbox, Outbox, Revocations};
 use crate::twitter::signature::WebhookSecret;
 
@@ -67,7 +68,7 @@ pub async fn webhook<S, H>(
     request: Request,
 ) -> Response<Body>
 where
-    S: Inbox + Outbox + Conversations + Revocations,
+    S: Inbox + Outbox + Conversations + Revocations + Usage,
     H: Health + Clone + 'static,
 {
     let now = now_ms();

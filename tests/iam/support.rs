@@ -16,6 +16,7 @@ pub(crate) use dmbot_shared::signin::{SigninDeps, handle_request};
 pub(crate) use dmbot_shared::store::dynamodb::DynamoStore;
 pub(crate) use dmbot_shared::store::health::{Health, WatchdogOutcome, WatchdogRun};
 pub(crate) use dmbot_shared::store::invites::{InviteRecord, Invites};
+pub(crate) use dmbot_shared::store::usage::{BillableKind, Usage, UsageDay};
 pub(crate) use dmbot_shared::store::{
     AccountRecord, AccountTokens, Accounts, Conversations, FlowRecord, Flows, Inbox, MediaCache,
     MediaRef, Revocations,
@@ -90,6 +91,25 @@ pub(crate) fn customer_dm(account: &str, customer: &str, event: &str) -> String 
                 "message_data": {"text": "Hello, where is my order?"}
             }
         }]
+    })
+    .to_string()
+}
+
+/// The same message as an X Activity API `dm.received` event (one event per POST).
+pub(crate) fn xaa_dm_received(account: &str, customer: &str, event: &str) -> String {
+    let envelope: serde_json::Value =
+        serde_json::from_str(&customer_dm(account, customer, event)).expect("JSON");
+    serde_json::json!({
+        "data": {
+            "event_uuid": "-6850472171600526495",
+            "filter": {"user_id": account},
+            "event_type": "dm.received",
+            "tag": "dmbot",
+            "payload": {
+                "direct_message_events": envelope["direct_message_events"],
+                "users": {}
+            }
+        }
     })
     .to_string()
 }

@@ -1,5 +1,5 @@
-//! The webhook role: stores customer messages, revokes accounts, and cannot read tokens,
-//! scan or read the full secret.
+//! The webhook role: stores customer messages, counts the deliveries X bills, revokes accounts,
+//! and cannot read tokens, scan or read the full secret.
 
 use crate::support::*;
 
@@ -51,6 +51,28 @@ pub(crate) async fn the_webhook_role_stores_a_customer_message() {
         response.body().contains("\"agent_messages\":1"),
         "{}",
         response.body()
+    );
+
+    // An X Activity API `dm.received`: stored, and counted for `dmbot usage` (USAGE#<account>).
+    let xaa = xaa_dm_received("7100000001", "3001969358", "954491830116155398");
+    let response = handle_webhook_post(&deps, &signed(xaa), 1_700_000_000_000).await;
+    assert!(
+        response.body().contains("\"stored\":1"),
+        "{}; {}",
+        response.body(),
+        denials(moto)
+    );
+    let day = UsageDay::from_ms(1_700_000_000_000);
+    let admin = moto.admin_store().await;
+    let counted = admin.usage(Some(&user("7100000001")), &day, &day).await;
+    let counted = counted.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        counted
+            .first()
+            .and_then(|d| d.counts.get(&BillableKind::DmReceivedDelivery)),
+        Some(&1),
+        "{counted:?}; {}",
+        denials(moto)
     );
 
     deps.store

@@ -1,10 +1,12 @@
-//! `usage`: the billable X calls the dispatcher made for an account, per day and kind, with the
-//! spend they come to at X's Pay-Per-Use list prices (`store::usage::list_price_usd`).
+//! `usage`: the billable X calls made for an account (the dispatcher's calls, the deliveries X
+//! bills the webhook for), per day and kind, with the spend they come to at X's Pay-Per-Use
+//! list prices or at the prices of `X_PRICES_USD` (`store::prices::PriceTable`).
 
 use clap::Args;
+use dmbot_shared::config::{prices_from_env, vars};
 use dmbot_shared::dispatch::owner_id_from_access_token;
 use dmbot_shared::domain::{UserId, now_ms};
-use dmbot_shared::store::usage::{BillableKind, UsageDay, estimated_spend_usd, list_price_usd};
+use dmbot_shared::store::usage::{UsageDay, estimated_spend_usd};
 use serde_json::json;
 
 use super::context::{self, parse_user, store, with_store};
@@ -39,6 +41,7 @@ fn account(opts: &Common) -> Result<UserId, OpsError> {
 
 pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
     let account = account(opts)?;
+    let prices = prices_from_env()?;
     let now = now_ms();
     let to = UsageDay::from_ms(now);
     let from = UsageDay::from_ms(now.saturating_sub(u64::from(days - 1) * DAY_MS));
@@ -54,7 +57,7 @@ pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
     let mut total = 0.0;
     let mut json_days = Vec::new();
     for row in &rows {
-        let spend = estimated_spend_usd(row);
+        let spend = estimated_spend_usd(row, &prices);
         total += spend;
         let counts: Vec<String> = row
             .counts
@@ -80,12 +83,20 @@ pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
     if rows.is_empty() {
         text.push_str("no billable calls recorded\n");
     }
-    text.push_str(&format!(
-        "estimated spend: ${total:.3} at X's Pay-Per-Use list prices"
-    ));
-    let prices: serde_json::Map<String, serde_json::Value> = BillableKind::ALL
+    let source = if prices.is_overridden() {
+        vars::X_PRICES_USD
+    } else {
+        "list"
+    };
+    let at = if prices.is_overridden() {
+        format!("the prices of {} over X's list", vars::X_PRICES_USD)
+    } else {
+        "X's Pay-Per-Use list prices".to_string()
+    };
+    text.push_str(&format!("estimated spend: ${total:.3} at {at}"));
+    let prices_json: serde_json::Map<String, serde_json::Value> = prices
         .iter()
-        .map(|k| (k.as_str().to_string(), json!(list_price_usd(*k))))
+        .map(|(k, price)| (k.as_str().to_string(), json!(price)))
         .collect();
     let json = json!({
         "account_id": account.as_str(),
@@ -93,7 +104,8 @@ pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
         "to": to.as_str(),
         "days": json_days,
         "estimated_spend_usd": total,
-        "prices_usd": prices,
+        "prices_usd": prices_json,
+        "prices_from": source,
     });
     Ok(Output::new(json, text))
 }

@@ -109,16 +109,24 @@ pub use with_client::{DispatchFnConfig, WatchdogFnConfig};
 #[cfg(feature = "client")]
 mod with_client {
     use super::*;
+    use crate::config::{daily_spend_cap_from_lookup, prices_from_lookup};
     use crate::dispatch::DEFAULT_FLOW_ID;
+    use crate::store::prices::{DailySpendCap, PriceTable};
     use crate::watchdog::{DEFAULT_SILENCE_MINUTES, WatchdogConfig};
 
-    /// λ dispatch: the table, the credentials, and the flow of accounts without their own
-    /// (`DEFAULT_FLOW_ID`, default `default`).
+    /// λ dispatch: the table, the credentials, the flow of accounts without their own
+    /// (`DEFAULT_FLOW_ID`, default `default`), the prices spend is estimated at
+    /// (`X_PRICES_USD`, default X's list) and the daily spend cap (`DAILY_SPEND_CAP_USD`,
+    /// default none).
     #[derive(Debug, Clone)]
     pub struct DispatchFnConfig {
         pub settings: Settings,
         pub table_name: String,
         pub default_flow_id: String,
+        pub prices: PriceTable,
+        /// When today's estimated spend for the app reaches it, the dispatcher stops sending
+        /// until the next UTC day.
+        pub daily_spend_cap: Option<DailySpendCap>,
     }
 
     impl DispatchFnConfig {
@@ -126,11 +134,15 @@ mod with_client {
             let default_flow_id = non_empty(&lookup, vars::DEFAULT_FLOW_ID)
                 .map(|v| v.trim().to_string())
                 .unwrap_or_else(|| DEFAULT_FLOW_ID.to_string());
+            let prices = prices_from_lookup(&lookup)?;
+            let daily_spend_cap = daily_spend_cap_from_lookup(&lookup)?;
             let settings = Settings::from_lookup(lookup)?;
             Ok(Self {
                 table_name: settings.require_table_name()?.to_string(),
                 settings,
                 default_flow_id,
+                prices,
+                daily_spend_cap,
             })
         }
 
@@ -248,6 +260,29 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.default_flow_id, "shop");
+        assert_eq!(c.prices, crate::store::prices::PriceTable::list());
+        assert_eq!(c.daily_spend_cap, None);
+        let c = DispatchFnConfig::from_lookup(env(&[
+            ("TABLE_NAME", "t"),
+            ("X_PRICES_USD", "dm_send=0.02"),
+            ("DAILY_SPEND_CAP_USD", "12.5"),
+        ]))
+        .unwrap();
+        let send = crate::store::usage::BillableKind::DmSend;
+        assert_eq!(c.prices.price_usd(send), 0.02);
+        assert_eq!(c.daily_spend_cap.map(|cap| cap.usd()), Some(12.5));
+        let err = DispatchFnConfig::from_lookup(env(&[
+            ("TABLE_NAME", "t"),
+            ("DAILY_SPEND_CAP_USD", "-1"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                var: "DAILY_SPEND_CAP_USD",
+                ..
+            }
+        ));
         let base = [("TABLE_NAME", "t"), ("TWITTER_ENV_NAME", "prod")];
         let c = WatchdogFnConfig::from_lookup(env(&base)).unwrap();
         assert_eq!(c.watchdog.silence_after_ms, 360 * 60_000);

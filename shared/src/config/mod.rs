@@ -9,7 +9,8 @@
 //! The parts: [`vars`] names every variable once; [`Settings`] (`settings.rs`) holds everything
 //! but the credentials; [`TwitterAppCredentials`] and [`ConsumerSecret`] (`credentials.rs`) the
 //! credentials; [`SecretDocument`] (`secret.rs`) the secret's JSON; `functions.rs` one plain
-//! struct per Lambda function saying what it needs ([`WebhookFnConfig`], ...); `client.rs`
+//! struct per Lambda function saying what it needs ([`WebhookFnConfig`], ...); `costs.rs` the
+//! prices and the daily spend cap (`X_PRICES_USD`, `DAILY_SPEND_CAP_USD`); `client.rs`
 //! (feature `client`) the one place that builds the Twitter client from them, and `aws.rs`
 //! (feature `dynamodb`) the AWS clients.
 //!
@@ -25,6 +26,7 @@ mod api;
 pub mod aws;
 #[cfg(feature = "client")]
 mod client;
+mod costs;
 mod credentials;
 mod functions;
 mod limits;
@@ -35,6 +37,7 @@ pub mod vars;
 use std::path::PathBuf;
 
 pub use api::{ApiVersion, V2_BASE_URL};
+pub use costs::{daily_spend_cap_from_lookup, prices_from_env, prices_from_lookup};
 pub use credentials::{CREDENTIAL_VARS, ConsumerSecret, TwitterAppCredentials};
 pub use functions::{CrcFnConfig, SigninFnConfig, WebhookFnConfig};
 #[cfg(feature = "client")]

@@ -35,6 +35,14 @@ pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 /// No delivery for this many minutes while accounts are subscribed is reported as silence.
 pub const WATCHDOG_SILENCE_MINUTES: &str = "WATCHDOG_SILENCE_MINUTES";
 
+// Cost (`store::prices`).
+/// Overrides of X's list prices: `dm_send=0.015,dm_event_read=0.010` (kinds by
+/// `BillableKind::as_str`, US dollars per call); unset or blank: the list prices.
+pub const X_PRICES_USD: &str = "X_PRICES_USD";
+/// The most the app may spend on X per UTC day, in US dollars (a positive decimal); unset or
+/// blank: no cap.
+pub const DAILY_SPEND_CAP_USD: &str = "DAILY_SPEND_CAP_USD";
+
 // Logs and the local stack.
 /// The log filter (`tracing_subscriber::EnvFilter` syntax).
 pub const RUST_LOG: &str = "RUST_LOG";

@@ -4,9 +4,11 @@
 //! they go through [`plan_delivery`], which tells a customer's message from the account's own
 //! (the bot's echo when the outbox knows the id, else a person answering). `dm.read` and
 //! `dm.indicate_typing` are counted, `oauth.revoke` forgets the account, and any other event
-//! type is acknowledged and ignored.
+//! type is acknowledged and ignored. A `dm.received` plan says X bills the delivery
+//! ([`Plan::billed_as`]): the handler counts it once its message is stored as new.
 
 use super::plan::{Action, Plan, plan_delivery};
+use crate::store::usage::BillableKind;
 use crate::twitter::envelope::{EnvelopeError, truncate};
 use crate::twitter::xaa::{ActivityEvent, ActivityKind};
 
@@ -17,7 +19,11 @@ pub fn plan_activity(
     app_id: Option<&str>,
 ) -> Result<Plan, EnvelopeError> {
     if let Some(envelope) = event.dm_envelope() {
-        return Ok(plan_delivery(&envelope?, app_id));
+        let mut plan = plan_delivery(&envelope?, app_id);
+        if event.kind() == ActivityKind::DmReceived {
+            plan.billed_as = Some(BillableKind::DmReceivedDelivery);
+        }
+        return Ok(plan);
     }
     let mut plan = Plan {
         account: event.filter.user_id.clone(),

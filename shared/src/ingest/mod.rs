@@ -21,6 +21,9 @@
 //!    failure answers 503 (500 when retrying cannot help) so that Twitter delivers the whole
 //!    batch again; the writes are idempotent (conditional on the event id), so the events that
 //!    were stored before the failure come back as duplicates and are not processed twice.
+//! 6. **The count** of a delivery X bills (an X Activity API `dm.received` that stored a new
+//!    message) for `dmbot usage`, after the writes: best effort, bounded by
+//!    [`apply::COUNT_TIMEOUT`], never a reason for another answer than 200.
 //!
 //! **Malformed events.** One event that cannot be parsed (a bad id, a missing field) is logged
 //! (its position and the parse error, never its content) and skipped, and the rest of the batch
@@ -38,12 +41,13 @@ pub mod verify;
 use std::time::Instant;
 
 pub use activity::plan_activity;
-pub use apply::apply_plan;
+pub use apply::{apply_plan, count_billed_delivery};
 pub use crc::{CrcResponse, handle_crc};
 pub use edge::{ErrorBody, HeaderText, JSON_CONTENT_TYPE, Request, Response};
 pub use plan::{Action, IngestSummary, Plan, plan_delivery};
 pub use verify::{MAX_BODY_BYTES, Rejection, verify_and_plan};
 
+use crate::store::usage::Usage;
 use crate::store::{Conversations, Inbox, Outbox, Revocations};
 use crate::twitter::signature::WebhookSecret;
 
@@ -68,7 +72,7 @@ pub struct WebhookDeps<S> {
 )]
 pub async fn handle_webhook_post<S>(deps: &WebhookDeps<S>, req: &Request, now_ms: u64) -> Response
 where
-    S: Inbox + Outbox + Conversations + Revocations,
+    S: Inbox + Outbox + Conversations + Revocations + Usage,
 {
     let started = Instant::now();
     let plan = match verify_and_plan(
@@ -90,10 +94,16 @@ where
         }
     };
     let account_id = plan.account.clone();
+    let billed_as = plan.billed_as;
     let account = account_id.as_ref().map_or("-", |a| a.as_str());
     tracing::Span::current().record("for_user_id", account);
     match apply_plan(&deps.store, plan, now_ms).await {
         Ok(summary) => {
+            if let (Some(kind), Some(owner)) = (billed_as, &account_id)
+                && summary.stored > 0
+            {
+                count_billed_delivery(&deps.store, owner, kind, now_ms).await;
+            }
             tracing::info!(
                 for_user_id = %account,
                 stored = summary.stored,
@@ -132,7 +142,7 @@ where
 /// 405. For servers that put both on one handler (the local stack).
 pub async fn handle_request<S>(deps: &WebhookDeps<S>, req: &Request, now_ms: u64) -> Response
 where
-    S: Inbox + Outbox + Conversations + Revocations,
+    S: Inbox + Outbox + Conversations + Revocations + Usage,
 {
     match *req.method() {
         http::Method::GET => handle_crc(&deps.secret, edge::raw_query(req)),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     AccountEcho, AccountId, AgentActivity, ConversationKey, InboundMedia, InboundMessage,
 };
+use crate::store::usage::BillableKind;
 use crate::twitter::envelope::{DirectMessageEvent, Envelope, MessageData, truncate};
 
 /// Counts of what one delivery contained and what became of it: the body of the 200 answer and
@@ -71,6 +72,10 @@ pub struct Plan {
     /// In the order they must run.
     pub actions: Vec<Action>,
     pub summary: IngestSummary,
+    /// What X bills for this delivery when it brings a new customer message: an X Activity API
+    /// `dm.received` event ([`BillableKind::DmReceivedDelivery`], `docs/X-API-V2.md` §7).
+    /// `None` for Account Activity deliveries, which are not priced per delivery.
+    pub billed_as: Option<BillableKind>,
 }
 
 /// Decides what each event of a delivery means for the account `for_user_id = A`

@@ -17,6 +17,8 @@
 //! | Billable calls per owner and day | [`usage::Usage`] | `usage.rs` |
 //!
 //! Each port file holds the trait, its record types and its semantics; no implementation.
+//! `prices.rs` is no port: what the counted calls cost ([`prices::PriceTable`]) and the daily
+//! spend cap, pure.
 //! The implementations each have one file per port:
 //! - [`memory::MemoryStore`]: in-process, for unit tests and as the reference behaviour;
 //! - `embedded::EmbeddedStore` (feature `embedded`, folder `embedded/`): a redb file on disk,
@@ -47,6 +49,7 @@ pub mod invites;
 mod media;
 pub mod memory;
 mod outbox;
+pub mod prices;
 pub mod recorder;
 mod revocations;
 pub mod rules;

@@ -1,5 +1,8 @@
 //! Cost accounting: every billable call to X counted by kind, per account (or for the app) and
-//! UTC day, so an operator can see what the bot costs (prices in `docs/X-API-V2.md` §7).
+//! UTC day, so an operator can see what the bot costs (prices in `docs/X-API-V2.md` §7; the
+//! table spend is estimated with: [`PriceTable`], `store/prices.rs`). The dispatcher counts its
+//! calls; the webhook counts the X Activity API `dm.received` deliveries X bills
+//! (`ingest::count_billed_delivery`).
 //!
 //! **Semantics** (pinned by `tests/store_contract/usage.rs`): [`Usage::record`] adds `count` to
 //! the owner's counter of `kind` on `day`, atomically (concurrent recorders never lose a count;
@@ -20,6 +23,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use super::StoreError;
+pub use super::prices::{DailySpendCap, PriceError, PriceTable};
 use crate::domain::AccountId;
 
 /// How long DynamoDB keeps a day's counts (days after the day).
@@ -131,7 +135,6 @@ pub fn owner_key(account: Option<&AccountId>) -> String {
     account.map_or_else(|| "APP".to_string(), |a| a.to_string())
 }
 
-/// Where billable calls are counted. See the module documentation for the semantics.
 /// X's Pay-Per-Use list price of one call of `kind`, in US dollars (`docs/X-API-V2.md` §7,
 /// "Prices are subject to change"): a DM send $0.015, a DM event read $0.010, an X Activity API
 /// `dm.received` delivery $0.010. Calls X lists no price for (media upload, and the v1.1
@@ -144,14 +147,13 @@ pub fn list_price_usd(kind: BillableKind) -> f64 {
     }
 }
 
-/// The estimated spend of one day's counts at [`list_price_usd`].
-pub fn estimated_spend_usd(day: &DayUsage) -> f64 {
-    day.counts
-        .iter()
-        .map(|(kind, n)| list_price_usd(*kind) * *n as f64)
-        .sum()
+/// The estimated spend of one day's counts at `prices` (X's list prices by default,
+/// [`PriceTable::list`]; `X_PRICES_USD` overrides them).
+pub fn estimated_spend_usd(day: &DayUsage, prices: &PriceTable) -> f64 {
+    prices.spend_usd(&day.counts)
 }
 
+/// Where billable calls are counted. See the module documentation for the semantics.
 pub trait Usage: Send + Sync {
     /// Adds `count` calls of `kind` on `day` for `account` (`None`: the app).
     fn record(

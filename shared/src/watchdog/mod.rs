@@ -39,7 +39,7 @@ pub use report::{WatchdogMetrics, WatchdogReport};
 pub const OPERATOR_RESERVE: u32 = 1;
 
 /// CloudWatch namespace of the watchdog's metrics (the alarm in `template.yaml` uses it).
-pub const METRIC_NAMESPACE: &str = "dmbot";
+pub const METRIC_NAMESPACE: &str = crate::telemetry::emf::NAMESPACE;
 
 /// What the watchdog watches (read by [`crate::config::WatchdogFnConfig`]).
 #[derive(Debug, Clone)]

@@ -91,6 +91,7 @@ async fn agent_activity(store: &MemoryStore, customer: &str) -> Option<u64> {
 }
 
 mod activity;
+mod billing;
 mod crc;
 mod events;
 mod messages;

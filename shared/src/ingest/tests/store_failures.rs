@@ -1,6 +1,7 @@
 //! Store failures: 503/500 so that Twitter redelivers, and no doubles on the retry.
 
 use super::*;
+use crate::store::usage::{BillableKind, DayUsage, Usage, UsageDay};
 
 #[tokio::test]
 async fn when_the_store_fails_should_return_503_and_report_no_counts() {
@@ -36,12 +37,49 @@ async fn when_the_outbox_lookup_fails_the_hand_over_is_not_acknowledged() {
 }
 
 /// Fails the n-th `put_inbound` (1-based) once, then works: a store that breaks mid-batch.
+/// With `usage_fails`, every count of a billed call fails too.
 #[derive(Clone)]
 struct FailsOnce {
     inner: MemoryStore,
     calls: Arc<AtomicUsize>,
     fail_on: usize,
     error: fn() -> StoreError,
+    usage_fails: bool,
+}
+
+impl FailsOnce {
+    fn new(inner: MemoryStore, fail_on: usize, error: fn() -> StoreError) -> Self {
+        Self {
+            inner,
+            calls: Arc::new(AtomicUsize::new(0)),
+            fail_on,
+            error,
+            usage_fails: false,
+        }
+    }
+}
+
+impl Usage for FailsOnce {
+    async fn record(
+        &self,
+        account: Option<&AccountId>,
+        day: &UsageDay,
+        kind: BillableKind,
+        count: u32,
+    ) -> Result<(), StoreError> {
+        if self.usage_fails {
+            return Err(StoreError::Unavailable("usage throttled".into()));
+        }
+        self.inner.record(account, day, kind, count).await
+    }
+    async fn usage(
+        &self,
+        account: Option<&AccountId>,
+        from: &UsageDay,
+        to: &UsageDay,
+    ) -> Result<Vec<DayUsage>, StoreError> {
+        self.inner.usage(account, from, to).await
+    }
 }
 
 impl Inbox for FailsOnce {
@@ -166,12 +204,9 @@ impl Revocations for FailsOnce {
 #[tokio::test]
 async fn when_the_store_fails_mid_batch_the_retry_stores_the_rest_without_doubles() {
     let inner = MemoryStore::new();
-    let store = FailsOnce {
-        inner: inner.clone(),
-        calls: Arc::new(AtomicUsize::new(0)),
-        fail_on: 2,
-        error: || StoreError::Unavailable("throttled".into()),
-    };
+    let store = FailsOnce::new(inner.clone(), 2, || {
+        StoreError::Unavailable("throttled".into())
+    });
     let d = deps(store, None);
     let body = fixture("webhook_dm_batch.json");
     let first = handle_webhook_post(&d, &signed_post(body.clone()), NOW).await;
@@ -192,12 +227,9 @@ async fn when_the_store_fails_mid_batch_the_retry_stores_the_rest_without_double
 
 #[tokio::test]
 async fn a_permanent_store_error_answers_500() {
-    let store = FailsOnce {
-        inner: MemoryStore::new(),
-        calls: Arc::new(AtomicUsize::new(0)),
-        fail_on: 1,
-        error: || StoreError::Rejected("no such table".into()),
-    };
+    let store = FailsOnce::new(MemoryStore::new(), 1, || {
+        StoreError::Rejected("no such table".into())
+    });
     let d = deps(store, None);
     let response =
         handle_webhook_post(&d, &signed_post(fixture("webhook_dm_text.json")), NOW).await;
@@ -207,5 +239,28 @@ async fn a_permanent_store_error_answers_500() {
         !response.body().contains("no such table"),
         "{}",
         response.body()
+    );
+}
+
+#[tokio::test]
+async fn a_billed_delivery_whose_count_fails_is_still_stored_and_answered_200() {
+    let inner = MemoryStore::new();
+    let mut store = FailsOnce::new(inner.clone(), 0, || {
+        StoreError::Unavailable("unused".into())
+    });
+    store.usage_fails = true;
+    let d = deps(store, Some(OUR_APP));
+    let response =
+        handle_webhook_post(&d, &signed_post(fixture("xaa_dm_received.json")), NOW).await;
+    assert_eq!(summary_of(&response).stored, 1);
+    assert_eq!(inner.all_inbound().len(), 1);
+    let day = UsageDay::from_ms(NOW);
+    let account = UserId::parse(ACCOUNT).unwrap();
+    assert!(
+        inner
+            .usage(Some(&account), &day, &day)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

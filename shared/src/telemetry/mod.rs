@@ -11,6 +11,10 @@
 //! `trace` they print request bodies (`aws-smithy-runtime` logs every request it transmits, and
 //! an in-memory body's `Debug` is its bytes), which hold every credential `dmbot secrets put`
 //! writes and the tokens of a `PutItem`. Secrets must not reach a log line at any level.
+//!
+//! Metrics: [`emf`], CloudWatch Embedded Metric Format lines (namespace `dmbot`).
+
+pub mod emf;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::Directive;
