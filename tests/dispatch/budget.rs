@@ -252,3 +252,46 @@ async fn a_customer_who_wrote_twice_while_waiting_gets_one_reply_to_the_latest()
     assert!(texts[0].contains("size chart"), "{texts:?}");
     assert_eq!(env.fake.v2_usage().rate_limited, 0);
 }
+
+#[tokio::test]
+async fn the_daily_spend_cap_pauses_sending_until_the_next_utc_day_instead_of_overspending() {
+    use dmbot_shared::store::prices::DailySpendCap;
+    use dmbot_shared::store::usage::{BillableKind, Usage, UsageDay};
+
+    let env = env().await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.api = ApiVersion::V2;
+    config.limits = SendLimits::documented(ApiVersion::V2);
+    // One send ($0.015) fits; a second would make $0.030.
+    config.daily_spend_cap = DailySpendCap::new(0.02);
+    let dispatcher = env.dispatcher_with(config);
+    let first = env
+        .customer_writes(&customer(0), 1_600_000_000_000_460_001, "hello")
+        .await;
+    let second = env
+        .customer_writes(&customer(1), 1_600_000_000_000_460_002, "hello")
+        .await;
+
+    let replied = dispatcher.handle(&first, deadline()).await.unwrap();
+    assert!(matches!(replied, Handled::Replied { .. }), "{replied:?}");
+    let paused = dispatcher.handle(&second, deadline()).await.unwrap();
+    let Handled::Deferred { until_ms, reason } = paused else {
+        panic!("{paused:?}");
+    };
+    let day = 86_400_000;
+    assert_eq!(
+        until_ms,
+        now_ms() - now_ms() % day + day,
+        "the next UTC day"
+    );
+    assert!(reason.contains("DAILY_SPEND_CAP_USD"), "{reason}");
+    assert_eq!(env.v2_sends(), 1);
+    // The app's own count (what the cap reads) has the send.
+    let today = UsageDay::from_ms(now_ms());
+    let app = env.store.usage(None, &today, &today).await.unwrap();
+    assert_eq!(
+        app[0].counts.get(&BillableKind::DmSend),
+        Some(&1),
+        "{app:?}"
+    );
+}

@@ -24,6 +24,7 @@
 mod dispatch_recovery;
 
 mod dispatch;
+mod dispatch_budget;
 mod health;
 mod signin;
 mod support;
@@ -44,6 +45,7 @@ async fn every_function_path_runs_under_its_role_and_needs_every_grant() {
     health::the_crc_role_reads_its_secret_and_records_its_health_only().await;
     health::the_watchdog_role_reads_the_secret_and_keeps_the_health_record().await;
     dispatch::the_dispatch_role_answers_a_message_end_to_end().await;
+    dispatch_budget::the_dispatch_role_reserves_and_uses_a_send_slot_within_the_spend_cap().await;
     dispatch_recovery::the_dispatch_role_puts_off_a_rate_limited_message_and_redrives_it().await;
     dispatch_recovery::the_dispatch_role_decides_an_interrupted_attempt_from_the_echo_receipt()
         .await;

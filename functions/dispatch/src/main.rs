@@ -27,6 +27,8 @@ async fn main() -> Result<(), Error> {
     dispatch.app_id = config.settings.app_id.clone();
     dispatch.api = config.settings.api;
     dispatch.limits = config.settings.limits;
+    (dispatch.prices, dispatch.daily_spend_cap) = (config.prices, config.daily_spend_cap);
+    dispatch.emf = true;
     let store = aws::dynamo_store(&sdk, config.table_name);
     let dispatcher = &Dispatcher::new(store, client, dispatch);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {

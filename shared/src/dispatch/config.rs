@@ -75,6 +75,15 @@ pub struct DispatchConfig {
     /// X's limits the send budget enforces (`send_budget.rs`); set it with `api`
     /// ([`crate::config::Settings::limits`]).
     pub limits: crate::config::SendLimits,
+    /// What X's calls cost (`X_PRICES_USD` over the list prices): the metrics' spend and the
+    /// daily cap.
+    pub prices: crate::store::prices::PriceTable,
+    /// `DAILY_SPEND_CAP_USD`: once the app's estimated spend of the UTC day reaches it, sending
+    /// pauses until the next day (`spend_cap.rs`).
+    pub daily_spend_cap: Option<crate::store::prices::DailySpendCap>,
+    /// Publish CloudWatch metrics (EMF lines on stdout) for every message handled: on in
+    /// Lambda, off in `dmbot serve` (its terminal is for people).
+    pub emf: bool,
 }
 
 impl DispatchConfig {
@@ -96,6 +105,9 @@ impl DispatchConfig {
             sealer: crate::tokens::TokenSealer::plaintext(),
             api: crate::config::ApiVersion::V1_1,
             limits: crate::config::SendLimits::documented(crate::config::ApiVersion::V1_1),
+            prices: crate::store::prices::PriceTable::list(),
+            daily_spend_cap: None,
+            emf: false,
         }
     }
 }

@@ -62,7 +62,9 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         let budget = deadline
             .checked_sub(self.config.deadline_margin)
             .unwrap_or(deadline);
-        let (result, tally) = super::metrics::measured(self.handle_inner(record, budget)).await;
+        // Boxed: the steps make a large future, kept off the caller's stack.
+        let steps = Box::pin(self.handle_inner(record, budget));
+        let (result, tally) = super::metrics::measured(steps).await;
         let outcome = self.write_down(record, result, budget).await;
         self.publish(record, &outcome, &tally);
         outcome

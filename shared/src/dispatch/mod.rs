@@ -49,6 +49,7 @@ mod pipeline;
 pub mod recovery;
 mod send;
 mod send_budget;
+mod spend_cap;
 mod writes;
 mod x_api;
 

@@ -150,8 +150,10 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             return Ok(Handled::Coalesced { into: later });
         }
 
-        // 7. A send slot (send_budget.rs): now, or put off to the window where one is
-        //    reserved for it. Nothing below costs a call X would refuse.
+        // 7. Within the daily spend cap (spend_cap.rs), then a send slot (send_budget.rs):
+        //    now, or put off to the window where one is reserved for it. Nothing below costs a
+        //    call X would refuse.
+        self.within_spend_cap().await?;
         let grant = self.send_slot(&record).await?;
 
         // 8. Read receipt and typing indicator: cosmetic, never worth failing the reply for,

@@ -17,7 +17,7 @@ use super::{Dispatcher, Failure, Store};
 use crate::config::ApiVersion;
 use crate::domain::{AccountId, ConversationKey, EventId, now_ms};
 use crate::flow::{Flow, ReplyPlan, surface};
-use crate::store::usage::{BillableKind, UsageDay};
+use crate::store::usage::{BillableKind, UsageDay, record_billable};
 use crate::twitter::api_types::UploadedMedia;
 use crate::twitter::client::{MediaUpload, UploadOptions};
 use crate::twitter::errors::{Observed, TwitterError};
@@ -35,7 +35,8 @@ pub(super) enum Reply {
 }
 
 impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
-    /// Counts `n` billable calls of `kind` made for `account` today (UTC), for `dmbot usage`.
+    /// Counts `n` billable calls of `kind` made for `account` today (UTC), for the account and
+    /// the app (`dmbot usage`, the daily spend cap) and the message's metrics.
     /// Best effort: a failed count is logged and never costs the reply.
     pub(super) async fn count(&self, account: &AccountId, kind: BillableKind, n: u32) {
         if n == 0 {
@@ -43,7 +44,7 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
         }
         super::metrics::add_call(kind, n);
         let day = UsageDay::from_ms(now_ms());
-        if let Err(e) = self.store.record(Some(account), &day, kind, n).await {
+        if let Err(e) = record_billable(&self.store, account, &day, kind, n).await {
             tracing::warn!(error = %e, kind = %kind, "could not count a billable call; the reply is unaffected");
         }
     }

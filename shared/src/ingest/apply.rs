@@ -28,7 +28,12 @@ pub async fn count_billed_delivery<S: Usage>(
     now_ms: u64,
 ) {
     let day = UsageDay::from_ms(now_ms);
-    match tokio::time::timeout(COUNT_TIMEOUT, store.record(Some(account), &day, kind, 1)).await {
+    match tokio::time::timeout(
+        COUNT_TIMEOUT,
+        crate::store::usage::record_billable(store, account, &day, kind, 1),
+    )
+    .await
+    {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!(
             error = %e,

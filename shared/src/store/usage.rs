@@ -173,6 +173,23 @@ pub trait Usage: Send + Sync {
     ) -> impl Future<Output = Result<Vec<DayUsage>, StoreError>> + Send;
 }
 
+/// Counts `count` billable calls of `kind` on `day` for `account` and for the app as a whole
+/// (the app's total is what the daily spend cap is checked against), both writes at once.
+/// Fails if either fails.
+pub async fn record_billable<S: Usage + ?Sized>(
+    store: &S,
+    account: &AccountId,
+    day: &UsageDay,
+    kind: BillableKind,
+    count: u32,
+) -> Result<(), StoreError> {
+    let (mine, app) = futures::join!(
+        store.record(Some(account), day, kind, count),
+        store.record(None, day, kind, count)
+    );
+    mine.and(app)
+}
+
 #[cfg(feature = "dynamodb")]
 pub use super::dynamodb::usage::{KIND_USAGE, usage_pk};
 
