@@ -47,6 +47,15 @@ impl Env {
     }
 }
 
+/// Waits, if need be, for the start of a window of `window_ms`, so that the next steps (taking
+/// at most `needs_ms`) happen in one window.
+async fn within_one_window(window_ms: u64, needs_ms: u64) {
+    let into = now_ms() % window_ms;
+    if window_ms - into < needs_ms {
+        tokio::time::sleep(Duration::from_millis(window_ms - into + 10)).await;
+    }
+}
+
 fn customer(i: u64) -> String {
     (3_302_000_000 + i).to_string()
 }
@@ -56,6 +65,7 @@ async fn sends_beyond_the_budget_are_put_off_to_a_reserved_slot_and_x_never_refu
     let env = env().await;
     let window_ms = 60_000;
     let dispatcher = limited(&env, 2, window_ms);
+    within_one_window(window_ms, 10_000).await;
     let mut outcomes = Vec::new();
     for i in 0..4 {
         let m = env
@@ -87,6 +97,7 @@ async fn customers_who_come_later_get_later_windows_first_come_first_served() {
     let env = env().await;
     let window_ms = 60_000;
     let dispatcher = limited(&env, 1, window_ms);
+    within_one_window(window_ms, 10_000).await;
     let mut untils = Vec::new();
     for i in 0..4 {
         let m = env
@@ -114,12 +125,8 @@ async fn customers_who_come_later_get_later_windows_first_come_first_served() {
 #[tokio::test]
 async fn a_reserved_slot_is_used_in_its_window_and_a_newcomer_cannot_take_it() {
     let env = env().await;
-    let window_ms = 1_500;
-    // Start early in a window, so the two first messages share it.
-    let into = now_ms() % window_ms;
-    if into > 500 {
-        tokio::time::sleep(Duration::from_millis(window_ms - into + 20)).await;
-    }
+    let window_ms = 3_000;
+    within_one_window(window_ms, 2_000).await;
     let dispatcher = limited(&env, 1, window_ms);
     let first = env
         .customer_writes(&customer(0), 1_600_000_000_000_420_001, "hello")
@@ -186,6 +193,7 @@ async fn what_x_says_is_left_tightens_the_budget_before_any_429() {
 async fn a_message_waits_behind_its_conversations_earlier_message_that_is_put_off() {
     let env = env().await;
     let dispatcher = limited(&env, 1, 60_000);
+    within_one_window(60_000, 10_000).await;
     let other = env
         .customer_writes(&customer(9), 1_600_000_000_000_440_001, "hello")
         .await;
@@ -215,8 +223,9 @@ async fn a_message_waits_behind_its_conversations_earlier_message_that_is_put_of
 #[tokio::test]
 async fn a_customer_who_wrote_twice_while_waiting_gets_one_reply_to_the_latest() {
     let env = env().await;
-    let window_ms = 1_500;
+    let window_ms = 3_000;
     let dispatcher = limited(&env, 1, window_ms);
+    within_one_window(window_ms, 2_000).await;
     let other = env
         .customer_writes(&customer(9), 1_600_000_000_000_450_001, "hello")
         .await;

@@ -7,7 +7,7 @@ use dmbot_shared::store::prices::DailySpendCap;
 
 use crate::support::*;
 
-/// One send per second-long window: the second customer's message reserves the next window,
+/// One send per 3-second window: the second customer's message reserves the next window,
 /// comes back in it and is answered with its reserved slot. A daily cap is set (and far away).
 pub(crate) async fn the_dispatch_role_reserves_and_uses_a_send_slot_within_the_spend_cap() {
     let moto = IamMoto::shared().await;
@@ -23,7 +23,7 @@ pub(crate) async fn the_dispatch_role_reserves_and_uses_a_send_slot_within_the_s
         FlowSource::Fixed(std::sync::Arc::new(flow)),
     );
     config.limits = SendLimits {
-        window_ms: 1_000,
+        window_ms: 3_000,
         sends_per_account_window: Some(1),
         ..SendLimits::documented(ApiVersion::V1_1)
     };
@@ -31,9 +31,9 @@ pub(crate) async fn the_dispatch_role_reserves_and_uses_a_send_slot_within_the_s
     let dispatcher = Dispatcher::new(moto.store_as(DISPATCH).await, client(&fake), config);
 
     // Early in a window, so that both first takes fall in it.
-    let into = now_ms() % 1_000;
-    if into > 300 {
-        tokio::time::sleep(Duration::from_millis(1_000 - into + 10)).await;
+    let into = now_ms() % 3_000;
+    if into > 1_000 {
+        tokio::time::sleep(Duration::from_millis(3_000 - into + 10)).await;
     }
     let mut records = Vec::new();
     for (i, customer) in ["3301000071", "3301000072"].into_iter().enumerate() {

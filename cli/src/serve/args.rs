@@ -119,6 +119,8 @@ impl ServeArgs {
             settings,
             credentials,
             token_encryption_key: lookup(vars::TOKEN_ENCRYPTION_KEY),
+            prices: config::prices_from_lookup(&lookup)?,
+            daily_spend_cap: config::daily_spend_cap_from_lookup(&lookup)?,
             dotenv,
         })
     }

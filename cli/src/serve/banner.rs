@@ -15,6 +15,33 @@ pub(crate) struct Banner {
     pub dotenv: Option<String>,
     pub env_name: Option<String>,
     pub sync_note: String,
+    /// The send limits the budget enforces, as one line (`limits_line`).
+    pub limits: String,
+}
+
+/// `15 per 900 s and 1440 per 86400 s per account, 1440 per 86400 s per app`: what the send
+/// budget allows, for the banner.
+pub fn limits_line(l: &dmbot_shared::config::SendLimits) -> String {
+    let per = |limit: Option<u32>, ms: u64| limit.map(|n| format!("{n} per {} s", ms / 1000));
+    let account: Vec<String> = [
+        per(l.sends_per_account_window, l.window_ms),
+        per(l.sends_per_account_day, l.day_ms),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut parts = Vec::new();
+    if !account.is_empty() {
+        parts.push(format!("{} per account", account.join(" and ")));
+    }
+    if let Some(app) = per(l.sends_per_app_day, l.day_ms) {
+        parts.push(format!("{app} per app"));
+    }
+    if parts.is_empty() {
+        "no limit".to_string()
+    } else {
+        parts.join(", ")
+    }
 }
 
 impl Banner {
@@ -53,6 +80,7 @@ impl Banner {
             self.flow_nodes
         ));
         out.push_str(&format!("  data      {}\n", self.store_path));
+        out.push_str(&format!("  sends     {} (X's limits)\n", self.limits));
         if let Some(env) = &self.env_name {
             out.push_str(&format!("  env       {env}\n"));
         }

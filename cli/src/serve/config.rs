@@ -29,6 +29,9 @@ pub struct ServeConfig {
     pub credentials: Option<TwitterAppCredentials>,
     /// The key that seals connected accounts' tokens (`TWITTER_TOKEN_ENCRYPTION_KEY`).
     pub token_encryption_key: Option<String>,
+    /// What X's calls cost (`X_PRICES_USD`) and the daily spend cap (`DAILY_SPEND_CAP_USD`).
+    pub prices: dmbot_shared::store::prices::PriceTable,
+    pub daily_spend_cap: Option<dmbot_shared::store::prices::DailySpendCap>,
     /// The `.env` file read at start, for the banner.
     pub dotenv: Option<PathBuf>,
 }

@@ -124,6 +124,7 @@ impl LocalStack {
             dotenv: config.dotenv.as_ref().map(|p| p.display().to_string()),
             env_name: mode.env_name.clone(),
             sync_note,
+            limits: banner::limits_line(&config.settings.limits),
         };
         let dispatcher = Arc::new(Dispatcher::new(
             store.clone(),
@@ -133,6 +134,8 @@ impl LocalStack {
                 app_id: mode.app_id.clone(),
                 api: config.settings.api,
                 limits: config.settings.limits,
+                prices: config.prices.clone(),
+                daily_spend_cap: config.daily_spend_cap,
                 ..DispatchConfig::new(mode.owner, FlowSource::Fixed(Arc::new(flow)))
             },
         ));
