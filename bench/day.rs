@@ -83,8 +83,18 @@ async fn main() -> ExitCode {
             }
         },
     };
-    if args.window_secs == 0 || !(args.hours > 0.0) || args.hours_over < 0.0 {
-        eprintln!("dmbot-day: --window-secs and --hours must be positive, --hours-over not negative");
+    let fine = |x: f64| x.is_finite() && x >= 0.0;
+    let kill_ok = args.kill_at.is_none_or(fine);
+    if args.window_secs == 0
+        || !fine(args.hours)
+        || args.hours == 0.0
+        || !fine(args.hours_over)
+        || !kill_ok
+    {
+        eprintln!(
+            "dmbot-day: --window-secs and --hours must be positive, --hours-over and --kill-at \
+             not negative"
+        );
         return ExitCode::FAILURE;
     }
     let per_hour = WINDOWS_PER_DAY as f64 / 24.0;
@@ -101,7 +111,11 @@ async fn main() -> ExitCode {
         per_window_under: args.per_window_under,
         second_every: args.second_every,
         kill_at: args.kill_at,
-        retry_delays: args.retry_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
+        retry_delays: args
+            .retry_ms
+            .iter()
+            .map(|ms| Duration::from_millis(*ms))
+            .collect(),
         quiet: Duration::from_secs(2),
         give_up_after: Duration::from_secs(args.give_up_secs),
         serve_log: args.serve_log.clone(),
@@ -110,7 +124,10 @@ async fn main() -> ExitCode {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("dmbot-day: the scenario failed: {e} (serve's log: {})", dir.display());
+            eprintln!(
+                "dmbot-day: the scenario failed: {e} (serve's log: {})",
+                dir.display()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -177,16 +194,27 @@ fn print_table(r: &DayReport) {
         ("ideal p50", wait(r.ideal_p50_windows)),
         ("ideal p95", wait(r.ideal_p95_windows)),
         ("ideal max", wait(r.ideal_max_windows)),
+        ("busy hours: customers", r.busy_customers.to_string()),
+        ("busy hours: wait p50", wait(r.busy_wait_p50_windows)),
+        ("busy hours: wait p95", wait(r.busy_wait_p95_windows)),
+        ("busy hours: ideal p50", wait(r.busy_ideal_p50_windows)),
+        ("busy hours: ideal p95", wait(r.busy_ideal_p95_windows)),
         ("429s received", r.rate_limited.to_string()),
         (
             "sends / events read / uploads",
-            format!("{} / {} / {}", r.dm_create, r.dm_event_read, r.media_uploads),
+            format!(
+                "{} / {} / {}",
+                r.dm_create, r.dm_event_read, r.media_uploads
+            ),
         ),
         (
             "ideal sends / DM requests (429s incl.)",
             format!("{} / {}", r.ideal_sends, r.dm_requests),
         ),
-        ("X calls per answered customer", format!("{:.2}", r.calls_per_answered)),
+        (
+            "X calls per answered customer",
+            format!("{:.2}", r.calls_per_answered),
+        ),
         ("XAA dm.received delivered", r.xaa_dm_received.to_string()),
         (
             "spend (per answered customer)",

@@ -42,10 +42,17 @@ async fn tiny_day(kill_at: Option<f64>) -> (DayReport, String) {
 }
 
 fn assert_correct(report: &DayReport, log: &str) {
-    assert_eq!((report.customers, report.wrote_twice), (40, 4), "{report:?}");
+    assert_eq!(
+        (report.customers, report.wrote_twice),
+        (40, 4),
+        "{report:?}"
+    );
     assert_eq!(report.acknowledged, report.messages, "{report:?}");
     assert_eq!(report.answered, 40, "everyone answered: {report:?}\n{log}");
-    assert_eq!(report.doubled, 0, "nobody answered twice: {report:?}\n{log}");
+    assert_eq!(
+        report.doubled, 0,
+        "nobody answered twice: {report:?}\n{log}"
+    );
     assert_eq!(report.out_of_order, 0, "{report:?}\n{log}");
     assert_eq!(report.unrecognised_replies, 0, "{report:?}");
     assert!(report.clean_exit, "serve stopped cleanly at the end");

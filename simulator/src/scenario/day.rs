@@ -15,6 +15,7 @@
 //! against the ideal schedule the limit allows, the 429s, and calls and spend per answered
 //! customer.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +32,8 @@ use crate::live::Simulator;
 pub const REAL_WINDOW_SECS: f64 = 900.0;
 /// Windows in X's day.
 pub const WINDOWS_PER_DAY: u64 = 96;
+/// The first customer's user id (the others follow).
+const FIRST_CUSTOMER: u64 = 5_000_000_000;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -95,9 +98,15 @@ impl DayOptions {
             ("TWITTER_API", "v2".to_string()),
             ("X_SEND_WINDOW_SECS", x.short_window_secs.to_string()),
             ("X_DAY_WINDOW_SECS", x.long_window_secs.to_string()),
-            ("X_DM_SENDS_PER_WINDOW", x.dm_sends_per_user_short.to_string()),
+            (
+                "X_DM_SENDS_PER_WINDOW",
+                x.dm_sends_per_user_short.to_string(),
+            ),
             ("X_DM_SENDS_PER_DAY", x.dm_sends_per_user_long.to_string()),
-            ("X_APP_DM_SENDS_PER_DAY", x.dm_sends_per_app_long.to_string()),
+            (
+                "X_APP_DM_SENDS_PER_DAY",
+                x.dm_sends_per_app_long.to_string(),
+            ),
             (
                 "X_DM_LOOKUPS_PER_WINDOW",
                 x.dm_lookups_per_user_short.to_string(),
@@ -106,6 +115,14 @@ impl DayOptions {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
+    }
+
+    /// Whether `customer` arrived in the busy windows.
+    pub fn is_busy(&self, customer: &str) -> bool {
+        customer.parse::<u64>().is_ok_and(|id| {
+            id >= FIRST_CUSTOMER
+                && id - FIRST_CUSTOMER < (self.windows_over * self.per_window_over) as u64
+        })
     }
 
     /// Every customer message of the day, in time order: customer id, text, and when (after
@@ -122,7 +139,7 @@ impl DayOptions {
             };
             for j in 0..n {
                 let at = window.mul_f64(w as f64 + (j as f64 + 0.5) / n as f64);
-                let id = (5_000_000_000 + customer).to_string();
+                let id = (FIRST_CUSTOMER + customer).to_string();
                 customer += 1;
                 if self.second_every > 0 && customer % self.second_every as u64 == 0 {
                     out.push((id.clone(), SECOND_TEXT, at + window));
@@ -173,6 +190,12 @@ pub struct DayReport {
     pub ideal_p50_windows: f64,
     pub ideal_p95_windows: f64,
     pub ideal_max_windows: f64,
+    /// The same for the customers who arrived in the busy windows (answered ones).
+    pub busy_customers: usize,
+    pub busy_wait_p50_windows: f64,
+    pub busy_wait_p95_windows: f64,
+    pub busy_ideal_p50_windows: f64,
+    pub busy_ideal_p95_windows: f64,
     /// Sends the ideal schedule makes.
     pub ideal_sends: usize,
     /// Requests refused with 429 by the simulator's v2 limits.
@@ -224,8 +247,11 @@ pub async fn run_day(opts: DayOptions) -> Result<DayReport, String> {
     let port = free_port().await?;
     let mut serve = Serve::start(&cmd, &sim, port).await?;
     let hook = format!("http://127.0.0.1:{port}/webhooks/twitter");
-    cmd.run(&sim, &["webhook", "register", &hook, "--allow-http", "--json"])
-        .await?;
+    cmd.run(
+        &sim,
+        &["webhook", "register", &hook, "--allow-http", "--json"],
+    )
+    .await?;
     cmd.run(&sim, &["subscription", "add", "--json"]).await?;
 
     let arrivals = opts.arrivals();
@@ -246,7 +272,9 @@ pub async fn run_day(opts: DayOptions) -> Result<DayReport, String> {
         killed_at_window = Some(windows);
         serve = Serve::start(&cmd, &sim, port).await?;
     }
-    driver.await.map_err(|e| format!("the arrivals failed: {e}"))?;
+    driver
+        .await
+        .map_err(|e| format!("the arrivals failed: {e}"))?;
 
     let give_up = Instant::now() + opts.give_up_after;
     loop {
@@ -311,15 +339,24 @@ fn measure_day(opts: &DayOptions, sim: &Simulator, account: &str) -> DayReport {
         .map(|(at, c)| (c, at as f64 / 1000.0))
         .collect();
     let (ideal, ideal_sends) = measure::ideal_schedule(&arrivals, limits);
-    let ideal: Vec<f64> = ideal
-        .values()
-        .map(|s| s / limits.window_secs as f64)
+    let ideal: HashMap<&str, f64> = ideal
+        .iter()
+        .map(|(c, s)| (c.as_str(), s / limits.window_secs as f64))
         .collect();
-    let waits: Vec<f64> = convs
-        .values()
-        .filter_map(|c| c.first_wait_ms())
-        .map(|ms| ms as f64 / w_ms)
+    let waits: HashMap<&str, f64> = convs
+        .iter()
+        .filter_map(|(c, conv)| Some((c.as_str(), conv.first_wait_ms()? as f64 / w_ms)))
         .collect();
+    let busy = |m: &HashMap<&str, f64>| -> Vec<f64> {
+        m.iter()
+            .filter(|(c, _)| opts.is_busy(c))
+            .map(|(_, w)| *w)
+            .collect()
+    };
+    let (busy_waits, busy_ideal) = (busy(&waits), busy(&ideal));
+    let waits: Vec<f64> = waits.into_values().collect();
+    let ideal: Vec<f64> = ideal.into_values().collect();
+    let pct = |v: &[f64], p: f64| (measure::percentile(v, p) * 1000.0).round() / 1000.0;
 
     let usage = sim.api().v2_usage();
     let requests = sim.api().requests();
@@ -329,7 +366,13 @@ fn measure_day(opts: &DayOptions, sim: &Simulator, account: &str) -> DayReport {
         .count();
     let answered = convs.values().filter(|c| c.answered()).count();
     let replies: usize = convs.values().map(|c| c.replies.len()).sum();
-    let per_answered = |x: f64| if answered == 0 { 0.0 } else { x / answered as f64 };
+    let per_answered = |x: f64| {
+        if answered == 0 {
+            0.0
+        } else {
+            x / answered as f64
+        }
+    };
     let calls = usage.dm_create + usage.dm_event_read + media_uploads as u64;
     DayReport {
         window_secs: limits.window_secs,
@@ -355,12 +398,17 @@ fn measure_day(opts: &DayOptions, sim: &Simulator, account: &str) -> DayReport {
         },
         fifo_inversions,
         fifo_overtaken,
-        wait_p50_windows: measure::percentile(&waits, 50.0),
-        wait_p95_windows: measure::percentile(&waits, 95.0),
-        wait_max_windows: measure::percentile(&waits, 100.0),
-        ideal_p50_windows: measure::percentile(&ideal, 50.0),
-        ideal_p95_windows: measure::percentile(&ideal, 95.0),
-        ideal_max_windows: measure::percentile(&ideal, 100.0),
+        wait_p50_windows: pct(&waits, 50.0),
+        wait_p95_windows: pct(&waits, 95.0),
+        wait_max_windows: pct(&waits, 100.0),
+        ideal_p50_windows: pct(&ideal, 50.0),
+        ideal_p95_windows: pct(&ideal, 95.0),
+        ideal_max_windows: pct(&ideal, 100.0),
+        busy_customers: busy_waits.len(),
+        busy_wait_p50_windows: pct(&busy_waits, 50.0),
+        busy_wait_p95_windows: pct(&busy_waits, 95.0),
+        busy_ideal_p50_windows: pct(&busy_ideal, 50.0),
+        busy_ideal_p95_windows: pct(&busy_ideal, 95.0),
         ideal_sends,
         rate_limited: usage.rate_limited,
         dm_create: usage.dm_create,

@@ -125,7 +125,11 @@ pub fn conversations(dms: &[Value], account: &str) -> BTreeMap<String, Conversat
 /// The times (Unix ms) of the account's sends, oldest first.
 pub fn send_times(dms: &[Value], account: &str) -> Vec<u64> {
     dms.iter()
-        .filter(|e| e.pointer("/message_create/sender_id").and_then(Value::as_str) == Some(account))
+        .filter(|e| {
+            e.pointer("/message_create/sender_id")
+                .and_then(Value::as_str)
+                == Some(account)
+        })
         .filter_map(|e| e["created_timestamp"].as_str()?.parse().ok())
         .collect()
 }

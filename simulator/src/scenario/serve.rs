@@ -167,4 +167,3 @@ pub(crate) async fn start_simulator(
     });
     Ok((sim, server))
 }
-
