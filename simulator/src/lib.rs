@@ -9,8 +9,9 @@
 //! - [`live`]: what makes it behave like Twitter toward a webhook: the CRC, signed POSTs with
 //!   retries (in each webhook's subscription format: Account Activity or X Activity API), the echo of every message the account sends, a customer and a human agent, and
 //!   the chat page with its event feed.
-//! - [`scenario`]: the crash scenario run against a real `dmbot serve` binary (killed with
-//!   SIGKILL mid-burst, restarted) that counts lost and doubled replies.
+//! - [`scenario`]: scenarios run against a real `dmbot serve` binary: the crash scenario
+//!   (killed with SIGKILL mid-burst, restarted; lost and doubled replies) and the simulated day
+//!   on X API v2 (X's rate limits on a compressed clock; answers, order, waits, 429s, spend).
 
 pub mod api;
 pub mod live;

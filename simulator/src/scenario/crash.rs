@@ -11,16 +11,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-use crate::live::{Simulator, SimulatorConfig};
+use super::serve::{DmbotCommand, Serve, free_port, start_simulator};
+use crate::live::Simulator;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -69,87 +67,6 @@ pub struct CrashReport {
     pub clean_exit: bool,
 }
 
-/// A running `dmbot serve`.
-struct Serve {
-    child: Child,
-}
-
-impl Serve {
-    async fn start(opts: &CrashOptions, sim: &Simulator, port: u16) -> Result<Self, String> {
-        let fake = sim.api();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(opts.dir.join("serve.log"))
-            .map_err(|e| format!("serve log: {e}"))?;
-        let mut child = Command::new(&opts.dmbot)
-            .arg("serve")
-            .args(["--port", &port.to_string(), "--data-dir"])
-            .arg(opts.dir.join("data"))
-            .arg("--flow")
-            .arg(&opts.flow)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(fake.owner_env())
-            .env("RUST_LOG", &opts.serve_log)
-            .env("NO_COLOR", "1")
-            .current_dir(&opts.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", opts.dmbot.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout from serve")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .map_err(|_| "serve printed no banner within a minute".to_string())?
-            .map_err(|e| format!("reading serve's banner: {e}"))?
-            .ok_or("serve exited before its banner (see serve.log)")?;
-        if !first.starts_with("dmbot serve listening on ") {
-            return Err(format!("unexpected banner: {first}"));
-        }
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child })
-    }
-
-    /// SIGKILL, and wait for the process to be gone.
-    async fn kill(mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
-    }
-
-    /// SIGTERM, and whether it exited 0.
-    async fn terminate(mut self) -> bool {
-        let Some(pid) = self.child.id() else {
-            return false;
-        };
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !sent {
-            return false;
-        }
-        matches!(
-            tokio::time::timeout(Duration::from_secs(60), self.child.wait()).await,
-            Ok(Ok(status)) if status.success()
-        )
-    }
-}
-
-/// A free local port (bound and released; `serve` binds it again, twice).
-async fn free_port() -> Result<u16, String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("no free port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
-}
-
 /// Replies per customer so far.
 fn replies_by_customer(sim: &Simulator, account: &str) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
@@ -192,25 +109,20 @@ async fn spawn_delivery(
 }
 
 /// Runs the scenario (see the module documentation).
-pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
-    std::fs::create_dir_all(&opts.dir).map_err(|e| format!("{}: {e}", opts.dir.display()))?;
-    // `serve` runs in `dir`: a relative flow path must not depend on it.
-    opts.flow = std::fs::canonicalize(&opts.flow)
-        .map_err(|e| format!("the flow {}: {e}", opts.flow.display()))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("binding the simulator: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let mut config = SimulatorConfig::new(format!("http://{addr}"));
-    config.retry_delays = opts.retry_delays.clone();
-    let (sim, router) = Simulator::new(config);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+pub async fn run_crash(opts: CrashOptions) -> Result<CrashReport, String> {
+    let cmd = DmbotCommand {
+        dmbot: opts.dmbot.clone(),
+        flow: opts.flow.clone(),
+        dir: opts.dir.clone(),
+        serve_log: opts.serve_log.clone(),
+        env: Vec::new(),
+    }
+    .prepare()?;
+    let (sim, server) = start_simulator(&opts.retry_delays).await?;
     let account = sim.api().owner().user_id.clone();
 
     let port = free_port().await?;
-    let serve = Serve::start(&opts, &sim, port).await?;
+    let serve = Serve::start(&cmd, &sim, port).await?;
     sim.api()
         .add_webhook(&format!("http://127.0.0.1:{port}/webhooks/twitter"));
     sim.api().add_subscription(&account);
@@ -233,7 +145,7 @@ pub async fn run_crash(mut opts: CrashOptions) -> Result<CrashReport, String> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     serve.kill().await;
-    let serve = Serve::start(&opts, &sim, port).await?;
+    let serve = Serve::start(&cmd, &sim, port).await?;
     let give_up = Instant::now() + opts.give_up_after;
 
     // The rest of the burst, while Twitter's retries of the first half arrive.
