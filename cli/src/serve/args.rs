@@ -86,6 +86,19 @@ pub fn settings_help() -> String {
             ),
             "sealing of stored account tokens",
         ),
+        (
+            format!(
+                "{}, {}, {}, ...",
+                vars::DM_SENDS_PER_WINDOW,
+                vars::DM_SENDS_PER_DAY,
+                vars::APP_DM_SENDS_PER_DAY
+            ),
+            "X's limits the send budget keeps to (default: X's numbers for TWITTER_API)",
+        ),
+        (
+            format!("{}, {}", vars::X_PRICES_USD, vars::DAILY_SPEND_CAP_USD),
+            "prices of X's calls, and a daily spend cap that pauses sending",
+        ),
         (vars::RUST_LOG.to_string(), "the log level (default info)"),
     ];
     let mut help = String::from(

@@ -10,9 +10,13 @@
 //!    ends shortly after this invocation's deadline), so redeliveries and concurrent invocations leave it alone; a message already
 //!    answered or failed is skipped;
 //! 2. resolves the **account** (`for_user_id`): its tokens and flow ([`accounts`]);
-//! 3. **loads** the conversation and runs the **engine** ([`crate::flow::step`]);
-//! 4. for a reply: marks the message **read**, shows the **typing** indicator (both cosmetic,
-//!    best effort), resolves the **media** id (cache, then upload), and **sends**;
+//! 3. **loads** the conversation and runs the **engine** ([`crate::flow::step`]), after making
+//!    sure no earlier message of the conversation is put off (it then waits behind it), and
+//!    **coalesces** a message that waited into the customer's later one (`order.rs`);
+//! 4. for a reply: checks the daily **spend cap** (`spend_cap.rs`), takes a **send slot** or is
+//!    put off to a reserved one (`send_budget.rs`), marks the message **read** and shows the
+//!    **typing** indicator (both cosmetic, best effort, budgeted), resolves the **media** id
+//!    (cache, then upload), and **sends**;
 //! 5. **records** the sent event id
 //!    ([`Outbox::record_sent`](crate::store::Outbox::record_sent)) so the webhook recognises
 //!    the echo;
@@ -20,9 +24,9 @@
 //!    state after a conflict);
 //! 7. marks the message **answered**.
 //!
-//! Failures (`docs/TWITTER-API.md` §7): transient and rate-limited calls are retried within the
-//! deadline ([`crate::twitter::retry::RetryPolicy`]); what still fails is a
-//! [`DispatchError::Retryable`] (the stream redelivers it). A permanent refusal is recorded on
+//! Failures (`docs/TWITTER-API.md` §7): transient calls are retried within the deadline
+//! ([`crate::twitter::retry::RetryPolicy`]); a rate-limited send, and whatever still fails, puts
+//! the message off ([`Handled::Deferred`]: it comes back by itself). A permanent refusal is recorded on
 //! the message ([`InboundStatus::Failed`](crate::domain::InboundStatus::Failed), `dmbot
 //! failures` lists and redrives it) and is a [`DispatchError::Permanent`]: the shard moves on.
 //!
@@ -34,7 +38,8 @@
 //! `batch.rs` (ordering within a conversation), `handle.rs` (one message: the span, the
 //! outcome written down), `pipeline.rs` (the steps above), `send.rs` (the send and its
 //! retries), `lookup.rs` (did an earlier attempt's reply go out?), `writes.rs` (the store
-//! writes after a decision), `accounts.rs`, `media.rs`, `recovery.rs`.
+//! writes after a decision), `accounts.rs`, `media.rs`, `recovery.rs`, `send_budget.rs` (X's
+//! limits), `order.rs` (waiting behind, coalescing), `spend_cap.rs`, `metrics.rs` (EMF).
 
 mod accounts;
 mod batch;
