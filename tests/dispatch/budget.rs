@@ -304,3 +304,50 @@ async fn the_daily_spend_cap_pauses_sending_until_the_next_utc_day_instead_of_ov
         "{app:?}"
     );
 }
+
+#[tokio::test]
+async fn with_coalesce_off_each_message_that_waited_gets_its_own_reply() {
+    let env = env().await;
+    let flow = Arc::new(load_flow(
+        &format!("coalesce = false\n{FLOW}"),
+        env._dir.path(),
+    ));
+    assert!(!flow.coalesce());
+    let window_ms = 3_000;
+    let mut config = env.config(FlowSource::Fixed(flow));
+    config.api = ApiVersion::V2;
+    config.limits = SendLimits {
+        window_ms,
+        sends_per_account_window: Some(2),
+        ..SendLimits::documented(ApiVersion::V2)
+    };
+    let dispatcher = env.dispatcher_with(config);
+    within_one_window(window_ms, 2_000).await;
+    for i in 0..2 {
+        let other = env
+            .customer_writes(&customer(i), 1_600_000_000_000_470_001 + i, "hello")
+            .await;
+        dispatcher.handle(&other, deadline()).await.unwrap();
+    }
+    let m1 = env
+        .customer_writes(CUSTOMER, 1_600_000_000_000_470_010, "hello")
+        .await;
+    let m2 = env
+        .customer_writes(CUSTOMER, 1_600_000_000_000_470_011, "size")
+        .await;
+    let Handled::Deferred { until_ms, .. } = dispatcher.handle(&m1, deadline()).await.unwrap()
+    else {
+        panic!("the budget is spent");
+    };
+    dispatcher.handle(&m2, deadline()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(
+        until_ms.saturating_sub(now_ms()) + 20,
+    ))
+    .await;
+
+    let first = dispatcher.handle(&env.stored(&m1).await, deadline()).await;
+    assert!(matches!(first, Ok(Handled::Replied { .. })), "{first:?}");
+    let second = dispatcher.handle(&env.stored(&m2).await, deadline()).await;
+    assert!(matches!(second, Ok(Handled::Replied { .. })), "{second:?}");
+    assert_eq!(env.texts_to(CUSTOMER).len(), 2, "one reply each");
+}
