@@ -133,3 +133,36 @@ async fn usage_refuses_a_price_setting_it_cannot_read_and_names_the_bad_part() {
     assert!(run.stderr.contains("X_PRICES_USD"), "{}", run.stderr);
     assert!(run.stderr.contains("\"dm_sent\""), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn usage_app_shows_every_accounts_calls_together() {
+    let env = Env::start().await;
+    let today = UsageDay::from_ms(now_ms());
+    {
+        std::fs::create_dir_all(env.data_dir()).unwrap();
+        let store = EmbeddedStore::open(env.data_dir().join("dmbot.redb")).unwrap();
+        for account in [ACCOUNT, "4337869214"] {
+            let account = UserId::parse(account).unwrap();
+            dmbot_shared::store::usage::record_billable(
+                &store,
+                &account,
+                &today,
+                BillableKind::DmSend,
+                2,
+            )
+            .await
+            .unwrap();
+        }
+    }
+
+    let report = env.json_local(&["usage", "--app", "--days", "1"]).await;
+
+    assert_eq!(report["account_id"], serde_json::Value::Null, "{report}");
+    assert_eq!(report["days"][0]["counts"]["dm_send"], 4, "{report}");
+    let one = env
+        .json_local(&["usage", "--account", ACCOUNT, "--days", "1"])
+        .await;
+    assert_eq!(one["days"][0]["counts"]["dm_send"], 2, "{one}");
+    let both = env.run(&["usage", "--app", "--account", ACCOUNT]).await;
+    assert!(!both.ok, "--app and --account together are refused");
+}

@@ -63,7 +63,7 @@ pub async fn main(cmd: OpsCommand, dotenv: Result<Option<PathBuf>, ConfigError>)
         OpsCommand::Secrets(a) => secrets::run(&opts, a.cmd).await,
         OpsCommand::Failures(a) => failures::run(&opts, a.cmd).await,
         OpsCommand::Conversation(a) => conversation::run(&opts, a.cmd).await,
-        OpsCommand::Usage(a) => usage::run(&opts, a.days).await,
+        OpsCommand::Usage(a) => usage::run(&opts, a.days, a.app).await,
     };
     report(&opts, result)
 }

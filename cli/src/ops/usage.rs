@@ -22,6 +22,10 @@ pub struct UsageArgs {
     /// How many days back, today (UTC) included.
     #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=400))]
     pub days: u32,
+    /// The whole app's calls (every account together: what DAILY_SPEND_CAP_USD is checked
+    /// against) instead of one account's.
+    #[arg(long, conflicts_with = "account")]
+    pub app: bool,
 }
 
 /// The account whose usage is shown: `--account`, else the app owner (read from its access
@@ -39,18 +43,22 @@ fn account(opts: &Common) -> Result<UserId, OpsError> {
     })
 }
 
-pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
-    let account = account(opts)?;
+pub async fn run(opts: &Common, days: u32, app: bool) -> Result<Output, OpsError> {
+    let account = if app { None } else { Some(account(opts)?) };
+    let whose = account.as_ref().map_or_else(
+        || "the app (all accounts)".to_string(),
+        |a| format!("account {a}"),
+    );
     let prices = prices_from_env()?;
     let now = now_ms();
     let to = UsageDay::from_ms(now);
     let from = UsageDay::from_ms(now.saturating_sub(u64::from(days - 1) * DAY_MS));
     let store = store(opts).await?;
     let rows = with_store!(&store, s => {
-        dmbot_shared::store::usage::Usage::usage(s, Some(&account), &from, &to).await
+        dmbot_shared::store::usage::Usage::usage(s, account.as_ref(), &from, &to).await
     })?;
     let mut text = format!(
-        "billable X calls for account {account}, {} to {} (UTC)\n",
+        "billable X calls for {whose}, {} to {} (UTC)\n",
         from.as_str(),
         to.as_str()
     );
@@ -99,7 +107,7 @@ pub async fn run(opts: &Common, days: u32) -> Result<Output, OpsError> {
         .map(|(k, price)| (k.as_str().to_string(), json!(price)))
         .collect();
     let json = json!({
-        "account_id": account.as_str(),
+        "account_id": account.as_ref().map(UserId::as_str),
         "from": from.as_str(),
         "to": to.as_str(),
         "days": json_days,
