@@ -209,6 +209,29 @@ pub async fn a_deferral_stores_its_reserved_slot_or_removes_it<S: Store>(store: 
     assert_eq!((r.attempt.slot_ms, r.attempt.deferrals), (None, 5));
 }
 
+/// A send spends the reserved slot: an attempt after it must take a new one.
+pub async fn a_send_mark_spends_the_reserved_slot<S: Store>(store: &S) {
+    let c = conv("10", "21");
+    store.put_inbound(&plain_inbound(&c, "2")).await.unwrap();
+    let deferred = AttemptMark::Deferred {
+        until_ms: 5_000,
+        reason: "send budget spent".into(),
+        release_lease: false,
+        slot_ms: Some(5_000),
+    };
+    assert!(
+        store
+            .mark_inbound(&c, &event("2"), &deferred)
+            .await
+            .unwrap()
+    );
+    let sending = AttemptMark::Sending { at_ms: 5_001 };
+    assert!(store.mark_inbound(&c, &event("2"), &sending).await.unwrap());
+    let r = store.get_inbound(&c, &event("2")).await.unwrap().unwrap();
+    assert_eq!(r.attempt.slot_ms, None, "{r:?}");
+    assert_eq!(r.attempt.sending_ms, Some(5_001));
+}
+
 pub async fn messages_due_at_one_time_are_taken_in_event_id_order_across_conversations<S: Store>(
     store: &S,
 ) {

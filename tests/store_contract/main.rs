@@ -128,6 +128,7 @@ contract!(
     attempts::unfinished_messages_are_the_pending_ones_received_before_a_time,
     attempts::messages_put_off_are_taken_once_when_due_and_never_when_answered,
     attempts::a_deferral_stores_its_reserved_slot_or_removes_it,
+    attempts::a_send_mark_spends_the_reserved_slot,
     attempts::messages_due_at_one_time_are_taken_in_event_id_order_across_conversations,
     pending::a_conversation_without_pending_messages_has_none,
     pending::the_pending_messages_of_a_conversation_come_oldest_event_first,

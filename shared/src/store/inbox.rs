@@ -14,7 +14,8 @@ use crate::domain::{ConversationKey, EventId, InboundRecord, InboundStatus};
 /// What a dispatch attempt writes on a pending message ([`Inbox::mark_inbound`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptMark {
-    /// A send begins (`sending_ms`; the first attempt's time is kept).
+    /// A send begins (`sending_ms`; the first attempt's time is kept). A reserved send slot
+    /// (`slot_ms`) is spent by it and removed: an attempt after this one takes a new slot.
     Sending { at_ms: u64 },
     /// Twitter accepted the reply: its id, before anything else is written.
     Replied { reply: EventId },

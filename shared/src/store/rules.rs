@@ -69,6 +69,7 @@ pub fn apply_mark(attempt: &mut DispatchAttempt, mark: &AttemptMark) {
     match mark {
         AttemptMark::Sending { at_ms } => {
             attempt.sending_ms.get_or_insert(*at_ms);
+            attempt.slot_ms = None;
         }
         AttemptMark::Replied { reply } => attempt.reply_event_id = Some(reply.clone()),
         AttemptMark::Deferred {

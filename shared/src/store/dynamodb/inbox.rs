@@ -229,8 +229,9 @@ impl Inbox for DynamoStore {
             .expression_attribute_values(":pending", s(STATUS_PENDING));
         let req = match mark {
             AttemptMark::Sending { at_ms } => req
-                .update_expression("SET #sending = if_not_exists(#sending, :at)")
+                .update_expression("SET #sending = if_not_exists(#sending, :at) REMOVE #slot")
                 .expression_attribute_names("#sending", ATTR_SENDING_MS)
+                .expression_attribute_names("#slot", ATTR_SLOT_MS)
                 .expression_attribute_values(":at", n(*at_ms)),
             AttemptMark::Replied { reply } => req
                 .update_expression("SET #reply = :reply")
