@@ -3,7 +3,7 @@
 //! cancelled sign-in, store failures, generic public pages; and the `PendingSignins` store
 //! contract on every store.
 
-use dmbot_shared::domain::{AccountId, UserId};
+use dmbot_shared::domain::UserId;
 use dmbot_shared::ingest::{HeaderText, Request};
 use dmbot_shared::invite::InviteToken;
 use dmbot_shared::signin::{STATE_COOKIE, SigninDeps, SigninResponse, handle_request};

@@ -15,7 +15,7 @@ async fn when_the_account_cannot_be_read_the_sign_in_fails_and_keeps_its_flow() 
         flow_id: Some("vip-flow".into()),
         created_ms: 1_600_000_000_000,
     };
-    deps.store.inner.put_account(&before).await.expect("put");
+    deps.store.inner().put_account(&before).await.expect("put");
     let link = invite(&deps).await;
     let (token, cookie) = start_with(&deps, &link).await;
     let verifier = fake.approve(&token, &account).expect("approve");
@@ -23,7 +23,7 @@ async fn when_the_account_cannot_be_read_the_sign_in_fails_and_keeps_its_flow() 
     let r = callback(&deps, &token, &verifier, Some(&cookie), NOW + 1000).await;
     assert_eq!(r.status(), 503, "{}", r.body());
     assert_eq!(
-        deps.store.inner.get_account(&id).await.expect("read"),
+        deps.store.inner().get_account(&id).await.expect("read"),
         Some(before),
         "the account's flow and creation time are untouched"
     );

@@ -42,6 +42,8 @@ mod conversations;
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(any(test, feature = "test-support"))]
+pub mod faulty;
 mod flows;
 pub mod health;
 mod inbox;

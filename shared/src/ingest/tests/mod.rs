@@ -1,7 +1,6 @@
 //! Handler tests: every fixture through the whole POST path, against the in-memory store. This
 //! file holds the fixtures and helpers; the tests are grouped by concern in the files below.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
@@ -9,14 +8,13 @@ use proptest::prelude::*;
 use bytes::Bytes;
 
 use super::*;
-use crate::domain::{AccountEcho, AccountId, AgentActivity, ConversationKey, InboundRecord};
+use crate::domain::{AccountId, ConversationKey};
 use crate::domain::{EventId, InboundStatus, UserId};
 use crate::store::memory::MemoryStore;
 use crate::store::{
-    AccountRecord, Accounts, AttemptMark, ClaimOutcome, Conversation, ForgetStep, PendingForget,
-    Receipt,
+    AccountRecord, Accounts, ClaimOutcome, Conversation, ForgetStep, PendingForget,
 };
-use crate::store::{Conversations, Inbox, Outbox, PutOutcome, Revocations, StoreError};
+use crate::store::{Conversations, Inbox, Outbox, Revocations, StoreError};
 use crate::twitter::envelope::Envelope;
 use crate::twitter::signature::SIGNATURE_HEADER;
 
