@@ -351,3 +351,51 @@ async fn with_coalesce_off_each_message_that_waited_gets_its_own_reply() {
     assert!(matches!(second, Ok(Handled::Replied { .. })), "{second:?}");
     assert_eq!(env.texts_to(CUSTOMER).len(), 2, "one reply each");
 }
+
+/// The recovery look-up has its own budget: once spent, an interrupted attempt does not send
+/// blindly (a possible second reply), nor wait for the whole window: it is back after
+/// `retry_defer` to read the receipts again, where the late echo decides.
+#[tokio::test]
+async fn a_spent_look_up_budget_puts_an_interrupted_attempt_off_briefly_then_the_echo_decides() {
+    let env = env().await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.limits = SendLimits {
+        lookups_per_account_window: Some(1),
+        ..SendLimits::documented(ApiVersion::V1_1)
+    };
+    let dispatcher = env.dispatcher_with(config);
+    let first = env
+        .inbound_tried_at(
+            &env.owner_key(&customer(0)),
+            1_600_000_000_000_480_001,
+            "hello",
+            now_ms() - 60_000,
+        )
+        .await;
+    let second = env
+        .inbound_tried_at(
+            &env.owner_key(&customer(1)),
+            1_600_000_000_000_480_002,
+            "hello",
+            now_ms() - 60_000,
+        )
+        .await;
+
+    // The first look-up reads one page (nothing there): the reply is sent.
+    let handled = dispatcher.handle(&first, deadline()).await.unwrap();
+    assert!(matches!(handled, Handled::Replied { .. }), "{handled:?}");
+    let lists = env.event_list_calls();
+    // The second finds the budget spent: put off for a few seconds, nothing sent or read.
+    let before = now_ms();
+    let handled = dispatcher.handle(&second, deadline()).await.unwrap();
+    let Handled::Deferred { until_ms, reason } = handled else {
+        panic!("{handled:?}");
+    };
+    assert!(reason.contains("look-up budget"), "{reason}");
+    assert!(
+        until_ms <= before + 16_000,
+        "back soon, not at the reset: {until_ms}"
+    );
+    assert_eq!(env.event_list_calls(), lists, "no read beyond the budget");
+    assert_eq!(env.fake.sent_messages().len(), 1);
+}

@@ -300,13 +300,16 @@ impl<S: Store + Clone + Send + Sync + 'static> Dispatcher<S> {
             BudgetScope::Account(record.message.conversation.account.clone()),
             self.window("lookup", Span::Short),
         );
-        match self.store.try_take(&key, limit, now_ms()).await? {
+        let now = now_ms();
+        match self.store.try_take(&key, limit, now).await? {
             Taken::Granted { .. } => Ok(()),
+            // Back soon rather than at the reset: the receipts are read again first, and the
+            // echo that decides without any look-up usually arrives within seconds.
             Taken::Spent { reset_at_ms } => Err(Failure::Defer {
-                until_ms: reset_at_ms,
+                until_ms: reset_at_ms.min(now + self.config.retry_defer.as_millis() as u64),
                 reason: format!(
-                    "the look-up budget ({limit} reads of DM events per {} s) is spent: whether \
-                     an earlier attempt's reply went out is asked after it resets",
+                    "the look-up budget ({limit} reads of DM events per {} s) is spent: the \
+                     receipts are read again then, and X asked once the budget has room",
                     self.config.limits.window_ms / 1000
                 ),
                 slot_ms: record.attempt.slot_ms,

@@ -115,7 +115,11 @@ pub async fn run_crash(opts: CrashOptions) -> Result<CrashReport, String> {
         flow: opts.flow.clone(),
         dir: opts.dir.clone(),
         serve_log: opts.serve_log.clone(),
-        env: Vec::new(),
+        // The simulator's v1.1 list endpoint has no rate limit: the bot is told so. With X's
+        // (15 reads per 15 minutes), interrupted attempts beyond what that allows wait for the
+        // window (or for their echo) instead: `docs/DISPATCH.md`, "Rate limits and the send
+        // budget".
+        env: vec![("X_DM_LOOKUPS_PER_WINDOW".to_string(), "none".to_string())],
     }
     .prepare()?;
     let (sim, server) = start_simulator(&opts.retry_delays).await?;
