@@ -7,11 +7,12 @@
 //! of the signature, so its `command`, `media_id` and `segment_index` go in the query string,
 //! which is. A media id must be attached within 24 hours.
 
+use std::future::Future;
 use std::time::Duration;
 
 use super::{Auth, Body, Call, Endpoint, TwitterClient};
 use crate::twitter::api_types::{
-    MediaCategory, MediaUploadResponse, ProcessingState, UploadedMedia,
+    MediaCategory, MediaUploadResponse, ProcessingInfo, ProcessingState, UploadedMedia,
 };
 use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::MediaId;
@@ -120,41 +121,15 @@ impl TwitterClient {
             progress(sent, total);
         }
 
-        let mut state = self.media_finalize(account, &media_id).await?;
-        let mut waited = Duration::ZERO;
-        let mut polls = 0;
-        while let Some(info) = &state.processing_info {
-            match info.state {
-                ProcessingState::Succeeded => break,
-                ProcessingState::Failed => {
-                    let reason = info
-                        .error
-                        .as_ref()
-                        .and_then(|e| e.message.clone().or_else(|| e.name.clone()))
-                        .unwrap_or_else(|| "Twitter reported processing failed".into());
-                    return Err(TwitterError::MediaProcessing {
-                        media_id: media_id.as_str().into(),
-                        reason,
-                    });
-                }
-                ProcessingState::Pending | ProcessingState::InProgress => {}
-            }
-            let wait = Duration::from_secs(info.check_after_secs.unwrap_or(1))
-                .min(options.max_poll_interval);
-            if waited + wait > options.max_processing_wait || polls >= MAX_STATUS_POLLS {
-                return Err(TwitterError::MediaProcessing {
-                    media_id: media_id.as_str().into(),
-                    reason: format!(
-                        "still processing after {} s and {polls} status checks; try a smaller file or wait and check again",
-                        waited.as_secs()
-                    ),
-                });
-            }
-            tokio::time::sleep(wait).await;
-            waited += wait;
-            polls += 1;
-            state = self.media_status(account, &media_id).await?;
-        }
+        let state = self.media_finalize(account, &media_id).await?;
+        let state = wait_for_processing(
+            &media_id,
+            state,
+            options,
+            |s| s.processing_info.as_ref(),
+            || self.media_status(account, &media_id),
+        )
+        .await?;
         Ok(UploadedMedia {
             media_id,
             expires_after_secs: state.expires_after_secs.or(init.expires_after_secs),
@@ -277,4 +252,57 @@ mod tests {
         assert!(!valid_media_type("image/"));
         assert!(!valid_media_type("image/png; x=1"));
     }
+}
+
+/// While X is still processing an upload (`info` of the latest `state`), waits what it says
+/// (`check_after_secs`, at most `options.max_poll_interval`) and asks again (`status`), within
+/// `options.max_processing_wait` and [`MAX_STATUS_POLLS`]: the one polling loop of the v1.1 and
+/// v2 uploads. Returns the final state, or why processing failed or took too long.
+pub(super) async fn wait_for_processing<S, F, Fut>(
+    media_id: &MediaId,
+    mut state: S,
+    options: &UploadOptions,
+    info: impl Fn(&S) -> Option<&ProcessingInfo>,
+    mut status: F,
+) -> Result<S, TwitterError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<S, TwitterError>>,
+{
+    let mut waited = Duration::ZERO;
+    let mut polls = 0;
+    while let Some(info) = info(&state) {
+        match info.state {
+            ProcessingState::Succeeded => break,
+            ProcessingState::Failed => {
+                let reason = info
+                    .error
+                    .as_ref()
+                    .and_then(|e| e.message.clone().or_else(|| e.name.clone()))
+                    .unwrap_or_else(|| "X reported processing failed".into());
+                return Err(TwitterError::MediaProcessing {
+                    media_id: media_id.as_str().into(),
+                    reason,
+                });
+            }
+            ProcessingState::Pending | ProcessingState::InProgress => {}
+        }
+        let wait =
+            Duration::from_secs(info.check_after_secs.unwrap_or(1)).min(options.max_poll_interval);
+        if waited + wait > options.max_processing_wait || polls >= MAX_STATUS_POLLS {
+            return Err(TwitterError::MediaProcessing {
+                media_id: media_id.as_str().into(),
+                reason: format!(
+                    "still processing after {} s and {polls} status checks; try a smaller file \
+                     or wait and check again",
+                    waited.as_secs()
+                ),
+            });
+        }
+        tokio::time::sleep(wait).await;
+        waited += wait;
+        polls += 1;
+        state = status().await?;
+    }
+    Ok(state)
 }

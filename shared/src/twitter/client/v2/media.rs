@@ -3,24 +3,19 @@
 //! needs no multipart fields) → `finalize` → `STATUS` polls while X processes it (videos, GIFs),
 //! bounded by [`UploadOptions`]. The id can be attached by the uploading account for 24 hours.
 
-use std::time::Duration;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::super::{Auth, Body, Call, Endpoint, TwitterClient, UploadOptions};
-use crate::twitter::api_types::{MediaCategory, ProcessingInfo, ProcessingState, UploadedMedia};
+use crate::twitter::api_types::{MediaCategory, ProcessingInfo, UploadedMedia};
 use crate::twitter::errors::TwitterError;
 use crate::twitter::limits::MediaId;
 use crate::twitter::oauth1::TokenCredentials;
 
 /// Bytes per `append` (1 MiB: about 1.4 MB of JSON once in base64).
 pub const V2_CHUNK_BYTES: usize = 1024 * 1024;
-
-/// Polls after which a still-processing upload is given up, whatever X says.
-const MAX_STATUS_POLLS: u32 = 120;
 
 /// The `data` of `initialize`, `finalize` and `STATUS`.
 #[derive(Debug, Deserialize)]
@@ -138,41 +133,10 @@ impl TwitterClient {
         &self,
         account: &TokenCredentials,
         media_id: &MediaId,
-        mut state: MediaState,
+        state: MediaState,
         options: &UploadOptions,
     ) -> Result<MediaState, TwitterError> {
-        let mut waited = Duration::ZERO;
-        let mut polls = 0;
-        while let Some(info) = &state.processing_info {
-            match info.state {
-                ProcessingState::Succeeded => break,
-                ProcessingState::Failed => {
-                    let reason = info
-                        .error
-                        .as_ref()
-                        .and_then(|e| e.message.clone().or_else(|| e.name.clone()))
-                        .unwrap_or_else(|| "X reported processing failed".into());
-                    return Err(TwitterError::MediaProcessing {
-                        media_id: media_id.as_str().into(),
-                        reason,
-                    });
-                }
-                ProcessingState::Pending | ProcessingState::InProgress => {}
-            }
-            let wait = Duration::from_secs(info.check_after_secs.unwrap_or(1))
-                .min(options.max_poll_interval);
-            if waited + wait > options.max_processing_wait || polls >= MAX_STATUS_POLLS {
-                return Err(TwitterError::MediaProcessing {
-                    media_id: media_id.as_str().into(),
-                    reason: format!(
-                        "still processing after {} s and {polls} status checks; try a smaller file",
-                        waited.as_secs()
-                    ),
-                });
-            }
-            tokio::time::sleep(wait).await;
-            waited += wait;
-            polls += 1;
+        let status = || async {
             let query = [("command", "STATUS"), ("media_id", media_id.as_str())];
             let call = Call {
                 endpoint: Endpoint::MediaStatusV2,
@@ -180,8 +144,15 @@ impl TwitterClient {
                 auth: Auth::user(account),
                 body: Body::Empty,
             };
-            state = self.v2_data(call).await?;
-        }
-        Ok(state)
+            self.v2_data(call).await
+        };
+        super::super::media::wait_for_processing(
+            media_id,
+            state,
+            options,
+            |s: &MediaState| s.processing_info.as_ref(),
+            status,
+        )
+        .await
     }
 }
