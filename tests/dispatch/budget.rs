@@ -399,3 +399,30 @@ async fn a_spent_look_up_budget_puts_an_interrupted_attempt_off_briefly_then_the
     assert_eq!(env.event_list_calls(), lists, "no read beyond the budget");
     assert_eq!(env.fake.sent_messages().len(), 1);
 }
+
+/// Typing indicators and read receipts (v1.1) come out of their own budget, only once the
+/// reply's slot is secured: without room they are skipped and the reply still goes.
+#[tokio::test]
+async fn cosmetic_calls_are_skipped_when_their_budget_is_spent_and_the_reply_still_goes() {
+    let env = env().await;
+    let mut config = env.config(FlowSource::Fixed(env.flow.clone()));
+    config.limits = SendLimits {
+        window_ms: 15 * 60 * 1000,
+        cosmetic_per_account_window: Some(1),
+        ..SendLimits::documented(ApiVersion::V1_1)
+    };
+    let dispatcher = env.dispatcher_with(config);
+    within_one_window(15 * 60 * 1000, 60_000).await;
+    for i in 0..2 {
+        let key = env.owner_key(&customer(i));
+        let m = env
+            .inbound(&key, 1_600_000_000_000_490_001 + i, "hello")
+            .await;
+        let handled = dispatcher.handle(&m, deadline()).await.unwrap();
+        assert!(matches!(handled, Handled::Replied { .. }), "{handled:?}");
+    }
+    let cosmetic =
+        env.fake.requests_to("mark_read").len() + env.fake.requests_to("indicate_typing").len();
+    assert_eq!(cosmetic, 1, "one cosmetic call fits the budget of 1");
+    assert_eq!(env.fake.sent_messages().len(), 2, "both replies went");
+}

@@ -240,20 +240,6 @@ impl TwitterClient {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn media_types_must_look_like_mime_types() {
-        assert!(valid_media_type("image/png"));
-        assert!(valid_media_type("video/mp4"));
-        assert!(!valid_media_type("png"));
-        assert!(!valid_media_type("image/"));
-        assert!(!valid_media_type("image/png; x=1"));
-    }
-}
-
 /// While X is still processing an upload (`info` of the latest `state`), waits what it says
 /// (`check_after_secs`, at most `options.max_poll_interval`) and asks again (`status`), within
 /// `options.max_processing_wait` and [`MAX_STATUS_POLLS`]: the one polling loop of the v1.1 and
@@ -305,4 +291,18 @@ where
         state = status().await?;
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_must_look_like_mime_types() {
+        assert!(valid_media_type("image/png"));
+        assert!(valid_media_type("video/mp4"));
+        assert!(!valid_media_type("png"));
+        assert!(!valid_media_type("image/"));
+        assert!(!valid_media_type("image/png; x=1"));
+    }
 }
